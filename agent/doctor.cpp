@@ -1,0 +1,49 @@
+#include "agent/doctor.h"
+
+#include <chrono>
+#include <exception>
+
+#include "checks/catalogue.h"
+
+namespace agent {
+
+common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids) {
+    std::vector<const checks::CheckSpec*> selected;
+    if (ids.empty()) {
+        for (const auto& spec : checks::catalogue()) selected.push_back(&spec);
+    } else {
+        for (const auto& id : ids) {
+            const auto* spec = checks::find_check(id);
+            if (!spec) return common::make_error("unknown check id \"" + id + "\" (kvm-doctor --list shows them)");
+            selected.push_back(spec);
+        }
+    }
+    DoctorReport report;
+    for (const auto* spec : selected) {
+        const auto start = std::chrono::steady_clock::now();
+        checks::Outcome outcome;
+        // A bug in one judge marks that check ERROR; the rest of the report still stands.
+        try {
+            outcome = spec->judge(facts);
+        } catch (const std::exception& e) {
+            outcome = checks::error(std::string("internal error: ") + e.what());
+        }
+        const auto elapsed = std::chrono::steady_clock::now() - start;
+        report.results.push_back({std::string(spec->id), std::string(spec->title), outcome.status,
+                                  std::move(outcome.evidence), std::move(outcome.fix),
+                                  std::chrono::duration_cast<std::chrono::milliseconds>(elapsed)});
+    }
+    report.verdict = checks::verdict_of(report.results);
+    return report;
+}
+
+int exit_code_for(checks::Verdict verdict) {
+    switch (verdict) {
+        case checks::Verdict::ready: return 0;
+        case checks::Verdict::degraded: return 1;
+        case checks::Verdict::not_ready: return 2;
+    }
+    return k_exit_could_not_run;
+}
+
+}  // namespace agent

@@ -1,0 +1,24 @@
+#pragma once
+// The doctor use case: run the selected checks of the catalogue over HostFacts, time each, and judge.
+#include <string>
+#include <vector>
+
+#include "checks/check_result.h"
+#include "checks/host_facts.h"
+#include "common/result.h"
+
+namespace agent {
+
+struct DoctorReport {
+    std::vector<checks::CheckResult> results;
+    checks::Verdict verdict = checks::Verdict::ready;
+};
+
+// `ids` empty: every check. An unknown id is an error naming it, and nothing runs.
+common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids);
+
+// Monitoring-plugin exit codes: 0 READY, 1 DEGRADED, 2 NOT_READY (3 is "could not run", set by the mains).
+int exit_code_for(checks::Verdict verdict);
+inline constexpr int k_exit_could_not_run = 3;
+
+}  // namespace agent

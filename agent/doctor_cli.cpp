@@ -1,0 +1,115 @@
+#include "agent/doctor_cli.h"
+
+#include <boost/program_options.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "agent/doctor.h"
+#include "agent/report_render.h"
+#include "agent/version.h"
+#include "agent/wiring.h"
+
+namespace agent {
+namespace po = boost::program_options;
+
+namespace {
+
+bool stdout_wants_color() {
+    const char* term = std::getenv("TERM");
+    return ::isatty(STDOUT_FILENO) && !std::getenv("NO_COLOR") && term && std::string(term) != "dumb";
+}
+
+void set_up_logging(int verbosity) {
+    static auto logger = spdlog::stderr_color_mt("kvm-doctor");
+    logger->set_pattern("%^%l%$: %v");
+    logger->set_level(verbosity > 0 ? spdlog::level::debug : spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int run_doctor_cli(const std::string& program, int argc, const char* const* argv, std::ostream& out,
+                   std::ostream& err) {
+    std::string output, color, root, uri, images_dir;
+    std::vector<std::string> check_ids;
+    po::options_description options("Options");
+    options.add_options()
+        ("help,h", "show this help and exit")
+        ("version", "show the version and exit")
+        ("list", "list every check id with its title and exit")
+        ("output,o", po::value(&output)->default_value("text"), "text | json")
+        ("check,c", po::value(&check_ids)->composing(), "run only this check id (repeatable)")
+        ("root", po::value(&root)->default_value("/"),
+         "read the host's files under DIR (an offline or chrooted system); live-service checks SKIP")
+        ("connect", po::value(&uri)->default_value("qemu:///system"), "libvirt URI for the libvirt.* checks")
+        ("images-dir", po::value(&images_dir)->default_value("/var/lib/libvirt/images"),
+         "directory that holds guest images")
+        ("quiet,q", "print only checks that did not PASS (a FAIL is never hidden)")
+        ("color", po::value(&color)->default_value("auto"), "auto | always | never")
+        ("verbose,v", "show evidence for passing checks too, and log what is read ");
+    po::variables_map vm;
+    try {
+        po::parsed_options parsed = po::command_line_parser(argc, argv).options(options).run();
+        po::store(parsed, vm);
+        po::notify(vm);
+    } catch (const po::error& e) {
+        err << program << ": " << e.what() << "\nTry '" << program << " --help'.\n";
+        return k_exit_could_not_run;
+    }
+    if (vm.count("help")) {
+        out << "Usage: " << program << " [OPTIONS]\n"
+            << "Checks whether this host is a working KVM host, and says how to fix what is not.\n"
+            << "Exit status: 0 READY, 1 DEGRADED, 2 NOT_READY, 3 could not run.\n\n"
+            << options;
+        return 0;
+    }
+    if (vm.count("version")) {
+        out << program << " " << k_version << "\n";
+        return 0;
+    }
+    if (vm.count("list")) {
+        out << render_catalogue();
+        return 0;
+    }
+    if (output != "text" && output != "json") {
+        err << program << ": --output must be text or json, not \"" << output << "\"\n";
+        return k_exit_could_not_run;
+    }
+    if (color != "auto" && color != "always" && color != "never") {
+        err << program << ": --color must be auto, always or never, not \"" << color << "\"\n";
+        return k_exit_could_not_run;
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_directory(root, ec)) {
+        err << program << ": --root " << root << " is not a directory\n";
+        return k_exit_could_not_run;
+    }
+    const int verbosity = vm.count("verbose") ? 1 : 0;
+    set_up_logging(verbosity);
+    spdlog::debug("reading the host under {} (libvirt {}, images {})", root, uri, images_dir);
+
+    auto host = connect_host({root, uri, images_dir, "default"});
+    auto report = run_doctor(host->facts(), check_ids);
+    if (!report) {
+        err << program << ": " << report.error().message << "\n";
+        return k_exit_could_not_run;
+    }
+    if (output == "json") {
+        out << render_json(report.value());
+    } else {
+        TextStyle style;
+        style.color = color == "always" || (color == "auto" && &out == &std::cout && stdout_wants_color());
+        style.quiet = vm.count("quiet") > 0;
+        style.verbose = verbosity > 0;
+        out << render_text(report.value(), style);
+    }
+    out.flush();
+    return exit_code_for(report.value().verdict);
+}
+
+}  // namespace agent

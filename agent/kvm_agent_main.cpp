@@ -1,0 +1,58 @@
+// kvm-agent: provisions a KVM host from its profile. This release has `status`, the readiness report;
+// plan and apply arrive with their issues.
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "agent/doctor.h"
+#include "agent/doctor_cli.h"
+#include "agent/version.h"
+#include "common/bounded_call.h"
+
+namespace {
+
+void usage(std::ostream& out) {
+    out << "Usage: kvm-agent COMMAND [OPTIONS]\n"
+           "Commands:\n"
+           "  status    host readiness report (the same checks as kvm-doctor; --help for its options)\n"
+           "Options: --help, --version\n";
+}
+
+int dispatch(int argc, char** argv) {
+    if (argc < 2) {
+        usage(std::cerr);
+        return agent::k_exit_could_not_run;
+    }
+    const std::string command = argv[1];
+    if (command == "--help" || command == "-h") {
+        usage(std::cout);
+        return 0;
+    }
+    if (command == "--version") {
+        std::cout << "kvm-agent " << agent::k_version << "\n";
+        return 0;
+    }
+    if (command == "status" || command == "report")
+        return agent::run_doctor_cli("kvm-agent " + command, argc - 1, argv + 1, std::cout, std::cerr);
+    std::cerr << "kvm-agent: unknown command \"" << command << "\"\n";
+    usage(std::cerr);
+    return agent::k_exit_could_not_run;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    int code = agent::k_exit_could_not_run;
+    try {
+        code = dispatch(argc, argv);
+    } catch (const std::exception& e) {
+        std::cerr << "kvm-agent: internal error: " << e.what() << "\n";
+    }
+    if (common::abandoned_calls() > 0) {
+        std::fflush(nullptr);
+        std::_Exit(code);
+    }
+    return code;
+}

@@ -1,0 +1,97 @@
+#include "agent/report_render.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <map>
+
+#include "checks/catalogue.h"
+
+namespace agent {
+namespace {
+
+const char* color_of(checks::Status status) {
+    switch (status) {
+        case checks::Status::pass: return "\033[32m";
+        case checks::Status::warn: return "\033[33m";
+        case checks::Status::fail: return "\033[31m";
+        case checks::Status::error: return "\033[35m";
+        case checks::Status::skip: return "\033[36m";
+    }
+    return "";
+}
+
+std::string pad(std::string text, std::size_t width) {
+    if (text.size() < width) text.append(width - text.size(), ' ');
+    return text;
+}
+
+}  // namespace
+
+std::string render_text(const DoctorReport& report, const TextStyle& style) {
+    std::size_t id_width = 0, title_width = 0;
+    for (const auto& result : report.results) {
+        id_width = std::max(id_width, result.id.size());
+        title_width = std::max(title_width, result.title.size());
+    }
+    std::string out;
+    std::map<checks::Status, int> counts;
+    for (const auto& result : report.results) {
+        ++counts[result.status];
+        if (style.quiet && result.status == checks::Status::pass) continue;
+        const std::string status(checks::to_string(result.status));
+        out += "  " + pad(result.id, id_width) + "  " + pad(result.title, title_width) + " : ";
+        out += style.color ? std::string(color_of(result.status)) + status + "\033[0m" : status;
+        out += "\n";
+        if (result.status != checks::Status::pass || style.verbose) {
+            if (!result.evidence.empty()) out += "      " + result.evidence + "\n";
+            if (!result.fix.empty() && result.status != checks::Status::skip) out += "      fix: " + result.fix + "\n";
+        }
+    }
+    const std::string verdict(checks::to_string(report.verdict));
+    out += "Verdict: ";
+    if (style.color) {
+        const auto status = report.verdict == checks::Verdict::ready      ? checks::Status::pass
+                            : report.verdict == checks::Verdict::degraded ? checks::Status::warn
+                                                                          : checks::Status::fail;
+        out += std::string(color_of(status)) + verdict + "\033[0m";
+    } else {
+        out += verdict;
+    }
+    out += " (";
+    bool first = true;
+    for (auto status : {checks::Status::pass, checks::Status::warn, checks::Status::fail, checks::Status::error,
+                        checks::Status::skip}) {
+        out += std::string(first ? "" : ", ") + std::to_string(counts[status]) + " " + std::string(checks::to_string(status));
+        first = false;
+    }
+    out += ")\n";
+    return out;
+}
+
+std::string render_json(const DoctorReport& report) {
+    nlohmann::ordered_json checks_array = nlohmann::ordered_json::array();
+    for (const auto& result : report.results) {
+        checks_array.push_back({{"id", result.id},
+                                {"title", result.title},
+                                {"status", std::string(checks::to_string(result.status))},
+                                {"evidence", result.evidence},
+                                {"fix", result.fix},
+                                {"duration_ms", result.duration.count()}});
+    }
+    nlohmann::ordered_json document = {{"version", 1},
+                                       {"verdict", std::string(checks::to_string(report.verdict))},
+                                       {"checks", checks_array}};
+    // Evidence quotes host files, which may hold invalid UTF-8: replace it rather than throw.
+    return document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string render_catalogue() {
+    std::size_t width = 0;
+    for (const auto& spec : checks::catalogue()) width = std::max(width, spec.id.size());
+    std::string out;
+    for (const auto& spec : checks::catalogue()) out += pad(std::string(spec.id), width) + "  " + std::string(spec.title) + "\n";
+    return out;
+}
+
+}  // namespace agent

@@ -1,0 +1,48 @@
+#include "agent/wiring.h"
+
+#include "common/host_root.h"
+#include "host/dbus/firewalld.h"
+#include "host/dbus/systemd_units.h"
+#include "host/host_facts_reader.h"
+#include "host/kvm/kvm_probe.h"
+#include "host/libvirt/libvirt_hypervisor.h"
+
+namespace agent {
+namespace {
+
+class RealHost : public Host {
+public:
+    explicit RealHost(const HostSettings& settings)
+        : m_root(settings.root),
+          m_hypervisor(settings.libvirt_uri),
+          m_reader(m_root, live_services(), settings.images_dir, settings.images_pool) {}
+
+    const checks::HostFacts& facts() const override { return m_reader; }
+
+private:
+    host::LiveServices live_services() {
+        host::LiveServices live;
+        if (!m_root.is_live()) {
+            live.reason = "offline root " + m_root.root().string() + ": live services are not asked";
+            return live;
+        }
+        live.service_manager = &m_systemd;
+        live.firewall = &m_firewall;
+        live.hypervisor = &m_hypervisor;
+        live.kvm = &m_kvm;
+        return live;
+    }
+
+    common::HostRoot m_root;
+    host::dbus::SystemdUnits m_systemd;
+    host::dbus::Firewalld m_firewall;
+    host::libvirt::LibvirtHypervisor m_hypervisor;
+    host::kvm::KvmProbe m_kvm;
+    host::HostFactsReader m_reader;
+};
+
+}  // namespace
+
+std::unique_ptr<Host> connect_host(const HostSettings& settings) { return std::make_unique<RealHost>(settings); }
+
+}  // namespace agent

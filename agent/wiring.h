@@ -1,0 +1,26 @@
+#pragma once
+// The ONE place real adapters are constructed: a HostRoot, the D-Bus/libvirt/KVM adapters (only when
+// the root is this live host), and the HostFacts reader over them.
+#include <memory>
+#include <string>
+
+#include "checks/host_facts.h"
+
+namespace agent {
+
+struct HostSettings {
+    std::string root = "/";
+    std::string libvirt_uri = "qemu:///system";
+    std::string images_dir = "/var/lib/libvirt/images";
+    std::string images_pool = "default";
+};
+
+class Host {
+public:
+    virtual ~Host() = default;
+    virtual const checks::HostFacts& facts() const = 0;
+};
+
+std::unique_ptr<Host> connect_host(const HostSettings& settings);
+
+}  // namespace agent

@@ -1,0 +1,232 @@
+#pragma once
+// The plain data the checks judge, and HostFacts: the interface that hands it to them. host/ implements
+// it by reading the machine lazily (only what the selected checks ask for); unit tests fill a
+// StaticHostFacts by hand. Nothing here touches the system.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "checks/fact.h"
+#include "checks/parsers/cpuinfo.h"
+#include "checks/parsers/mounts.h"
+#include "checks/parsers/os_release.h"
+#include "checks/parsers/key_value_conf.h"
+#include "checks/parsers/libvirt_xml.h"
+
+namespace checks {
+
+enum class ModuleLoad { absent, loaded, builtin };
+
+struct ModuleInfo {
+    ModuleLoad load = ModuleLoad::absent;
+    std::map<std::string, std::string> parameters;  // /sys/module/NAME/parameters/*
+};
+
+// The modules the checks ask about, by name.
+struct KernelModules {
+    bool has_proc_modules = true;  // false: the kernel has no loadable-module support
+    std::map<std::string, ModuleInfo> modules;
+    const ModuleInfo* find(const std::string& name) const {
+        auto it = modules.find(name);
+        return it == modules.end() ? nullptr : &it->second;
+    }
+    bool present(const std::string& name) const {
+        const auto* m = find(name);
+        return m && m->load != ModuleLoad::absent;
+    }
+};
+
+struct DeviceNode {
+    std::string path;
+    bool exists = false;
+    bool is_char_device = false;
+    unsigned major = 0, minor = 0, mode = 0, uid = 0, gid = 0;
+    std::string owner, group;  // names from /etc/passwd and /etc/group, or the numbers
+};
+
+// Who QEMU runs as (qemu.conf user/group, or the distro default) and what that account may open.
+struct QemuIdentity {
+    std::string user, group;
+    std::optional<unsigned> uid, gid;
+    std::set<unsigned> supplementary_gids;
+    std::string source;  // "qemu.conf" or "distro default"
+};
+
+struct MemInfo {
+    std::uint64_t mem_total_bytes = 0;
+};
+
+struct CgroupFacts {
+    std::set<std::string> v1_controllers;  // controllers mounted as cgroup v1 hierarchies
+    std::optional<std::string> v2_mount;   // where cgroup2 is mounted, if anywhere
+    std::set<std::string> v2_controllers;  // cgroup.controllers of that mount
+};
+
+struct IommuFacts {
+    bool dmar_table = false;  // Intel VT-d
+    bool ivrs_table = false;  // AMD-Vi
+    std::size_t iommu_groups = 0;
+    std::string cmdline;
+};
+
+// MSRs that say whether firmware locked virtualization off.
+struct FirmwareMsrs {
+    std::optional<std::uint64_t> feature_control;  // Intel IA32_FEATURE_CONTROL (0x3a)
+    std::optional<std::uint64_t> vm_cr;            // AMD VM_CR (0xc0010114)
+    std::string unreadable_reason;                 // why neither could be read, if so
+};
+
+struct KvmProbeResult {
+    bool opened = false;
+    int api_version = -1;
+    bool ran_to_halt = false;
+    std::string failure;  // which step failed and why, empty on success
+};
+
+struct SysctlValue {
+    std::optional<std::string> runtime;
+    std::optional<std::string> persisted;
+    std::string persisted_source;  // "file:line" of the assignment that wins at boot
+};
+
+struct SelinuxFacts {
+    bool enabled = false;
+    bool enforcing = false;
+    std::string local_fcontext_rules;  // file_contexts.local text
+};
+
+struct ImagesDirFacts {
+    std::string path;
+    bool exists = false;
+    std::optional<MountEntry> mount;  // the mount the directory lives on
+    std::optional<std::uint64_t> total_bytes, available_bytes;
+    std::string selinux_label;        // empty when unreadable or SELinux is off
+};
+
+struct MountPersistence {
+    std::vector<MountEntry> fstab;
+    std::set<std::string> mount_units;  // e.g. "var-lib-libvirt-images.mount"
+};
+
+struct UnitState {
+    std::string load_state;       // loaded, not-found, masked
+    std::string active_state;     // active, inactive, failed, activating
+    std::string unit_file_state;  // enabled, disabled, static, indirect, masked, ""
+};
+
+struct SystemdFacts {
+    std::map<std::string, UnitState> units;  // by unit name
+};
+
+struct FirewallFacts {
+    bool on_bus = false;
+    std::string state;  // firewalld's "state" property: RUNNING, FAILED, INIT
+    std::string default_zone;
+    std::string error;
+};
+
+struct LibvirtObject {
+    bool defined = false, active = false, autostart = false;
+    std::string detail;         // pool path or network bridge
+    bool target_exists = true;  // a pool's path exists on disk
+};
+
+struct LibvirtFacts {
+    std::string uri;
+    bool connected = false;
+    std::string connect_error;
+    bool kvm_x86_64 = false;  // capabilities offer domain type kvm for x86_64
+    std::string capabilities_summary;
+    LibvirtObject default_network;
+    LibvirtObject images_pool;
+    std::string images_pool_name;
+};
+
+// What the checks read. Each getter returns the fact, or why it is unavailable or unreadable.
+class HostFacts {
+public:
+    virtual ~HostFacts() = default;
+    virtual const Fact<CpuInfo>& cpuinfo() const = 0;
+    virtual const Fact<std::string>& kernel_arch() const = 0;
+    virtual const Fact<KernelModules>& kernel_modules() const = 0;
+    virtual const Fact<DeviceNode>& device(const std::string& path) const = 0;
+    virtual const Fact<QemuIdentity>& qemu_identity() const = 0;
+    virtual const Fact<MemInfo>& meminfo() const = 0;
+    virtual const Fact<OsRelease>& os_release() const = 0;
+    virtual const Fact<CgroupFacts>& cgroups() const = 0;
+    virtual const Fact<IommuFacts>& iommu() const = 0;
+    virtual const Fact<FirmwareMsrs>& firmware_msrs() const = 0;
+    virtual const Fact<KvmProbeResult>& kvm_probe() const = 0;
+    virtual const Fact<SysctlValue>& sysctl(const std::string& key) const = 0;
+    virtual const Fact<KeyValueConf>& qemu_conf() const = 0;
+    virtual const Fact<std::vector<DomainDefinition>>& domain_definitions() const = 0;
+    virtual const Fact<std::vector<MountEntry>>& mounts() const = 0;
+    virtual const Fact<MountPersistence>& mount_persistence() const = 0;
+    virtual const Fact<ImagesDirFacts>& images_dir() const = 0;
+    virtual const Fact<SelinuxFacts>& selinux() const = 0;
+    virtual const Fact<SystemdFacts>& systemd() const = 0;
+    virtual const Fact<FirewallFacts>& firewall() const = 0;
+    virtual const Fact<LibvirtFacts>& libvirt() const = 0;
+};
+
+// A HostFacts filled in by hand: for unit tests of the checks.
+struct StaticHostFacts : HostFacts {
+    Fact<CpuInfo> cpuinfo_fact;
+    Fact<std::string> kernel_arch_fact;
+    Fact<KernelModules> kernel_modules_fact;
+    std::map<std::string, Fact<DeviceNode>> device_facts;
+    Fact<QemuIdentity> qemu_identity_fact;
+    Fact<MemInfo> meminfo_fact;
+    Fact<OsRelease> os_release_fact;
+    Fact<CgroupFacts> cgroups_fact;
+    Fact<IommuFacts> iommu_fact;
+    Fact<FirmwareMsrs> firmware_msrs_fact;
+    Fact<KvmProbeResult> kvm_probe_fact;
+    std::map<std::string, Fact<SysctlValue>> sysctl_facts;
+    Fact<KeyValueConf> qemu_conf_fact;
+    Fact<std::vector<DomainDefinition>> domain_definitions_fact;
+    Fact<std::vector<MountEntry>> mounts_fact;
+    Fact<MountPersistence> mount_persistence_fact;
+    Fact<ImagesDirFacts> images_dir_fact;
+    Fact<SelinuxFacts> selinux_fact;
+    Fact<SystemdFacts> systemd_fact;
+    Fact<FirewallFacts> firewall_fact;
+    Fact<LibvirtFacts> libvirt_fact;
+
+    const Fact<CpuInfo>& cpuinfo() const override { return cpuinfo_fact; }
+    const Fact<std::string>& kernel_arch() const override { return kernel_arch_fact; }
+    const Fact<KernelModules>& kernel_modules() const override { return kernel_modules_fact; }
+    const Fact<DeviceNode>& device(const std::string& path) const override {
+        static const Fact<DeviceNode> k_missing{Unavailable{"not collected"}};
+        auto it = device_facts.find(path);
+        return it == device_facts.end() ? k_missing : it->second;
+    }
+    const Fact<QemuIdentity>& qemu_identity() const override { return qemu_identity_fact; }
+    const Fact<MemInfo>& meminfo() const override { return meminfo_fact; }
+    const Fact<OsRelease>& os_release() const override { return os_release_fact; }
+    const Fact<CgroupFacts>& cgroups() const override { return cgroups_fact; }
+    const Fact<IommuFacts>& iommu() const override { return iommu_fact; }
+    const Fact<FirmwareMsrs>& firmware_msrs() const override { return firmware_msrs_fact; }
+    const Fact<KvmProbeResult>& kvm_probe() const override { return kvm_probe_fact; }
+    const Fact<SysctlValue>& sysctl(const std::string& key) const override {
+        static const Fact<SysctlValue> k_missing{Unavailable{"not collected"}};
+        auto it = sysctl_facts.find(key);
+        return it == sysctl_facts.end() ? k_missing : it->second;
+    }
+    const Fact<KeyValueConf>& qemu_conf() const override { return qemu_conf_fact; }
+    const Fact<std::vector<DomainDefinition>>& domain_definitions() const override {
+        return domain_definitions_fact;
+    }
+    const Fact<std::vector<MountEntry>>& mounts() const override { return mounts_fact; }
+    const Fact<MountPersistence>& mount_persistence() const override { return mount_persistence_fact; }
+    const Fact<ImagesDirFacts>& images_dir() const override { return images_dir_fact; }
+    const Fact<SelinuxFacts>& selinux() const override { return selinux_fact; }
+    const Fact<SystemdFacts>& systemd() const override { return systemd_fact; }
+    const Fact<FirewallFacts>& firewall() const override { return firewall_fact; }
+    const Fact<LibvirtFacts>& libvirt() const override { return libvirt_fact; }
+};
+
+}  // namespace checks

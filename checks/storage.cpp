@@ -1,0 +1,83 @@
+// Storage checks on the images directory: space, mount at boot, SELinux label.
+#include <algorithm>
+
+#include "checks/catalogue.h"
+#include "checks/judges.h"
+#include "common/text.h"
+
+namespace checks {
+namespace {
+
+bool is_mount_point(const ImagesDirFacts& dir) { return dir.mount && dir.mount->target == dir.path; }
+
+}  // namespace
+
+Outcome judge_storage_images_space(const HostFacts& facts) {
+    const auto& fact = facts.images_dir();
+    if (!fact.has_value()) return missing_fact(fact);
+    const ImagesDirFacts& dir = fact.value();
+    if (!dir.exists)
+        return warn(dir.path + " does not exist",
+                    "mkdir -p " + dir.path + " (libvirt creates it when installed), or kvm-agent apply with a "
+                    "storage: section");
+    if (!dir.available_bytes || !dir.total_bytes) return error("free space of " + dir.path + " unreadable");
+    const std::string on = dir.mount ? dir.mount->target : "?";
+    const std::string evidence = common::human_bytes(*dir.available_bytes) + " free of " +
+                                 common::human_bytes(*dir.total_bytes) + " on " + on + " (" + dir.path + ")";
+    const std::string own_fs_fix = "give " + dir.path + " a filesystem of its own: mkfs.xfs /dev/DISK, mount it "
+                                   "there and add it to /etc/fstab (or kvm-agent apply with storage.images)";
+    if (*dir.available_bytes < k_default_images_min_free)
+        return fail(evidence + ", below the " + common::human_bytes(k_default_images_min_free) + " minimum",
+                    "free space there, or " + own_fs_fix);
+    if (on == "/")
+        return warn(evidence + ": on the root filesystem, where growing guest disks can fill the host's own disk",
+                    own_fs_fix);
+    return pass(evidence);
+}
+
+Outcome judge_storage_mount_persistent(const HostFacts& facts) {
+    const auto& fact = facts.images_dir();
+    if (!fact.has_value()) return missing_fact(fact);
+    const ImagesDirFacts& dir = fact.value();
+    if (!dir.exists) return skip(dir.path + " does not exist (see storage.images-space)");
+    if (!is_mount_point(dir))
+        return pass(dir.path + " is not a separate mount (it lives on " + (dir.mount ? dir.mount->target : "?") + ")");
+    const auto& persistence = facts.mount_persistence();
+    if (!persistence.has_value()) return missing_fact(persistence);
+    const auto& mount = *dir.mount;
+    const std::string evidence = dir.path + " is mounted from " + mount.source + " (" + mount.fstype + ")";
+    if (std::any_of(persistence->fstab.begin(), persistence->fstab.end(),
+                    [&](const MountEntry& entry) { return entry.target == dir.path; }))
+        return pass(evidence + ", in /etc/fstab");
+    const std::string unit = mount_unit_name(dir.path);
+    if (persistence->mount_units.count(unit)) return pass(evidence + ", by " + unit);
+    return fail(evidence + " but is in neither /etc/fstab nor a mount unit: after a reboot it is not mounted and "
+                           "autostart guests do not start",
+                "echo \"UUID=$(blkid -s UUID -o value " + mount.source + ") " + dir.path + " " + mount.fstype +
+                    " defaults 0 0\" >> /etc/fstab && mount -a (or kvm-agent apply with storage.images)");
+}
+
+Outcome judge_storage_selinux_context(const HostFacts& facts) {
+    const auto& selinux = facts.selinux();
+    if (!selinux.has_value()) return missing_fact(selinux);
+    if (!selinux->enabled) return skip("SELinux is not enabled on this host");
+    const auto& fact = facts.images_dir();
+    if (!fact.has_value()) return missing_fact(fact);
+    const ImagesDirFacts& dir = fact.value();
+    if (!dir.exists) return skip(dir.path + " does not exist (see storage.images-space)");
+    const std::string fix = "semanage fcontext -a -t virt_image_t '" + dir.path + "(/.*)?' && restorecon -Rv " + dir.path;
+    const std::string mode = selinux->enforcing ? "enforcing" : "permissive";
+    if (dir.selinux_label.find(":virt_image_t:") == std::string::npos) {
+        const std::string evidence = dir.path + " is labelled " +
+                                     (dir.selinux_label.empty() ? std::string("(unreadable)") : dir.selinux_label) +
+                                     ", not virt_image_t (SELinux " + mode + ")";
+        if (selinux->enforcing) return fail(evidence + ": QEMU gets \"Permission denied\" opening disks", fix);
+        return warn(evidence + ": guests fail once SELinux enforces", fix);
+    }
+    // The stock policy labels the default directory; anywhere else needs a local rule to survive a relabel.
+    if (dir.path != k_default_images_dir && selinux->local_fcontext_rules.find(dir.path) == std::string::npos)
+        return warn(dir.path + " is labelled virt_image_t but no fcontext rule says so: a relabel resets it", fix);
+    return pass(dir.path + " labelled " + dir.selinux_label + " (SELinux " + mode + ")");
+}
+
+}  // namespace checks

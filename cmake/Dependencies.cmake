@@ -1,0 +1,11 @@
+# Third-party dependencies, found once here. scripts/install-deps.sh installs them (apt or dnf).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBVIRT REQUIRED IMPORTED_TARGET libvirt)
+find_package(sdbus-c++ REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(Boost REQUIRED COMPONENTS program_options)
+find_package(nlohmann_json 3.9 REQUIRED)
+find_package(Threads REQUIRED)
+if(KVM_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

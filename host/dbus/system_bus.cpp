@@ -1,0 +1,34 @@
+#include "host/dbus/system_bus.h"
+
+namespace host::dbus {
+
+common::Result<std::unique_ptr<sdbus::IConnection>> open_system_bus() {
+    try {
+        return sdbus::createSystemBusConnection();
+    } catch (const sdbus::Error& e) {
+        return common::make_error("cannot connect to the system D-Bus: " + e.getMessage());
+    }
+}
+
+bool name_has_owner(sdbus::IConnection& bus, const std::string& name) {
+    auto proxy = sdbus::createProxy(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus");
+    bool owned = false;
+    proxy->callMethod("NameHasOwner")
+        .onInterface("org.freedesktop.DBus")
+        .withTimeout(k_call_timeout)
+        .withArguments(name)
+        .storeResultsTo(owned);
+    return owned;
+}
+
+std::string get_string_property(sdbus::IProxy& proxy, const std::string& interface, const std::string& property) {
+    sdbus::Variant value;
+    proxy.callMethod("Get")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .withTimeout(k_call_timeout)
+        .withArguments(interface, property)
+        .storeResultsTo(value);
+    return value.get<std::string>();
+}
+
+}  // namespace host::dbus

@@ -1,0 +1,149 @@
+#include "host/libvirt/libvirt_hypervisor.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+#include "checks/parsers/libvirt_xml.h"
+#include "common/bounded_call.h"
+
+namespace host::libvirt {
+namespace {
+
+constexpr std::chrono::milliseconds k_call_deadline{2000};
+
+struct ConnectCloser {
+    void operator()(virConnectPtr connection) const { virConnectClose(connection); }
+};
+struct NetworkFreer {
+    void operator()(virNetworkPtr network) const { virNetworkFree(network); }
+};
+struct PoolFreer {
+    void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
+};
+struct CharFreer {
+    void operator()(char* text) const { std::free(text); }
+};
+using Connection = std::shared_ptr<virConnect>;
+using Network = std::unique_ptr<virNetwork, NetworkFreer>;
+using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
+using CString = std::unique_ptr<char, CharFreer>;
+
+// libvirt prints every error to stderr by default; the doctor reports them itself.
+void silence_libvirt_errors() {
+    static const bool once = [] {
+        virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
+        return true;
+    }();
+    (void)once;
+}
+
+std::string last_error() {
+    const char* message = virGetLastErrorMessage();
+    return message ? message : "unknown libvirt error";
+}
+
+std::string version_string(unsigned long version) {
+    return std::to_string(version / 1000000) + "." + std::to_string(version / 1000 % 1000) + "." +
+           std::to_string(version % 1000);
+}
+
+struct Opened {
+    Connection connection;
+    std::string error;
+};
+
+checks::LibvirtObject inspect_network(virConnectPtr connection, const char* name) {
+    checks::LibvirtObject object;
+    Network network(virNetworkLookupByName(connection, name));
+    if (!network) return object;
+    object.defined = true;
+    object.active = virNetworkIsActive(network.get()) == 1;
+    int autostart = 0;
+    object.autostart = virNetworkGetAutostart(network.get(), &autostart) == 0 && autostart;
+    if (CString bridge{virNetworkGetBridgeName(network.get())}) object.detail = std::string("bridge ") + bridge.get();
+    return object;
+}
+
+checks::LibvirtObject inspect_pool(virConnectPtr connection, const std::string& name) {
+    checks::LibvirtObject object;
+    Pool pool(virStoragePoolLookupByName(connection, name.c_str()));
+    if (!pool) return object;
+    object.defined = true;
+    object.active = virStoragePoolIsActive(pool.get()) == 1;
+    int autostart = 0;
+    object.autostart = virStoragePoolGetAutostart(pool.get(), &autostart) == 0 && autostart;
+    if (CString xml{virStoragePoolGetXMLDesc(pool.get(), 0)}) {
+        const std::string text = xml.get();
+        const auto start = text.find("<path>", text.find("<target>"));
+        const auto end = text.find("</path>", start);
+        if (start != std::string::npos && end != std::string::npos) {
+            object.detail = text.substr(start + 6, end - start - 6);
+            std::error_code ec;
+            object.target_exists = std::filesystem::is_directory(object.detail, ec);
+        }
+    }
+    return object;
+}
+
+}  // namespace
+
+LibvirtHypervisor::LibvirtHypervisor(std::string uri) : m_uri(std::move(uri)) {}
+
+checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string& pool_name) {
+    silence_libvirt_errors();
+    checks::LibvirtFacts facts;
+    facts.uri = m_uri;
+    facts.images_pool_name = pool_name;
+
+    const std::string uri = m_uri;
+    // libvirt's last error is per thread: read it on the thread that made the call.
+    auto opened = common::call_with_deadline<Opened>(
+        [uri] {
+            Opened result;
+            virConnectPtr raw = virConnectOpenReadOnly(uri.c_str());
+            if (raw) result.connection = Connection(raw, ConnectCloser{});
+            else result.error = last_error();
+            return result;
+        },
+        k_call_deadline);
+    if (!opened) {
+        facts.connect_error = "no answer within 2 s (daemon hung?)";
+        return facts;
+    }
+    if (!opened->connection) {
+        facts.connect_error = opened->error;
+        return facts;
+    }
+    facts.connected = true;
+
+    Connection connection = opened->connection;
+    auto inspected = common::call_with_deadline<checks::LibvirtFacts>(
+        [connection, facts, pool_name]() mutable {
+            unsigned long library = 0, hypervisor = 0;
+            std::string summary;
+            if (virConnectGetLibVersion(connection.get(), &library) == 0) summary = "libvirt " + version_string(library);
+            if (virConnectGetVersion(connection.get(), &hypervisor) == 0 && hypervisor)
+                summary += ", QEMU " + version_string(hypervisor);
+            facts.capabilities_summary = summary;
+            if (CString caps{virConnectGetCapabilities(connection.get())})
+                facts.kvm_x86_64 = checks::capabilities_offer_kvm(caps.get(), "x86_64");
+            else
+                facts.capabilities_summary += "; capabilities unavailable: " + last_error();
+            facts.default_network = inspect_network(connection.get(), "default");
+            facts.images_pool = inspect_pool(connection.get(), pool_name);
+            return facts;
+        },
+        k_call_deadline);
+    if (!inspected) {
+        facts.connected = false;
+        facts.connect_error = "connected, but the daemon did not answer within 2 s";
+        return facts;
+    }
+    return *inspected;
+}
+
+}  // namespace host::libvirt
