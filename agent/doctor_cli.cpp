@@ -36,6 +36,7 @@ void set_up_logging(int verbosity) {
 int run_doctor_cli(const std::string& program, int argc, const char* const* argv, std::ostream& out,
                    std::ostream& err) {
     std::string output, color, root, uri, images_dir;
+    double timeout_seconds = 2.0;
     std::vector<std::string> check_ids;
     po::options_description options("Options");
     options.add_options()
@@ -49,6 +50,8 @@ int run_doctor_cli(const std::string& program, int argc, const char* const* argv
         ("connect", po::value(&uri)->default_value("qemu:///system"), "libvirt URI for the libvirt.* checks")
         ("images-dir", po::value(&images_dir)->default_value("/var/lib/libvirt/images"),
          "directory that holds guest images")
+        ("timeout", po::value(&timeout_seconds)->default_value(2.0, "2"),
+         "seconds each live call (D-Bus, libvirt, the KVM probe) may take before its check reports it")
         ("quiet,q", "print only checks that did not PASS (a FAIL is never hidden)")
         ("color", po::value(&color)->default_value("auto"), "auto | always | never")
         ("verbose,v", "show evidence for passing checks too, and log what is read ");
@@ -89,11 +92,16 @@ int run_doctor_cli(const std::string& program, int argc, const char* const* argv
         err << program << ": --root " << root << " is not a directory\n";
         return k_exit_could_not_run;
     }
+    if (!(timeout_seconds > 0 && timeout_seconds <= 600)) {
+        err << program << ": --timeout must be between 0 and 600 seconds\n";
+        return k_exit_could_not_run;
+    }
     const int verbosity = vm.count("verbose") ? 1 : 0;
     set_up_logging(verbosity);
     spdlog::debug("reading the host under {} (libvirt {}, images {})", root, uri, images_dir);
 
-    auto host = connect_host({root, uri, images_dir, "default"});
+    const auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+    auto host = connect_host({root, uri, images_dir, "default", timeout});
     auto report = run_doctor(host->facts(), check_ids);
     if (!report) {
         err << program << ": " << report.error().message << "\n";

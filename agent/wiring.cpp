@@ -14,7 +14,10 @@ class RealHost : public Host {
 public:
     explicit RealHost(const HostSettings& settings)
         : m_root(settings.root),
-          m_hypervisor(settings.libvirt_uri),
+          m_systemd(settings.call_timeout),
+          m_firewall(settings.call_timeout),
+          m_hypervisor(settings.libvirt_uri, settings.call_timeout),
+          m_kvm("/dev/kvm", settings.call_timeout),
           m_reader(m_root, live_services(), settings.images_dir, settings.images_pool) {}
 
     const checks::HostFacts& facts() const override { return m_reader; }

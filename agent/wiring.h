@@ -1,6 +1,7 @@
 #pragma once
 // The ONE place real adapters are constructed: a HostRoot, the D-Bus/libvirt/KVM adapters (only when
 // the root is this live host), and the HostFacts reader over them.
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,7 @@ struct HostSettings {
     std::string libvirt_uri = "qemu:///system";
     std::string images_dir = "/var/lib/libvirt/images";
     std::string images_pool = "default";
+    std::chrono::milliseconds call_timeout{2000};  // each live call (D-Bus, libvirt, the KVM probe)
 };
 
 class Host {

@@ -138,7 +138,9 @@ struct LibvirtFacts {
     std::string uri;
     bool connected = false;
     std::string connect_error;
-    bool kvm_x86_64 = false;  // capabilities offer domain type kvm for x86_64
+    std::string call_error;  // connected, but a later call failed or overran its deadline
+    bool x86_64_guests = false;  // capabilities offer any x86_64 guest (a QEMU emulator is installed)
+    bool kvm_x86_64 = false;     // capabilities offer domain type kvm for x86_64
     std::string capabilities_summary;
     LibvirtObject default_network;
     LibvirtObject images_pool;

@@ -51,7 +51,8 @@ DaemonState daemon_state(const SystemdFacts& systemd, const std::string& daemon)
 Outcome needs_connection(const HostFacts& facts, const LibvirtFacts** out) {
     const auto& fact = facts.libvirt();
     if (!fact.has_value()) return missing_fact(fact);
-    if (!fact->connected) return skip("no connection to " + fact->uri + " (see libvirt.connection)");
+    if (!fact->connected || !fact->call_error.empty())
+        return skip("no answer from " + fact->uri + " (see libvirt.connection)");
     *out = &fact.value();
     return pass("");
 }
@@ -116,6 +117,15 @@ Outcome judge_libvirt_connection(const HostFacts& facts) {
     if (!libvirt.connected)
         return fail("cannot connect to " + libvirt.uri + ": " + libvirt.connect_error,
                     std::string("start libvirt: ") + k_enable_fix);
+    if (!libvirt.call_error.empty())
+        return fail("connected to " + libvirt.uri + ", but " + libvirt.call_error,
+                    "journalctl -u libvirtd (or virtqemud) for why the daemon is slow or stuck; systemctl restart "
+                    "libvirtd (or virtqemud)");
+    if (!libvirt.x86_64_guests)
+        return fail("connected to " + libvirt.uri + " (" + libvirt.capabilities_summary +
+                        "), but it finds no QEMU emulator for x86_64 guests",
+                    "dnf install qemu-kvm (Debian: apt-get install qemu-system-x86), then restart libvirt: "
+                    "systemctl restart libvirtd (or virtqemud)");
     if (!libvirt.kvm_x86_64)
         return fail("connected to " + libvirt.uri + " (" + libvirt.capabilities_summary +
                         "), but its capabilities offer no kvm domain for x86_64: guests would run emulated (TCG)",

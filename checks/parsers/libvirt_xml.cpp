@@ -80,21 +80,37 @@ common::Result<DomainDefinition> parse_domain_xml(std::string_view xml, std::str
     return definition;
 }
 
-bool capabilities_offer_kvm(std::string_view capabilities_xml, std::string_view arch) {
+namespace {
+
+// Calls `visit` with the <arch> body of every <guest> for `arch` until it returns true.
+template <typename Visit>
+bool any_guest_arch(std::string_view capabilities_xml, std::string_view arch, Visit visit) {
     for (std::size_t pos = 0;;) {
         const auto guest = next_element(capabilities_xml, "guest", pos);
         if (guest.end == std::string_view::npos) return false;
         pos = guest.end;
         const auto arch_element = next_element(guest.body, "arch", 0);
-        if (arch_element.end == std::string_view::npos || attribute(arch_element.open_tag, "name") != arch)
-            continue;
-        for (std::size_t dpos = 0;;) {
-            const auto domain = next_element(arch_element.body, "domain", dpos);
-            if (domain.end == std::string_view::npos) break;
-            dpos = domain.end;
+        if (arch_element.end != std::string_view::npos && attribute(arch_element.open_tag, "name") == arch &&
+            visit(arch_element.body))
+            return true;
+    }
+}
+
+}  // namespace
+
+bool capabilities_offer_arch(std::string_view capabilities_xml, std::string_view arch) {
+    return any_guest_arch(capabilities_xml, arch, [](std::string_view) { return true; });
+}
+
+bool capabilities_offer_kvm(std::string_view capabilities_xml, std::string_view arch) {
+    return any_guest_arch(capabilities_xml, arch, [](std::string_view body) {
+        for (std::size_t pos = 0;;) {
+            const auto domain = next_element(body, "domain", pos);
+            if (domain.end == std::string_view::npos) return false;
+            pos = domain.end;
             if (attribute(domain.open_tag, "type") == "kvm") return true;
         }
-    }
+    });
 }
 
 }  // namespace checks

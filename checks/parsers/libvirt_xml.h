@@ -21,6 +21,8 @@ struct DomainDefinition {
 common::Result<DomainDefinition> parse_domain_xml(std::string_view xml, std::string_view file);
 // True when a <guest> for `arch` offers <domain type='kvm'>.
 bool capabilities_offer_kvm(std::string_view capabilities_xml, std::string_view arch);
+// True when any <guest> for `arch` is offered (kvm or emulated).
+bool capabilities_offer_arch(std::string_view capabilities_xml, std::string_view arch);
 // Value of attribute `name` in the first tag `tag` (e.g. source/file) within `xml`, or "".
 std::string first_attribute(std::string_view xml, std::string_view tag, std::string_view name);
 

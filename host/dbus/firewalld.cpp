@@ -14,16 +14,16 @@ checks::Fact<checks::FirewallFacts> Firewalld::status() {
     checks::FirewallFacts facts;
     try {
         // Asking firewalld directly would D-Bus-activate it: a read-only check must not start it.
-        if (!name_has_owner(*bus.value(), k_firewalld)) {
+        if (!name_has_owner(*bus.value(), k_firewalld, m_timeout)) {
             facts.error = std::string(k_firewalld) + " has no owner on the system bus";
             return facts;
         }
         facts.on_bus = true;
         auto proxy = sdbus::createProxy(*bus.value(), k_firewalld, k_path);
-        facts.state = get_string_property(*proxy, k_firewalld, "state");
+        facts.state = get_string_property(*proxy, k_firewalld, "state", m_timeout);
         proxy->callMethod("getDefaultZone")
             .onInterface(k_firewalld)
-            .withTimeout(k_call_timeout)
+            .withTimeout(m_timeout)
             .storeResultsTo(facts.default_zone);
     } catch (const sdbus::Error& e) {
         facts.error = e.getName() + ": " + e.getMessage();

@@ -10,22 +10,23 @@ common::Result<std::unique_ptr<sdbus::IConnection>> open_system_bus() {
     }
 }
 
-bool name_has_owner(sdbus::IConnection& bus, const std::string& name) {
+bool name_has_owner(sdbus::IConnection& bus, const std::string& name, std::chrono::milliseconds timeout) {
     auto proxy = sdbus::createProxy(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus");
     bool owned = false;
     proxy->callMethod("NameHasOwner")
         .onInterface("org.freedesktop.DBus")
-        .withTimeout(k_call_timeout)
+        .withTimeout(timeout)
         .withArguments(name)
         .storeResultsTo(owned);
     return owned;
 }
 
-std::string get_string_property(sdbus::IProxy& proxy, const std::string& interface, const std::string& property) {
+std::string get_string_property(sdbus::IProxy& proxy, const std::string& interface, const std::string& property,
+                                std::chrono::milliseconds timeout) {
     sdbus::Variant value;
     proxy.callMethod("Get")
         .onInterface("org.freedesktop.DBus.Properties")
-        .withTimeout(k_call_timeout)
+        .withTimeout(timeout)
         .withArguments(interface, property)
         .storeResultsTo(value);
     return value.get<std::string>();

@@ -1,5 +1,5 @@
 #pragma once
-// Shared by the D-Bus adapters: open the system bus, and bounded calls that never block past k_call_timeout.
+// Shared by the D-Bus adapters: open the system bus, and calls bounded by a timeout.
 #include <sdbus-c++/sdbus-c++.h>
 
 #include <chrono>
@@ -10,16 +10,15 @@
 
 namespace host::dbus {
 
-inline constexpr std::chrono::milliseconds k_call_timeout{2000};
-
 // The system bus, or why it cannot be reached (no socket: no D-Bus on this host, or a container).
 common::Result<std::unique_ptr<sdbus::IConnection>> open_system_bus();
 
 // org.freedesktop.DBus.NameHasOwner: asks without activating the service, so a read-only check never
 // starts a daemon through D-Bus activation.
-bool name_has_owner(sdbus::IConnection& bus, const std::string& name);
+bool name_has_owner(sdbus::IConnection& bus, const std::string& name, std::chrono::milliseconds timeout);
 
 // org.freedesktop.DBus.Properties.Get of a string property.
-std::string get_string_property(sdbus::IProxy& proxy, const std::string& interface, const std::string& property);
+std::string get_string_property(sdbus::IProxy& proxy, const std::string& interface, const std::string& property,
+                                std::chrono::milliseconds timeout);
 
 }  // namespace host::dbus

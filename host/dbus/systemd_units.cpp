@@ -13,7 +13,7 @@ checks::Fact<checks::SystemdFacts> SystemdUnits::unit_states(const std::vector<s
     auto bus = open_system_bus();
     if (!bus) return checks::Unavailable{bus.error().message};
     try {
-        if (!name_has_owner(*bus.value(), k_systemd))
+        if (!name_has_owner(*bus.value(), k_systemd, m_timeout))
             return checks::Unavailable{"systemd is not on the system bus (not booted with systemd)"};
         auto manager = sdbus::createProxy(*bus.value(), k_systemd, "/org/freedesktop/systemd1");
         checks::SystemdFacts facts;
@@ -23,14 +23,14 @@ checks::Fact<checks::SystemdFacts> SystemdUnits::unit_states(const std::vector<s
             sdbus::ObjectPath path;
             manager->callMethod("LoadUnit")
                 .onInterface(k_manager_interface)
-                .withTimeout(k_call_timeout)
+                .withTimeout(m_timeout)
                 .withArguments(name)
                 .storeResultsTo(path);
             auto unit = sdbus::createProxy(*bus.value(), k_systemd, path);
             checks::UnitState state;
-            state.load_state = get_string_property(*unit, k_unit_interface, "LoadState");
-            state.active_state = get_string_property(*unit, k_unit_interface, "ActiveState");
-            state.unit_file_state = get_string_property(*unit, k_unit_interface, "UnitFileState");
+            state.load_state = get_string_property(*unit, k_unit_interface, "LoadState", m_timeout);
+            state.active_state = get_string_property(*unit, k_unit_interface, "ActiveState", m_timeout);
+            state.unit_file_state = get_string_property(*unit, k_unit_interface, "UnitFileState", m_timeout);
             facts.units[name] = state;
         }
         return facts;

@@ -9,7 +9,7 @@ namespace host::kvm {
 
 class KvmProbe : public KvmDevice {
 public:
-    explicit KvmProbe(std::string device = "/dev/kvm", std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
+    KvmProbe(std::string device, std::chrono::milliseconds deadline);
     // Runs in a child process so a vCPU that never exits costs only that child, killed at the deadline.
     checks::KvmProbeResult run_probe() override;
 

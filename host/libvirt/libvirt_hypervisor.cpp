@@ -13,8 +13,6 @@
 namespace host::libvirt {
 namespace {
 
-constexpr std::chrono::milliseconds k_call_deadline{2000};
-
 struct ConnectCloser {
     void operator()(virConnectPtr connection) const { virConnectClose(connection); }
 };
@@ -91,7 +89,8 @@ checks::LibvirtObject inspect_pool(virConnectPtr connection, const std::string& 
 
 }  // namespace
 
-LibvirtHypervisor::LibvirtHypervisor(std::string uri) : m_uri(std::move(uri)) {}
+LibvirtHypervisor::LibvirtHypervisor(std::string uri, std::chrono::milliseconds deadline)
+    : m_uri(std::move(uri)), m_deadline(deadline) {}
 
 checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string& pool_name) {
     silence_libvirt_errors();
@@ -104,14 +103,18 @@ checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string&
     auto opened = common::call_with_deadline<Opened>(
         [uri] {
             Opened result;
-            virConnectPtr raw = virConnectOpenReadOnly(uri.c_str());
+            // Read-write first: libvirt refuses some read questions on a read-only connection; a
+            // non-root caller without polkit rights still gets the read-only one.
+            virConnectPtr raw = virConnectOpen(uri.c_str());
+            if (!raw) raw = virConnectOpenReadOnly(uri.c_str());
             if (raw) result.connection = Connection(raw, ConnectCloser{});
             else result.error = last_error();
             return result;
         },
-        k_call_deadline);
+        m_deadline);
+    const std::string within = "within " + std::to_string(m_deadline.count()) + " ms";
     if (!opened) {
-        facts.connect_error = "no answer within 2 s (daemon hung?)";
+        facts.connect_error = "no answer " + within + " (daemon hung?)";
         return facts;
     }
     if (!opened->connection) {
@@ -123,24 +126,21 @@ checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string&
     Connection connection = opened->connection;
     auto inspected = common::call_with_deadline<checks::LibvirtFacts>(
         [connection, facts, pool_name]() mutable {
-            unsigned long library = 0, hypervisor = 0;
-            std::string summary;
-            if (virConnectGetLibVersion(connection.get(), &library) == 0) summary = "libvirt " + version_string(library);
-            if (virConnectGetVersion(connection.get(), &hypervisor) == 0 && hypervisor)
-                summary += ", QEMU " + version_string(hypervisor);
-            facts.capabilities_summary = summary;
-            if (CString caps{virConnectGetCapabilities(connection.get())})
+            unsigned long library = 0;
+            if (virConnectGetLibVersion(connection.get(), &library) == 0)
+                facts.capabilities_summary = "libvirt " + version_string(library);
+            if (CString caps{virConnectGetCapabilities(connection.get())}) {
+                facts.x86_64_guests = checks::capabilities_offer_arch(caps.get(), "x86_64");
                 facts.kvm_x86_64 = checks::capabilities_offer_kvm(caps.get(), "x86_64");
-            else
+            } else
                 facts.capabilities_summary += "; capabilities unavailable: " + last_error();
             facts.default_network = inspect_network(connection.get(), "default");
             facts.images_pool = inspect_pool(connection.get(), pool_name);
             return facts;
         },
-        k_call_deadline);
+        m_deadline);
     if (!inspected) {
-        facts.connected = false;
-        facts.connect_error = "connected, but the daemon did not answer within 2 s";
+        facts.call_error = "its capabilities, networks and pools did not arrive " + within;
         return facts;
     }
     return *inspected;

@@ -1,5 +1,6 @@
 #pragma once
 // Hypervisor over the libvirt C API: a read-only connection, every call bounded.
+#include <chrono>
 #include <string>
 
 #include "host/live_services.h"
@@ -8,11 +9,12 @@ namespace host::libvirt {
 
 class LibvirtHypervisor : public Hypervisor {
 public:
-    explicit LibvirtHypervisor(std::string uri);
+    LibvirtHypervisor(std::string uri, std::chrono::milliseconds deadline);
     checks::Fact<checks::LibvirtFacts> inspect(const std::string& pool_name) override;
 
 private:
     std::string m_uri;
+    std::chrono::milliseconds m_deadline;
 };
 
 }  // namespace host::libvirt
