@@ -57,7 +57,10 @@ int run_doctor_cli(const std::string& program, int argc, const char* const* argv
         ("verbose,v", "show evidence for passing checks too, and log what is read ");
     po::variables_map vm;
     try {
-        po::parsed_options parsed = po::command_line_parser(argc, argv).options(options).run();
+        // No positional arguments: a stray word is an error, not silently ignored.
+        const po::positional_options_description no_positionals;
+        po::parsed_options parsed =
+            po::command_line_parser(argc, argv).options(options).positional(no_positionals).run();
         po::store(parsed, vm);
         po::notify(vm);
     } catch (const po::error& e) {
