@@ -45,7 +45,8 @@ std::string render_text(const DoctorReport& report, const TextStyle& style) {
         out += "\n";
         if (result.status != checks::Status::pass || style.verbose) {
             if (!result.evidence.empty()) out += "      " + result.evidence + "\n";
-            if (!result.fix.empty() && result.status != checks::Status::skip) out += "      fix: " + result.fix + "\n";
+            const bool needs_fix = result.status != checks::Status::pass && result.status != checks::Status::skip;
+            if (!result.fix.empty() && needs_fix) out += "      fix: " + result.fix + "\n";
         }
     }
     const std::string verdict(checks::to_string(report.verdict));

@@ -54,12 +54,14 @@ Outcome judge_dev_kvm_access(const HostFacts& facts) {
     const QemuIdentity& qemu = identity_fact.value();
     if (!qemu.uid) return skip("QEMU's account \"" + qemu.user + "\" is not in /etc/passwd (is libvirt installed?)");
 
-    const bool as_owner = *qemu.uid == 0 || (*qemu.uid == node.uid && (node.mode & 0600) == 0600);
+    // Linux uses only the first class that matches: owner, else group, else other (root overrides).
     const bool in_group = (qemu.gid && *qemu.gid == node.gid) || qemu.supplementary_gids.count(node.gid);
-    const bool as_group = in_group && (node.mode & 0060) == 0060;
-    const bool as_other = (node.mode & 0006) == 0006;
+    unsigned bits = node.mode & 0006;
+    if (*qemu.uid == node.uid) bits = (node.mode >> 6) & 06;
+    else if (in_group) bits = (node.mode >> 3) & 06;
+    const bool may_open = *qemu.uid == 0 || bits == 06;
     const std::string who = qemu.user + ":" + qemu.group + " (" + qemu.source + ")";
-    if (as_owner || as_group || as_other)
+    if (may_open)
         return pass(describe(node) + "; QEMU runs as " + who + " and may read and write it");
     return fail(describe(node) + "; QEMU runs as " + who + " and cannot open it: guests fail with "
                                  "\"Could not access KVM kernel module: Permission denied\"",

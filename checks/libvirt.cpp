@@ -1,6 +1,7 @@
 // libvirt checks: daemons (over systemd), connection and capabilities, default network and pool,
 // guests that will not come back after reboot, guests that ignore shutdown, open consoles.
 #include <algorithm>
+#include <iterator>
 #include <vector>
 
 #include "checks/catalogue.h"
@@ -175,7 +176,9 @@ Outcome judge_libvirt_autostart_disks(const HostFacts& facts) {
         ++autostart;
         for (const auto& disk : domain.disk_files) {
             // The filesystem fstab says the disk should live on, versus the one it lives on now.
-            std::optional<MountEntry> wanted = mount_containing(persistence->fstab, disk);
+            std::vector<MountEntry> at_boot;
+            std::copy_if(persistence->fstab.begin(), persistence->fstab.end(), std::back_inserter(at_boot), mounts_at_boot);
+            std::optional<MountEntry> wanted = mount_containing(at_boot, disk);
             std::optional<MountEntry> current = mount_containing(mounts.value(), disk);
             const bool missing = std::count(domain.missing_disk_files.begin(), domain.missing_disk_files.end(), disk);
             if (wanted && wanted->target != "/" && (!current || current->target.size() < wanted->target.size())) {
@@ -185,7 +188,7 @@ Outcome judge_libvirt_autostart_disks(const HostFacts& facts) {
                 problems.push_back(domain.name + ": disk " + disk + " does not exist");
                 fixes.push_back("restore " + disk + " or remove it from " + domain.name + " (virsh edit " + domain.name + ")");
             } else if (current && current->target != "/") {
-                const bool in_fstab = std::any_of(persistence->fstab.begin(), persistence->fstab.end(),
+                const bool in_fstab = std::any_of(at_boot.begin(), at_boot.end(),
                                                   [&](const MountEntry& e) { return e.target == current->target; });
                 if (!in_fstab && !persistence->mount_units.count(mount_unit_name(current->target))) {
                     problems.push_back(domain.name + ": " + disk + " is on " + current->target + " (" + current->source +

@@ -18,14 +18,18 @@ Outcome judge_net_ip_forward(const HostFacts& facts) {
         "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-kvm-host.conf && sysctl -p "
         "/etc/sysctl.d/90-kvm-host.conf (or kvm-agent apply with a sysctl: section)";
     if (runtime_on && persisted_on) return pass(evidence);
+    // A persisted 0 wins at boot from where it stands: a new file read earlier would not override it.
+    const std::string persist_fix =
+        value.persisted ? "set net.ipv4.ip_forward = 1 where it is set to " + *value.persisted + " (" +
+                              value.persisted_source + "), then sysctl --system"
+                        : std::string(k_persist_fix);
     if (runtime_on)
-        return warn(evidence + ": forwarding stops at the next reboot until something turns it on again",
-                    std::string(k_persist_fix));
+        return warn(evidence + ": forwarding stops at the next reboot until something turns it on again", persist_fix);
     if (persisted_on)
         return warn(evidence + ": the persisted value is not applied now", "sysctl --system");
     return warn(evidence + ": guests on routed or NAT networks cannot reach beyond the host (libvirt turns it on "
                            "only while a NAT network runs)",
-                std::string(k_persist_fix));
+                persist_fix);
 }
 
 Outcome judge_net_br_netfilter(const HostFacts& facts) {

@@ -1,4 +1,5 @@
 // Platform checks: cgroups, IOMMU, secure guests, memory, operating system.
+#include <algorithm>
 #include <vector>
 
 #include "checks/catalogue.h"
@@ -38,12 +39,19 @@ Outcome judge_cgroups_controllers(const HostFacts& facts) {
     const auto& fact = facts.cgroups();
     if (!fact.has_value()) return missing_fact(fact);
     const CgroupFacts& cgroups = fact.value();
-    std::vector<std::string> via_v1, via_v2, missing;
+    std::vector<std::string> via_v1, via_v2, missing, missing_v2_names;
     for (const auto& controller : k_controllers) {
-        if (cgroups.v1_controllers.count(controller.v1_name)) via_v1.push_back(controller.v1_name);
-        else if (cgroups.v2_mount && (!controller.v2_name || cgroups.v2_controllers.count(controller.v2_name)))
+        if (cgroups.v1_controllers.count(controller.v1_name)) {
+            via_v1.push_back(controller.v1_name);
+        } else if (cgroups.v2_mount && (!controller.v2_name || cgroups.v2_controllers.count(controller.v2_name))) {
             via_v2.push_back(controller.v1_name);
-        else missing.push_back(controller.v1_name);
+        } else {
+            missing.push_back(controller.v1_name);
+            // cgroup.subtree_control takes v2 names, each once (cpu covers cpuacct).
+            if (controller.v2_name && std::find(missing_v2_names.begin(), missing_v2_names.end(),
+                                                controller.v2_name) == missing_v2_names.end())
+                missing_v2_names.push_back(controller.v2_name);
+        }
     }
     std::vector<std::string> parts;
     if (!via_v1.empty()) parts.push_back("v1: " + common::join(via_v1, " "));
@@ -52,7 +60,7 @@ Outcome judge_cgroups_controllers(const HostFacts& facts) {
     const std::string evidence = parts.empty() ? "no cgroup hierarchy mounted" : common::join(parts, "; ");
     if (!missing.empty())
         return warn(evidence,
-                    cgroups.v2_mount ? "enable the controllers on cgroup v2: echo '+" + common::join(missing, " +") +
+                    cgroups.v2_mount ? "enable the controllers on cgroup v2: echo '+" + common::join(missing_v2_names, " +") +
                                            "' > " + *cgroups.v2_mount + "/cgroup.subtree_control (systemd does this "
                                            "at boot when a slice needs them)"
                                      : "mount the missing cgroup controllers (systemd mounts them at boot; "
@@ -71,11 +79,15 @@ Outcome judge_iommu(const HostFacts& facts) {
                     "passthrough; otherwise nothing to do");
     const std::string table = iommu.dmar_table ? "DMAR (Intel VT-d)" : "IVRS (AMD-Vi)";
     if (iommu.iommu_groups == 0) {
-        const std::string option = iommu.dmar_table ? "intel_iommu=on" : "amd_iommu=on";
+        // Intel's IOMMU is off unless asked for; AMD's is on unless the command line turns it off.
+        const std::string fix = iommu.dmar_table
+            ? "grubby --update-kernel=ALL --args=\"intel_iommu=on iommu=pt\" (Debian: add it to GRUB_CMDLINE_LINUX "
+              "in /etc/default/grub, then update-grub), and reboot"
+            : "remove amd_iommu=off / iommu=off from the kernel command line (grubby --update-kernel=ALL "
+              "--remove-args=\"amd_iommu=off iommu=off\") and reboot";
         return warn("ACPI " + table + " table present but /sys/kernel/iommu_groups is empty: the IOMMU is off "
                     "in the kernel",
-                    "grubby --update-kernel=ALL --args=\"" + option + " iommu=pt\" (Debian: add it to "
-                    "GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub), and reboot");
+                    fix);
     }
     std::string evidence = "ACPI " + table + " table, " + std::to_string(iommu.iommu_groups) + " IOMMU groups";
     if (cmdline_has(iommu.cmdline, "intel_iommu=on")) evidence += ", intel_iommu=on";

@@ -10,6 +10,17 @@ namespace {
 
 bool is_mount_point(const ImagesDirFacts& dir) { return dir.mount && dir.mount->target == dir.path; }
 
+// A file_contexts.local rule for exactly this directory: "/srv/vm(/.*)?" or "/srv/vm", not "/srv/vm-old".
+bool has_fcontext_rule(const std::string& rules, const std::string& path) {
+    for (auto line : common::lines(rules)) {
+        const auto fields = common::split_whitespace(line);
+        if (fields.empty() || fields[0].front() == '#') continue;
+        if (fields[0] == path || (fields[0].starts_with(path) && fields[0][path.size()] == '(')) return true;
+    }
+    return false;
+}
+
+
 }  // namespace
 
 Outcome judge_storage_images_space(const HostFacts& facts) {
@@ -47,7 +58,7 @@ Outcome judge_storage_mount_persistent(const HostFacts& facts) {
     const auto& mount = *dir.mount;
     const std::string evidence = dir.path + " is mounted from " + mount.source + " (" + mount.fstype + ")";
     if (std::any_of(persistence->fstab.begin(), persistence->fstab.end(),
-                    [&](const MountEntry& entry) { return entry.target == dir.path; }))
+                    [&](const MountEntry& entry) { return entry.target == dir.path && mounts_at_boot(entry); }))
         return pass(evidence + ", in /etc/fstab");
     const std::string unit = mount_unit_name(dir.path);
     if (persistence->mount_units.count(unit)) return pass(evidence + ", by " + unit);
@@ -75,7 +86,7 @@ Outcome judge_storage_selinux_context(const HostFacts& facts) {
         return warn(evidence + ": guests fail once SELinux enforces", fix);
     }
     // The stock policy labels the default directory; anywhere else needs a local rule to survive a relabel.
-    if (dir.path != k_default_images_dir && selinux->local_fcontext_rules.find(dir.path) == std::string::npos)
+    if (dir.path != k_default_images_dir && !has_fcontext_rule(selinux->local_fcontext_rules, dir.path))
         return warn(dir.path + " is labelled virt_image_t but no fcontext rule says so: a relabel resets it", fix);
     return pass(dir.path + " labelled " + dir.selinux_label + " (SELinux " + mode + ")");
 }

@@ -189,11 +189,17 @@ const Fact<checks::MemInfo>& HostFactsReader::meminfo() const {
 
 const Fact<checks::OsRelease>& HostFactsReader::os_release() const {
     return cached(m_os_release, [&]() -> Fact<checks::OsRelease> {
-        auto text = m_root.read_text("/etc/os-release", k_small_file);
-        if (!text) text = m_root.read_text("/usr/lib/os-release", k_small_file);
+        // os-release(5): /etc/os-release, falling back to /usr/lib/os-release only when it does not exist.
+        std::string path = "/etc/os-release";
+        if (!m_root.exists(path)) {
+            if (!m_root.exists("/usr/lib/os-release"))
+                return ReadError{"neither /etc/os-release nor /usr/lib/os-release exists"};
+            path = "/usr/lib/os-release";
+        }
+        auto text = m_root.read_text(path, k_small_file);
         if (!text) return ReadError{text.error().message};
         auto parsed = checks::parse_os_release(text.value());
-        if (!parsed) return ReadError{parsed.error().message};
+        if (!parsed) return ReadError{path + ": " + parsed.error().message};
         return parsed.value();
     });
 }

@@ -94,7 +94,10 @@ KeyValueConf parse_sysctl_conf(std::string_view text) {
         if (equals == std::string_view::npos) continue;  // systemd-sysctl ignores such lines too
         std::string key(common::trim(line.substr(0, equals)));
         if (!key.empty() && key.front() == '-') key.erase(0, 1);
-        std::replace(key.begin(), key.end(), '/', '.');
+        // sysctl.d(5): when the first separator is '/', '/' and '.' swap ("eth0.100" stays one name).
+        const auto separator = key.find_first_of("./");
+        if (separator != std::string::npos && key[separator] == '/')
+            for (auto& c : key) c = c == '/' ? '.' : c == '.' ? '/' : c;
         conf.values[key] = {std::string(common::trim(line.substr(equals + 1))), number};
     }
     return conf;

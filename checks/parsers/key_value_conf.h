@@ -45,7 +45,8 @@ struct SysctlSetting {
 std::optional<SysctlSetting> effective_sysctl(const std::vector<SysctlFile>& files, const std::string& key);
 
 // systemd-sysctl's order: every *.conf in the sysctl.d directories sorted by file name, a name in an
-// earlier directory masking the same name in later ones; then /etc/sysctl.conf (procps reads it last).
+// earlier directory masking the same name in later ones. (The caller appends /etc/sysctl.conf, which
+// procps reads last.)
 std::vector<std::string> sysctl_file_order(
     const std::vector<std::pair<std::string, std::vector<std::string>>>& directory_listings);
 

@@ -3,6 +3,26 @@
 namespace checks {
 namespace {
 
+// libvirt escapes these five in names and paths it writes.
+std::string decode_entities(std::string_view text) {
+    static constexpr std::pair<std::string_view, char> k_entities[] = {
+        {"&amp;", '&'}, {"&apos;", '\''}, {"&quot;", '"'}, {"&lt;", '<'}, {"&gt;", '>'}};
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        bool decoded = false;
+        for (const auto& [entity, c] : k_entities) {
+            if (text.substr(i, entity.size()) == entity) {
+                out += c;
+                i += entity.size();
+                decoded = true;
+                break;
+            }
+        }
+        if (!decoded) out += text[i++];
+    }
+    return out;
+}
+
 // The body between <tag ...> and </tag>, from `from`; npos when absent.
 struct Element {
     std::string_view open_tag;  // "<disk type='file' device='disk'>"
@@ -43,7 +63,7 @@ std::string attribute(std::string_view open_tag, std::string_view name) {
         const auto start = pos + key.size();
         const auto end = open_tag.find(quote, start);
         if (end == std::string_view::npos) return {};
-        return std::string(open_tag.substr(start, end - start));
+        return decode_entities(open_tag.substr(start, end - start));
     }
     return {};
 }
@@ -64,7 +84,7 @@ common::Result<DomainDefinition> parse_domain_xml(std::string_view xml, std::str
     const auto name = next_element(domain.body, "name", 0);
     if (name.end == std::string_view::npos || name.body.empty())
         return common::make_error(std::string(file) + ": <domain> has no <name>");
-    definition.name = name.body;
+    definition.name = decode_entities(name.body);
     const auto features = next_element(domain.body, "features", 0);
     definition.acpi = features.end != std::string_view::npos &&
                       next_element(features.body, "acpi", 0).end != std::string_view::npos;

@@ -25,6 +25,7 @@ std::string unescape_octal(std::string_view field) {
 }
 
 bool is_path_prefix(std::string_view prefix, std::string_view path) {
+    while (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);  // "/srv/vm/" is "/srv/vm"
     if (prefix == "/") return true;
     return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
@@ -48,12 +49,21 @@ common::Result<std::vector<MountEntry>> parse_mount_table(std::string_view text,
     return entries;
 }
 
+bool mounts_at_boot(const MountEntry& entry) {
+    for (auto option : common::split(entry.options, ','))
+        if (option == "noauto") return false;
+    return true;
+}
+
 std::optional<MountEntry> mount_containing(const std::vector<MountEntry>& mounts, std::string_view path) {
     std::optional<MountEntry> best;
     for (const auto& mount : mounts) {
         if (!is_path_prefix(mount.target, path)) continue;
         // Later entries over the same target shadow earlier ones, hence >=.
-        if (!best || mount.target.size() >= best->target.size()) best = mount;
+        const auto length = [](const std::string& target) {
+            return target.size() > 1 && target.back() == '/' ? target.size() - 1 : target.size();
+        };
+        if (!best || length(mount.target) >= length(best->target)) best = mount;
     }
     return best;
 }
@@ -66,7 +76,9 @@ std::string mount_unit_name(std::string_view mount_point) {
     std::string out;
     for (std::size_t i = 0; i < mount_point.size(); ++i) {
         const unsigned char c = static_cast<unsigned char>(mount_point[i]);
-        if (c == '/') out += '-';
+        if (c == '/') {
+            if (mount_point[i - 1] != '/') out += '-';  // systemd collapses "//"
+        }
         else if (std::isalnum(c) || c == '_' || c == ':' || (c == '.' && i > 0)) out += static_cast<char>(c);
         else {
             char buffer[8];

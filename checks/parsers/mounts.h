@@ -18,6 +18,8 @@ struct MountEntry {
 
 // Malformed lines are an error naming the line number; comments and blank lines are skipped.
 common::Result<std::vector<MountEntry>> parse_mount_table(std::string_view text, std::string_view file);
+// False for fstab entries marked noauto: they are not mounted at boot.
+bool mounts_at_boot(const MountEntry& entry);
 // The mount whose target is the longest prefix of `path` (the filesystem `path` lives on).
 std::optional<MountEntry> mount_containing(const std::vector<MountEntry>& mounts, std::string_view path);
 // systemd's unit name for a mount point: "/var/lib/libvirt/images" → "var-lib-libvirt-images.mount".

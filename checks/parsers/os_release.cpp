@@ -20,7 +20,7 @@ common::Result<OsRelease> parse_os_release(std::string_view text) {
         else if (key == "VERSION_ID") release.version_id = value;
         else if (key == "PRETTY_NAME") release.pretty_name = value;
     }
-    if (release.id.empty()) return common::make_error("/etc/os-release has no ID= line");
+    if (release.id.empty()) return common::make_error("no ID= line");
     return release;
 }
 
