@@ -2,6 +2,7 @@
 
 #include <boost/program_options.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -25,7 +26,10 @@ bool stdout_wants_color() {
 }
 
 void set_up_logging(int verbosity) {
-    static auto logger = spdlog::stderr_color_mt("kvm-doctor");
+    // Under systemd (a first-boot unit) log lines go to the journal with their priority; else to stderr.
+    static auto logger = std::getenv("JOURNAL_STREAM")
+                             ? spdlog::systemd_logger_mt("kvm-doctor", "kvm-doctor")
+                             : spdlog::stderr_color_mt("kvm-doctor");
     logger->set_pattern("%^%l%$: %v");
     logger->set_level(verbosity > 0 ? spdlog::level::debug : spdlog::level::warn);
     spdlog::set_default_logger(logger);

@@ -1,6 +1,7 @@
 # Third-party dependencies, found once here. scripts/install-deps.sh installs them (apt or dnf).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBVIRT REQUIRED IMPORTED_TARGET libvirt)
+pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd)
 find_package(sdbus-c++ REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(Boost REQUIRED COMPONENTS program_options)
