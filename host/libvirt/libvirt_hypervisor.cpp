@@ -103,10 +103,8 @@ checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string&
     auto opened = common::call_with_deadline<Opened>(
         [uri] {
             Opened result;
-            // Read-write first: libvirt refuses some read questions on a read-only connection; a
-            // non-root caller without polkit rights still gets the read-only one.
-            virConnectPtr raw = virConnectOpen(uri.c_str());
-            if (!raw) raw = virConnectOpenReadOnly(uri.c_str());
+            // Read-only: everything the checks ask is allowed there, and the doctor must change nothing.
+            virConnectPtr raw = virConnectOpenReadOnly(uri.c_str());
             if (raw) result.connection = Connection(raw, ConnectCloser{});
             else result.error = last_error();
             return result;
