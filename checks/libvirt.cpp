@@ -169,6 +169,8 @@ Outcome judge_libvirt_autostart_disks(const HostFacts& facts) {
     const auto& persistence = facts.mount_persistence();
     if (!persistence.has_value()) return missing_fact(persistence);
 
+    std::vector<MountEntry> at_boot;  // fstab entries without noauto
+    std::copy_if(persistence->fstab.begin(), persistence->fstab.end(), std::back_inserter(at_boot), mounts_at_boot);
     std::vector<std::string> problems, fixes;
     int autostart = 0;
     for (const auto& domain : domains.value()) {
@@ -176,8 +178,6 @@ Outcome judge_libvirt_autostart_disks(const HostFacts& facts) {
         ++autostart;
         for (const auto& disk : domain.disk_files) {
             // The filesystem fstab says the disk should live on, versus the one it lives on now.
-            std::vector<MountEntry> at_boot;
-            std::copy_if(persistence->fstab.begin(), persistence->fstab.end(), std::back_inserter(at_boot), mounts_at_boot);
             std::optional<MountEntry> wanted = mount_containing(at_boot, disk);
             std::optional<MountEntry> current = mount_containing(mounts.value(), disk);
             const bool missing = std::count(domain.missing_disk_files.begin(), domain.missing_disk_files.end(), disk);

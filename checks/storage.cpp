@@ -20,7 +20,6 @@ bool has_fcontext_rule(const std::string& rules, const std::string& path) {
     return false;
 }
 
-
 }  // namespace
 
 Outcome judge_storage_images_space(const HostFacts& facts) {

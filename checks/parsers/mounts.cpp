@@ -24,8 +24,14 @@ std::string unescape_octal(std::string_view field) {
     return out;
 }
 
+// "/srv/vm/" names the same mount point as "/srv/vm"; "/" stays "/".
+std::string_view without_trailing_slash(std::string_view path) {
+    while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
+    return path;
+}
+
 bool is_path_prefix(std::string_view prefix, std::string_view path) {
-    while (prefix.size() > 1 && prefix.back() == '/') prefix.remove_suffix(1);  // "/srv/vm/" is "/srv/vm"
+    prefix = without_trailing_slash(prefix);
     if (prefix == "/") return true;
     return path.starts_with(prefix) && (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
@@ -60,10 +66,8 @@ std::optional<MountEntry> mount_containing(const std::vector<MountEntry>& mounts
     for (const auto& mount : mounts) {
         if (!is_path_prefix(mount.target, path)) continue;
         // Later entries over the same target shadow earlier ones, hence >=.
-        const auto length = [](const std::string& target) {
-            return target.size() > 1 && target.back() == '/' ? target.size() - 1 : target.size();
-        };
-        if (!best || length(mount.target) >= length(best->target)) best = mount;
+        if (!best || without_trailing_slash(mount.target).size() >= without_trailing_slash(best->target).size())
+            best = mount;
     }
     return best;
 }
