@@ -1,0 +1,114 @@
+#include "profile/profile.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "profile/network_section.h"
+#include "profile/yaml_reader.h"
+
+namespace profile {
+
+namespace {
+
+constexpr std::size_t k_max_profile_bytes = 1 << 20;
+
+std::string located(std::string_view source, Position position, const std::string& subject, const std::string& what) {
+    std::string out(source);
+    if (position.line > 0) out += ":" + std::to_string(position.line) + ":" + std::to_string(position.column);
+    out += ": ";
+    if (!subject.empty()) out += subject + ": ";
+    return out + what;
+}
+
+std::optional<common::Error> first_problem(const HostProfile& profile, const std::set<netconfig::IfName>* observed) {
+    if (!profile.network) return std::nullopt;
+    const auto problems = netconfig::validate(profile.network->desired, observed);
+    if (problems.empty()) return std::nullopt;
+    return common::make_error(format_problem(profile, problems.front()));
+}
+
+HostProfile decode(const YAML::Node& root, std::string_view source) {
+    HostProfile profile;
+    profile.source = std::string(source);
+    if (root.IsNull()) return profile;  // an empty profile changes nothing
+    if (!root.IsMap())
+        throw DecodeError{position_of(root.Mark()), "",
+                          "a profile is a map of sections (kvm, packages, libvirt, sysctl, network, firewall, "
+                          "storage), not " + describe(root)};
+    std::map<std::string, Position> top;
+    Reader reader(top, "");
+    const std::vector<std::string_view> sections(k_sections.begin(), k_sections.end());
+    for (const auto& entry : reader.entries(root, {1, 1}, "", sections, "")) {
+        profile.sections[entry.key] = entry.key_position;
+        // Other sections are decoded by the steps that own them; here they are only known to be present.
+        if (entry.key == "network")
+            profile.network = decode_network(entry.value, entry.value_position, profile.network_positions);
+    }
+    return profile;
+}
+
+}  // namespace
+
+std::string format_problem(const HostProfile& profile, const netconfig::Problem& problem) {
+    // The problem's own path, or the nearest enclosing one that was written down.
+    std::string path = problem.path;
+    Position position;
+    while (true) {
+        if (auto it = profile.network_positions.find(path); it != profile.network_positions.end()) {
+            position = it->second;
+            break;
+        }
+        const auto cut = path.find_last_of(".[");
+        if (cut == std::string::npos) break;
+        path.resize(cut);
+    }
+    if (position.line == 0)
+        if (auto it = profile.sections.find("network"); it != profile.sections.end()) position = it->second;
+    return located(profile.source, position, problem.subject, problem.message);
+}
+
+common::Result<HostProfile> parse_profile(std::string_view text, std::string_view source,
+                                          const std::set<netconfig::IfName>* observed_names) {
+    HostProfile profile;
+    try {
+        const std::string buffer(text);
+        const auto documents = YAML::LoadAll(buffer);
+        if (documents.size() > 1) {
+            const auto second = position_of(documents[1].Mark());
+            return common::make_error(located(source, second, "", "a profile is one YAML document, this is the second"));
+        }
+        profile = decode(documents.empty() ? YAML::Node() : documents.front(), source);
+    } catch (const YAML::Exception& e) {
+        return common::make_error(located(source, position_of(e.mark), "", "invalid YAML: " + e.msg));
+    } catch (const DecodeError& e) {
+        return common::make_error(located(source, e.position, e.subject, e.what));
+    }
+    if (auto error = first_problem(profile, observed_names)) return *error;
+    return profile;
+}
+
+common::Result<HostProfile> load_profile(const std::string& path, const std::set<netconfig::IfName>* observed_names) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return common::make_error(path + ": cannot open: " + std::strerror(errno));
+    std::string text;
+    text.resize(k_max_profile_bytes + 1);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) return common::make_error(path + ": cannot read: " + std::strerror(errno));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > k_max_profile_bytes)
+        return common::make_error(path + ": larger than " + std::to_string(k_max_profile_bytes) + " bytes");
+    if (text.find('\0') != std::string::npos) return common::make_error(path + ": binary content, not YAML");
+    return parse_profile(text, path, observed_names);
+}
+
+std::optional<common::Error> check_against(const HostProfile& profile,
+                                           const std::set<netconfig::IfName>& observed_names) {
+    return first_problem(profile, &observed_names);
+}
+
+}  // namespace profile
