@@ -147,7 +147,8 @@ std::string describe_route(const netconfig::Route& route) {
     if (route.next_hop_address) text += " via " + route.next_hop_address->to_string();
     if (route.next_hop_interface) text += " dev " + route.next_hop_interface->str();
     if (route.metric) text += " metric " + std::to_string(*route.metric);
-    if (route.table_id && *route.table_id != netconfig::k_main_table) text += " table " + std::to_string(*route.table_id);
+    if (route.table_id && *route.table_id != netconfig::k_main_table)
+        text += " table " + std::to_string(*route.table_id);
     return text;
 }
 
@@ -180,16 +181,17 @@ common::Result<std::unique_ptr<NetlinkAdapter>> NetlinkAdapter::open() {
 
 common::Result<int> NetlinkAdapter::index_of(const IfName& name, const std::string& what) {
     rtnl_link* found = nullptr;
-    auto done = m_socket->call(what + ": looking up " + name.str(),
-                               [&](nl_sock* sock) { return rtnl_link_get_kernel(sock, 0, name.str().c_str(), &found); });
+    auto done = m_socket->call(what + ": looking up " + name.str(), [&](nl_sock* sock) {
+        return rtnl_link_get_kernel(sock, 0, name.str().c_str(), &found);
+    });
     LinkPtr link(found);
     if (!done) return done.error();
     return rtnl_link_get_ifindex(link.get());
 }
 
 common::Result<netconfig::NetworkState> NetlinkAdapter::observe() {
-    auto links = m_socket->dump<LinkMessage>(RTM_GETLINK, "reading links",
-                                             [](std::span<const std::uint8_t> bytes) { return decode_link_message(bytes); });
+    auto links = m_socket->dump<LinkMessage>(
+        RTM_GETLINK, "reading links", [](std::span<const std::uint8_t> bytes) { return decode_link_message(bytes); });
     if (!links) return links.error();
 
     auto address_cache = fill_cache(*m_socket, "reading addresses", rtnl_addr_alloc_cache);

@@ -271,7 +271,8 @@ TEST_F(RouteOpsTest, MovesTheAddressAndDefaultRouteFromAPortToItsBridge) {
     ip({"route", "add", "default", "via", "10.0.0.254", "dev", "v0"});
 
     ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), stp(false, std::nullopt)));
-    ASSERT_OP_OK(adapter().set_mac(IfName("br0"), netconfig::MacAddress::parse(link("v0")["address"].get<std::string>()).value()));
+    const auto v0_mac = netconfig::MacAddress::parse(link("v0")["address"].get<std::string>()).value();
+    ASSERT_OP_OK(adapter().set_mac(IfName("br0"), v0_mac));
     ASSERT_OP_OK(adapter().set_master(IfName("v0"), IfName("br0")));
     ASSERT_OP_OK(adapter().set_up(IfName("br0")));
     ASSERT_OP_OK(adapter().add_address(IfName("br0"), address("10.0.0.1/24")));
