@@ -10,6 +10,8 @@ debian_packages=(
   nlohmann-json3-dev libnl-route-3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   # what the tests run against and verify with: a real libvirtd and QEMU, libvirt's own validator
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 iproute2
+  # the system tier: the guest image is debootstrapped, packed with qemu-img and booted with QEMU
+  debootstrap qemu-utils e2fsprogs
 )
 rhel_packages=(
   cmake gcc-c++ make pkgconf-pkg-config

@@ -6,7 +6,8 @@
 #include <set>
 #include <sstream>
 
-#include "tests/integration/doctor_runner.h"
+#include "tests/support/doctor_runner.h"
+#include "tests/support/virt_host_validate.h"
 
 namespace {
 
@@ -112,17 +113,8 @@ TEST(AgentStatus, ReportsTheSameChecksAsTheDoctor) {
     EXPECT_EQ(statuses, doctor.statuses());
 }
 
-// virt-host-validate's QEMU lines: "  QEMU: Checking for hardware virtualization   : FAIL (reason)".
 std::map<std::string, std::string> virt_host_validate() {
-    const auto run = run_process({"env", "LC_ALL=C", "virt-host-validate", "qemu"});
-    std::map<std::string, std::string> results;
-    static const std::regex line(R"(QEMU: Checking (.*?)\s*: (PASS|WARN|FAIL))");
-    std::istringstream lines(run.out);
-    for (std::string text; std::getline(lines, text);) {
-        std::smatch match;
-        if (std::regex_search(text, match, line)) results[match[1]] = match[2];
-    }
-    return results;
+    return tests::parse_virt_host_validate(run_process({"env", "LC_ALL=C", "virt-host-validate", "qemu"}).out);
 }
 
 TEST(VirtHostValidateParity, SameVerdictOnHardwareVirtualizationVhostNetTunAndCgroups) {

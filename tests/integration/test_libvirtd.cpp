@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "tests/integration/doctor_runner.h"
+#include "tests/support/doctor_runner.h"
 
 namespace {
 

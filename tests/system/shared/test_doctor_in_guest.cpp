@@ -1,0 +1,105 @@
+// kvm-doctor inside the "good KVM host" guest: real kernel modules and /dev/kvm, libvirtd read over
+// systemd's D-Bus API, firewalld over its own; verdicts compared with the guest's virt-host-validate.
+// All tests here share one guest that CTest boots once (fixture system_vm).
+#include <gtest/gtest.h>
+
+#include "tests/support/virt_host_validate.h"
+#include "tests/system/support/guest_doctor.h"
+
+namespace {
+
+using namespace tests::system;
+
+class GoodKvmGuest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto state = shared_state_dir();
+        if (state.empty()) GTEST_SKIP() << "KVM_SYSTEM_STATE_ROOT is not set: run through ctest -L system";
+        m_guest = GuestVm::attach(state);
+        if (!m_guest) {
+            const auto reason = unavailable_reason(state);
+            if (reason.empty()) FAIL() << "no guest runs in " << state << " and no reason was recorded";
+            GTEST_SKIP() << reason;
+        }
+    }
+    // A step of a test that must succeed in the guest.
+    void must(const std::vector<std::string>& argv) {
+        const auto result = m_guest->run(argv);
+        ASSERT_EQ(result.exit_code, 0) << argv.at(0) << " " << (argv.size() > 1 ? argv[1] : "") << ": " << result.err;
+    }
+    std::optional<GuestVm> m_guest;
+};
+
+TEST_F(GoodKvmGuest, HardwareVirtualizationAndKvmPass) {
+    const auto run = run_doctor_in(*m_guest);
+    for (const char* id : {"cpu.virt-extensions", "kernel.kvm-modules", "dev.kvm.exists", "dev.kvm.access",
+                           "kvm.functional"})
+        EXPECT_EQ(run.check(id).at("status"), "PASS") << id << ": " << run.check(id).dump();
+    // Under TCG the guest CPU is AMD-like (svm), so the vendor module is kvm_amd.
+    const std::string modules = run.check("kernel.kvm-modules").at("evidence");
+    const bool tcg = m_guest->accelerator().rfind("tcg", 0) == 0;
+    EXPECT_NE(modules.find(tcg ? "kvm_amd" : "kvm_"), std::string::npos) << modules;
+    const auto lsmod = m_guest->run({"cat", "/proc/modules"});
+    EXPECT_NE(lsmod.out.find(tcg ? "kvm_amd " : "kvm "), std::string::npos);
+}
+
+TEST_F(GoodKvmGuest, LibvirtDaemonIsReadOverSystemdDBus) {
+    const auto run = run_doctor_in(*m_guest);
+    const auto& daemon = run.check("libvirt.daemon");
+    EXPECT_EQ(daemon.at("status"), "PASS") << daemon.dump();
+    // The evidence is what systemd said; systemctl, asked the same, agrees.
+    EXPECT_EQ(m_guest->run({"systemctl", "is-active", "libvirtd.service"}).out, "active\n");
+    EXPECT_EQ(run.check("libvirt.connection").at("status"), "PASS") << run.check("libvirt.connection").dump();
+}
+
+TEST_F(GoodKvmGuest, FirewalldIsReadOverItsDBusApi) {
+    const auto run = run_doctor_in(*m_guest);
+    EXPECT_EQ(run.check("firewall.running").at("status"), "PASS") << run.check("firewall.running").dump();
+    EXPECT_EQ(m_guest->run({"firewall-cmd", "--state"}).out, "running\n");
+}
+
+TEST_F(GoodKvmGuest, VerdictsAgreeWithVirtHostValidate) {
+    const auto theirs = tests::parse_virt_host_validate(m_guest->run({"env", "LC_ALL=C", "virt-host-validate", "qemu"}).out);
+    ASSERT_TRUE(theirs.count("for hardware virtualization")) << "virt-host-validate printed no QEMU lines";
+    const auto ours = run_doctor_in(*m_guest).statuses();
+    EXPECT_EQ(theirs.at("for hardware virtualization"), "PASS");
+    EXPECT_EQ(ours.at("cpu.virt-extensions"), theirs.at("for hardware virtualization"));
+    EXPECT_EQ(ours.at("dev.kvm.exists"), theirs.at("if device /dev/kvm exists"));
+    EXPECT_EQ(ours.at("dev.kvm.access"), theirs.at("if device /dev/kvm is accessible"));
+    EXPECT_EQ(ours.at("dev.vhost-net"), theirs.at("if device /dev/vhost-net exists"));
+    EXPECT_EQ(ours.at("dev.net-tun"), theirs.at("if device /dev/net/tun exists"));
+}
+
+TEST_F(GoodKvmGuest, StoppedLibvirtdFailsWithTheReasonAndTheFix) {
+    must({"systemctl", "stop", "libvirtd.service", "libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket"});
+    const auto stopped = run_doctor_in(*m_guest);
+    must({"systemctl", "start", "libvirtd.socket", "libvirtd-ro.socket", "libvirtd-admin.socket", "libvirtd.service"});
+
+    const auto& daemon = stopped.check("libvirt.daemon");
+    EXPECT_EQ(daemon.at("status"), "FAIL") << daemon.dump();
+    EXPECT_NE(daemon.at("evidence").get<std::string>().find("not running: libvirtd"), std::string::npos) << daemon.dump();
+    EXPECT_NE(daemon.at("fix").get<std::string>().find("systemctl enable --now"), std::string::npos) << daemon.dump();
+    const auto& connection = stopped.check("libvirt.connection");
+    EXPECT_EQ(connection.at("status"), "FAIL") << connection.dump();
+    EXPECT_FALSE(connection.at("evidence").get<std::string>().empty());
+    EXPECT_FALSE(connection.at("fix").get<std::string>().empty());
+    EXPECT_NE(stopped.process.exit_code, 0);
+
+    // Started again, both pass: the failure was the stopped daemon, not the test.
+    const auto restarted = run_doctor_in(*m_guest);
+    EXPECT_EQ(restarted.check("libvirt.daemon").at("status"), "PASS");
+    EXPECT_EQ(restarted.check("libvirt.connection").at("status"), "PASS");
+}
+
+TEST_F(GoodKvmGuest, StoppedFirewalldFails) {
+    must({"systemctl", "stop", "firewalld.service"});
+    const auto stopped = run_doctor_in(*m_guest, {"--check", "firewall.running"});
+    must({"systemctl", "start", "firewalld.service"});
+
+    const auto& firewall = stopped.check("firewall.running");
+    EXPECT_EQ(firewall.at("status"), "FAIL") << firewall.dump();
+    EXPECT_NE(firewall.at("fix").get<std::string>().find("firewalld"), std::string::npos) << firewall.dump();
+    EXPECT_EQ(run_doctor_in(*m_guest, {"--check", "firewall.running"}).check("firewall.running").at("status"), "PASS");
+}
+
+}  // namespace

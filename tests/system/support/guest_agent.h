@@ -1,0 +1,22 @@
+#pragma once
+// One request to qemu-guest-agent over the chardev socket QEMU exposes on the host. Each call opens the
+// socket, discards stale replies with guest-sync, sends one command and reads its one-line reply.
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace tests::system {
+
+// Returns the reply's "return" member; throws std::runtime_error on a socket error, a timeout or an
+// agent "error" reply. `expect_reply` is false for commands the agent answers by going away
+// (guest-shutdown).
+nlohmann::json agent_call(const std::filesystem::path& socket_path, const std::string& command,
+                          const nlohmann::json& arguments = nullptr,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(30), bool expect_reply = true);
+
+std::string base64_encode(const std::string& bytes);
+std::string base64_decode(const std::string& text);
+
+}  // namespace tests::system
