@@ -12,12 +12,16 @@ debian_packages=(
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 iproute2
   # the system tier: the guest image is debootstrapped, packed with qemu-img and booted with QEMU
   debootstrap qemu-utils e2fsprogs
+  # the package tier: build the RPM with Debian's rpmbuild, unpack it and lint it (packaging/rpm/check-rpm)
+  rpm rpm2cpio cpio rpmlint
 )
 rhel_packages=(
   cmake gcc-c++ make pkgconf-pkg-config
   libvirt-devel sdbus-cpp-devel systemd-devel spdlog-devel boost-devel json-devel libnl3-devel
   yaml-cpp-devel gtest-devel gmock-devel
   libvirt-daemon-kvm libvirt-client qemu-kvm iproute
+  # the package tier: rpmbuild, rpmlint, cpio (packaging/rpm/check-rpm)
+  rpm-build rpmlint cpio
 )
 
 if [ "$(id -u)" -ne 0 ]; then
