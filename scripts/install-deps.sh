@@ -20,8 +20,8 @@ rhel_packages=(
   libvirt-devel sdbus-cpp-devel systemd-devel spdlog-devel boost-devel json-devel libnl3-devel
   yaml-cpp-devel gtest-devel gmock-devel
   libvirt-daemon-kvm libvirt-client qemu-kvm iproute
-  # the package tier: rpmbuild, rpmlint, cpio (packaging/rpm/check-rpm)
-  rpm-build rpmlint cpio
+  # the package tier: rpmbuild and the spec's macros, rpmlint, cpio (packaging/rpm/check-rpm)
+  rpm-build systemd-rpm-macros rpmlint cpio
 )
 
 if [ "$(id -u)" -ne 0 ]; then
