@@ -6,7 +6,6 @@
 #include <linux/veth.h>
 #include <sys/socket.h>
 
-#include <netlink/errno.h>
 #include <netlink/route/nexthop.h>
 
 #include "host/netlink/link_message.h"
@@ -18,8 +17,6 @@ namespace {
 
 using netconfig::IfName;
 using netconfig::OpResult;
-
-constexpr int k_cache_attempts = 5;
 
 // One RTM_NEWLINK/RTM_DELLINK request under construction. A failed put (the message is full) is remembered
 // and reported by message().
@@ -152,16 +149,15 @@ std::string describe_route(const netconfig::Route& route) {
     return text;
 }
 
-// Fills a libnl cache (addresses, routes), again when the kernel says the dump was interrupted.
+// Fills a libnl cache (addresses, routes); libnl dumps again by itself when the kernel says a dump was
+// interrupted by a change.
 template <typename Alloc>
 common::Result<CachePtr> fill_cache(RouteSocket& socket, const std::string& what, Alloc alloc) {
-    for (int attempt = 1;; ++attempt) {
-        nl_cache* cache = nullptr;
-        auto done = socket.call(what, [&](nl_sock* sock) { return alloc(sock, &cache); });
-        if (done) return CachePtr(cache);
-        if (attempt == k_cache_attempts || done.error().message.find(nl_geterror(-NLE_DUMP_INTR)) == std::string::npos)
-            return done.error();
-    }
+    nl_cache* cache = nullptr;
+    auto done = socket.call(what, [&](nl_sock* sock) { return alloc(sock, &cache); });
+    CachePtr owned(cache);
+    if (!done) return done.error();
+    return owned;
 }
 
 template <typename T>
