@@ -2,7 +2,9 @@
 // The system edge of the network planner: what a plan asks of the kernel (LinkOps) and how the current state
 // is read (NetworkObserver). Pure interfaces over the model; host/netlink implements them over netlink, tests
 // use recording fakes. Every failure is an Error whose message names the operation and the object
-// ("creating bond0: Operation not supported").
+// ("creating bond0: Operation not supported"). Removing what is already gone succeeds (del_address,
+// del_route, release, delete_link): the kernel takes a device's routes and IPv6 addresses with it when it goes
+// down or away, and a veth's peer with the veth.
 #include <cstdint>
 #include <optional>
 #include <variant>

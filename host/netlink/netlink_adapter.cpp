@@ -6,6 +6,8 @@
 #include <linux/veth.h>
 #include <sys/socket.h>
 
+#include <cerrno>
+
 #include <netlink/route/nexthop.h>
 
 #include "host/netlink/link_message.h"
@@ -176,13 +178,16 @@ common::Result<std::unique_ptr<NetlinkAdapter>> NetlinkAdapter::open() {
 }
 
 common::Result<int> NetlinkAdapter::index_of(const IfName& name, const std::string& what) {
-    rtnl_link* found = nullptr;
-    auto done = m_socket->call(what + ": looking up " + name.str(), [&](nl_sock* sock) {
-        return rtnl_link_get_kernel(sock, 0, name.str().c_str(), &found);
+    LinkRequest request(RTM_GETLINK, 0);
+    request.name(name).u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+    const std::string lookup = what + ": looking up " + name.str();
+    if (!request.message()) return common::make_error(lookup + ": the netlink message does not fit");
+    auto links = m_socket->query<LinkMessage>(request.message(), lookup, [](std::span<const std::uint8_t> bytes) {
+        return decode_link_message(bytes);
     });
-    LinkPtr link(found);
-    if (!done) return done.error();
-    return rtnl_link_get_ifindex(link.get());
+    if (!links) return links.error();
+    if (links->size() != 1) return common::make_error(lookup + ": the kernel answered with no link");
+    return links->front().index;
 }
 
 common::Result<netconfig::NetworkState> NetlinkAdapter::observe() {
@@ -282,7 +287,7 @@ OpResult NetlinkAdapter::create_veth(const IfName& name, const IfName& peer) {
 OpResult NetlinkAdapter::delete_link(const IfName& name) {
     LinkRequest request(RTM_DELLINK, 0);
     request.name(name);
-    return send(*m_socket, request, "deleting " + name.str());
+    return gone_is_done(send(*m_socket, request, "deleting " + name.str()), ENODEV);
 }
 
 OpResult NetlinkAdapter::set_bridge_options(const IfName& name, const netconfig::BridgeOptions& options) {
@@ -330,7 +335,7 @@ OpResult NetlinkAdapter::set_master(const IfName& port, const IfName& controller
 OpResult NetlinkAdapter::release(const IfName& port) {
     LinkRequest request(RTM_NEWLINK, 0);
     request.name(port).u32(IFLA_MASTER, 0);
-    return send(*m_socket, request, "releasing " + port.str() + " from its controller");
+    return gone_is_done(send(*m_socket, request, "releasing " + port.str() + " from its controller"), ENODEV);
 }
 
 OpResult NetlinkAdapter::set_mtu(const IfName& name, std::uint32_t mtu) {
@@ -369,7 +374,7 @@ OpResult NetlinkAdapter::change_address(const IfName& name, const netconfig::Int
     const std::string what =
         (add ? "adding " : "removing ") + address.to_string() + (add ? " to " : " from ") + name.str();
     auto index = index_of(name, what);
-    if (!index) return index.error();
+    if (!index) return add ? index.error() : gone_is_done(index.error(), ENODEV);
     IfAddressPtr request(rtnl_addr_alloc());
     AddressPtr local = to_nl_address(address.ip, address.prefix_length);
     if (!request || !local) return common::make_error(what + ": out of memory");
@@ -386,9 +391,10 @@ OpResult NetlinkAdapter::change_address(const IfName& name, const netconfig::Int
         AddressPtr brd = to_nl_address(broadcast, 32);
         if (brd) rtnl_addr_set_broadcast(request.get(), brd.get());
     }
-    return m_socket->call(what, [&](nl_sock* sock) {
+    auto done = m_socket->call(what, [&](nl_sock* sock) {
         return add ? rtnl_addr_add(sock, request.get(), NLM_F_EXCL) : rtnl_addr_delete(sock, request.get(), 0);
     });
+    return add ? done : gone_is_done(std::move(done), EADDRNOTAVAIL);
 }
 
 OpResult NetlinkAdapter::add_route(const netconfig::Route& route) { return change_route(route, RTM_NEWROUTE); }
@@ -402,7 +408,7 @@ OpResult NetlinkAdapter::change_route(const netconfig::Route& route, int how) {
     int out_index = 0;
     if (route.next_hop_interface) {
         auto index = index_of(*route.next_hop_interface, what);
-        if (!index) return index.error();
+        if (!index) return how == RTM_DELROUTE ? gone_is_done(index.error(), ENODEV) : index.error();
         out_index = *index;
     }
     RoutePtr request(rtnl_route_alloc());
@@ -426,10 +432,16 @@ OpResult NetlinkAdapter::change_route(const netconfig::Route& route, int how) {
         }
         rtnl_route_add_nexthop(request.get(), hop.release());  // the route owns it now
     }
-    return m_socket->call(what, [&](nl_sock* sock) {
+    auto done = m_socket->call(what, [&](nl_sock* sock) {
         if (how == RTM_DELROUTE) return rtnl_route_delete(sock, request.get(), 0);
         return rtnl_route_add(sock, request.get(), how < 0 ? NLM_F_REPLACE : NLM_F_EXCL);
     });
+    return how == RTM_DELROUTE ? gone_is_done(std::move(done), ESRCH) : done;
+}
+
+OpResult NetlinkAdapter::gone_is_done(OpResult result, int gone_errno) const {
+    if (!result && m_socket->kernel_errno() == gone_errno) return netconfig::op_ok();
+    return result;
 }
 
 }  // namespace host::netlink

@@ -58,6 +58,8 @@ private:
     netconfig::OpResult change_address(const netconfig::IfName& name, const netconfig::InterfaceAddress& address,
                                        bool add);
     netconfig::OpResult change_route(const netconfig::Route& route, int how);
+    // A removal the kernel refused with `gone_errno` (no such device/address/route) found its work done.
+    netconfig::OpResult gone_is_done(netconfig::OpResult result, int gone_errno) const;
 
     std::unique_ptr<RouteSocket> m_socket;
 };

@@ -13,7 +13,6 @@ namespace {
 
 constexpr std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
 constexpr std::size_t k_message_header = align4(sizeof(nlmsghdr));
-constexpr int k_dump_attempts = 5;
 
 #ifndef NLM_F_CAPPED
 #define NLM_F_CAPPED 0x100
@@ -102,31 +101,36 @@ common::Result<std::monostate> RouteSocket::request(nl_msg* message, const std::
     return std::monostate{};
 }
 
-common::Result<std::monostate> RouteSocket::dump_with(int type, const std::string& what, EachFn each, void* arg) {
-    for (int attempt = 1;; ++attempt) {
-        begin();
-        MessagePtr message(nlmsg_alloc_simple(type, NLM_F_DUMP));
-        if (!message) return common::make_error(what + ": out of memory");
-        // rtgenmsg and ifinfomsg/ifaddrmsg/rtmsg all start with the family: a zeroed ifinfomsg asks for all.
-        ifinfomsg header{};
-        header.ifi_family = AF_UNSPEC;
-        if (nlmsg_append(message.get(), &header, sizeof header, NLMSG_ALIGNTO) < 0 ||
-            (type == RTM_GETLINK && nla_put_u32(message.get(), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0))
-            return common::make_error(what + ": message too long");
-        each({}, arg);  // start (again) from an empty result
-        int rc = nl_send_auto(get(), message.get());
-        if (rc >= 0) {
-            nl_cb* socket_callbacks = nl_socket_get_cb(get());  // takes a reference
-            CallbackPtr callbacks(nl_cb_clone(socket_callbacks));
-            nl_cb_put(socket_callbacks);
-            if (!callbacks) return common::make_error(what + ": out of memory");
-            DumpState state{each, arg};
-            nl_cb_set(callbacks.get(), NL_CB_VALID, NL_CB_CUSTOM, &on_valid, &state);
-            rc = nl_recvmsgs(get(), callbacks.get());
-        }
-        if (rc >= 0) return std::monostate{};
-        if (rc != -NLE_DUMP_INTR || attempt == k_dump_attempts) return common::make_error(what + ": " + describe(rc));
+MessagePtr RouteSocket::dump_request(int type) {
+    MessagePtr message(nlmsg_alloc_simple(type, NLM_F_DUMP));
+    if (!message) return nullptr;
+    // ifinfomsg, ifaddrmsg and rtmsg all start with the family: a zeroed ifinfomsg asks for every family.
+    ifinfomsg header{};
+    header.ifi_family = AF_UNSPEC;
+    if (nlmsg_append(message.get(), &header, sizeof header, NLMSG_ALIGNTO) < 0) return nullptr;
+    if (type == RTM_GETLINK && nla_put_u32(message.get(), IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0) return nullptr;
+    return message;
+}
+
+common::Result<std::monostate> RouteSocket::exchange(nl_msg* request, const std::string& what, EachFn each,
+                                                      void* arg) {
+    begin();
+    int rc = nl_send_auto(get(), request);
+    if (rc >= 0) {
+        nl_cb* socket_callbacks = nl_socket_get_cb(get());  // takes a reference
+        CallbackPtr callbacks(nl_cb_clone(socket_callbacks));
+        nl_cb_put(socket_callbacks);
+        if (!callbacks) return common::make_error(what + ": out of memory");
+        DumpState state{each, arg};
+        nl_cb_set(callbacks.get(), NL_CB_VALID, NL_CB_CUSTOM, &on_valid, &state);
+        rc = nl_recvmsgs(get(), callbacks.get());
+        // libnl asks for an ACK on every request; the kernel sends it after a get's answer (not after a
+        // dump's), and left unread it would pass for the answer to the next request.
+        if (rc >= 0 && !(nlmsg_hdr(request)->nlmsg_flags & NLM_F_DUMP)) rc = nl_wait_for_ack(get());
     }
+    if (rc >= 0) return std::monostate{};
+    m_error->interrupted = rc == -NLE_DUMP_INTR;
+    return common::make_error(what + ": " + describe(rc));
 }
 
 }  // namespace host::netlink

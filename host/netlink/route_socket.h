@@ -13,7 +13,6 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/route/addr.h>
-#include <netlink/route/link.h>
 #include <netlink/route/route.h>
 
 #include "common/result.h"
@@ -30,7 +29,6 @@ using MessagePtr = std::unique_ptr<nl_msg, FreeWith<nlmsg_free>>;
 using CachePtr = std::unique_ptr<nl_cache, FreeWith<nl_cache_free>>;
 using CallbackPtr = std::unique_ptr<nl_cb, FreeWith<nl_cb_put>>;
 using AddressPtr = std::unique_ptr<nl_addr, FreeWith<nl_addr_put>>;
-using LinkPtr = std::unique_ptr<rtnl_link, FreeWith<rtnl_link_put>>;
 using IfAddressPtr = std::unique_ptr<rtnl_addr, FreeWith<rtnl_addr_put>>;
 using RoutePtr = std::unique_ptr<rtnl_route, FreeWith<rtnl_route_put>>;
 using NextHopPtr = std::unique_ptr<rtnl_nexthop, FreeWith<rtnl_route_nh_free>>;
@@ -46,7 +44,7 @@ public:
     // On failure the error reads "<what>: <reason>".
     common::Result<std::monostate> request(nl_msg* message, const std::string& what);
 
-    // Runs a libnl call that talks to the kernel through this socket (rtnl_addr_add, rtnl_link_get_kernel...),
+    // Runs a libnl call that talks to the kernel through this socket (rtnl_addr_add, rtnl_route_add...),
     // turning its negative return code into "<what>: <reason>".
     template <typename Call>
     common::Result<std::monostate> call(const std::string& what, Call libnl_call) {
@@ -56,36 +54,51 @@ public:
         return std::monostate{};
     }
 
-    // Dumps with `type` (RTM_GETLINK...) and decodes each answer (one whole netlink message, as bytes) with
-    // `decode`, which returns std::optional<T>; nullopt answers are left out. A dump that the kernel marks
-    // interrupted (the table changed meanwhile) is read again from the start.
+    // Sends `request` (a get or a dump) and decodes each answer (one whole netlink message, as bytes) with
+    // `decode`, which returns std::optional<T>; nullopt answers are left out.
     template <typename T, typename Decode>
-    common::Result<std::vector<T>> dump(int type, const std::string& what, Decode decode) {
+    common::Result<std::vector<T>> query(nl_msg* request, const std::string& what, Decode decode) {
         std::vector<T> items;
         auto each = [&](std::span<const std::uint8_t> bytes) {
-            if (bytes.empty()) return items.clear();  // a restart
             if (auto item = decode(bytes)) items.push_back(std::move(*item));
         };
-        auto done = dump_with(type, what, &invoke<decltype(each)>, &each);
+        auto done = exchange(request, what, &invoke<decltype(each)>, &each);
         if (!done) return done.error();
         return items;
     }
 
+    // Dumps all objects of `type` (RTM_GETLINK...) through query(). A dump that the kernel marks interrupted
+    // (the table changed meanwhile) is read again from the start.
+    template <typename T, typename Decode>
+    common::Result<std::vector<T>> dump(int type, const std::string& what, Decode decode) {
+        for (int attempt = 1;; ++attempt) {
+            MessagePtr request = dump_request(type);
+            if (!request) return common::make_error(what + ": out of memory");
+            auto items = query<T>(request.get(), what, decode);
+            if (items || !m_error->interrupted || attempt == k_dump_attempts) return items;
+        }
+    }
+
     // The kernel's error for the last call, or libnl's text for `libnl_error`.
     std::string describe(int libnl_error) const;
+    // The errno the kernel answered the last call with; 0 when it did not refuse it.
+    int kernel_errno() const { return m_error->error; }
 
 private:
     struct KernelError {
         int error = 0;  // positive errno
         std::string message;
+        bool interrupted = false;  // a dump the kernel marked NLM_F_DUMP_INTR
     };
+    static constexpr int k_dump_attempts = 5;
     using EachFn = void (*)(std::span<const std::uint8_t>, void*);
     template <typename Each>
     static void invoke(std::span<const std::uint8_t> bytes, void* each) { (*static_cast<Each*>(each))(bytes); }
 
     RouteSocket(SocketPtr socket, std::unique_ptr<KernelError> error);
     void begin() { *m_error = KernelError{}; }
-    common::Result<std::monostate> dump_with(int type, const std::string& what, EachFn each, void* arg);
+    static MessagePtr dump_request(int type);
+    common::Result<std::monostate> exchange(nl_msg* request, const std::string& what, EachFn each, void* arg);
     static int on_error(sockaddr_nl*, nlmsgerr* error, void* arg);
 
     SocketPtr m_socket;

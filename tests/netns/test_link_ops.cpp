@@ -292,6 +292,25 @@ TEST_F(RouteOpsTest, MovesTheAddressAndDefaultRouteFromAPortToItsBridge) {
     EXPECT_EQ(lookup.at(0)["dev"], "br0");
 }
 
+// The kernel takes routes and IPv6 addresses with a device that goes down or away, and a veth's peer with it:
+// a plan's removal that finds its object gone has nothing left to do.
+TEST_F(LinkOpsTest, RemovingWhatIsAlreadyGoneSucceeds) {
+    add_veth("v0", "v0p");
+    ASSERT_OP_OK(adapter().set_up(IfName("v0")));
+    ASSERT_OP_OK(adapter().add_address(IfName("v0"), address("192.0.2.10/24")));
+    ASSERT_OP_OK(adapter().del_address(IfName("v0"), address("192.0.2.10/24")));
+    EXPECT_OP_OK(adapter().del_address(IfName("v0"), address("192.0.2.10/24")));
+    EXPECT_OP_OK(adapter().del_address(IfName("v0"), address("2001:db8::10/64")));
+    EXPECT_OP_OK(adapter().del_route(route("203.0.113.0/24", "192.0.2.1", "v0")));
+    EXPECT_OP_OK(adapter().del_route(route("::/0", "2001:db8::1", std::nullopt)));
+
+    ASSERT_OP_OK(adapter().delete_link(IfName("v0")));
+    EXPECT_OP_OK(adapter().delete_link(IfName("v0p")));  // went with v0
+    EXPECT_OP_OK(adapter().release(IfName("v0p")));
+    EXPECT_OP_OK(adapter().del_address(IfName("v0"), address("192.0.2.10/24")));
+    EXPECT_OP_OK(adapter().del_route(route("0.0.0.0/0", "192.0.2.1", "v0")));
+}
+
 TEST_F(LinkOpsTest, CreatingABondFailsHereWithTheKernelsReason) {
     // This kernel has no bonding driver (the system tier has one): the error says what and why.
     const auto result = adapter().create_bond(IfName("bond0"), netconfig::BondMode::active_backup, {});
