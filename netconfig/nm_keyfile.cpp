@@ -258,6 +258,7 @@ private:
         file.id = nm_profile_id(name);
         file.uuid = nm_profile_uuid(name);
         file.is_port = is_port(name);
+        if (file.is_port) file.controller = m_master_of.at(name);
         file.autoconnect = !(w && w->state == InterfaceState::down);
         const auto type = type_of(name);
 

@@ -42,6 +42,7 @@ struct NmKeyfile {
     std::string uuid;       // connection.uuid
     std::string content;    // the keyfile text; the file must be mode 0600 and owned by root
     bool is_port = false;   // has master=: NetworkManager activates it together with its controller
+    IfName controller;      // of a port: the bridge or bond whose profile is its master
     bool autoconnect = true;  // false for state: down
 };
 

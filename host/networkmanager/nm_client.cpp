@@ -1,0 +1,261 @@
+#include "host/networkmanager/nm_client.h"
+
+#include <sdbus-c++/sdbus-c++.h>
+#include <sys/stat.h>
+
+#include <map>
+#include <thread>
+
+#include "host/dbus/system_bus.h"
+
+namespace host::networkmanager {
+namespace {
+
+constexpr const char* k_service = "org.freedesktop.NetworkManager";
+constexpr const char* k_manager_path = "/org/freedesktop/NetworkManager";
+constexpr const char* k_settings_path = "/org/freedesktop/NetworkManager/Settings";
+constexpr const char* k_manager_interface = "org.freedesktop.NetworkManager";
+constexpr const char* k_settings_interface = "org.freedesktop.NetworkManager.Settings";
+constexpr const char* k_connection_interface = "org.freedesktop.NetworkManager.Settings.Connection";
+constexpr const char* k_active_interface = "org.freedesktop.NetworkManager.Connection.Active";
+constexpr const char* k_device_interface = "org.freedesktop.NetworkManager.Device";
+constexpr const char* k_properties_interface = "org.freedesktop.DBus.Properties";
+
+// NMActiveConnectionState
+constexpr std::uint32_t k_activated = 2;
+// NMSettingsConnectionFlags: profiles NetworkManager generated for a device it found configured, or keeps in memory.
+constexpr std::uint32_t k_generated_flags = 0x2 | 0x4 | 0x8;  // NM_GENERATED, VOLATILE, EXTERNAL
+
+constexpr std::chrono::milliseconds k_poll_interval{200};
+
+std::string describe(const sdbus::Error& e) { return e.getName() + ": " + e.getMessage(); }
+
+std::string state_name(std::uint32_t state) {
+    switch (state) {
+    case 0: return "unknown";
+    case 1: return "activating";
+    case 2: return "activated";
+    case 3: return "deactivating";
+    case 4: return "deactivated";
+    }
+    return std::to_string(state);
+}
+
+std::map<std::string, sdbus::Variant> all_properties(sdbus::IConnection& bus, const std::string& path,
+                                                     const std::string& interface, std::chrono::milliseconds timeout) {
+    auto proxy = sdbus::createProxy(bus, k_service, path);
+    std::map<std::string, sdbus::Variant> properties;
+    proxy->callMethod("GetAll")
+        .onInterface(k_properties_interface)
+        .withTimeout(timeout)
+        .withArguments(interface)
+        .storeResultsTo(properties);
+    return properties;
+}
+
+template <typename T>
+T property_or(const std::map<std::string, sdbus::Variant>& properties, const std::string& name, T fallback) {
+    const auto found = properties.find(name);
+    if (found == properties.end()) return fallback;
+    try {
+        return found->second.get<T>();
+    } catch (const sdbus::Error&) {
+        return fallback;
+    }
+}
+
+// The inode of a network namespace, or 0 when it cannot be read (not root: then we cannot tell).
+ino_t namespace_inode(const char* path) {
+    struct stat st {};
+    return ::stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
+}  // namespace
+
+std::optional<std::string> why_not_ask(std::chrono::milliseconds call_timeout) {
+    const auto ours = namespace_inode("/proc/self/ns/net");
+    const auto init = namespace_inode("/proc/1/ns/net");
+    if (ours != 0 && init != 0 && ours != init)
+        return "this runs in a network namespace of its own; NetworkManager manages the host's";
+    auto bus = host::dbus::open_system_bus();
+    if (!bus) return bus.error().message;
+    try {
+        // Asking NetworkManager directly would D-Bus-activate it on a host where it is installed but stopped.
+        if (!host::dbus::name_has_owner(*bus.value(), k_service, call_timeout))
+            return std::string(k_service) + " has no owner on the system bus (NetworkManager is not running)";
+    } catch (const sdbus::Error& e) {
+        return "asking the system bus for NetworkManager: " + describe(e);
+    }
+    return std::nullopt;
+}
+
+common::Result<std::unique_ptr<NmClient>> NmClient::connect(std::chrono::milliseconds call_timeout) {
+    auto bus = host::dbus::open_system_bus();
+    if (!bus) return bus.error();
+    return std::unique_ptr<NmClient>(new NmClient(std::move(bus.value()), call_timeout));
+}
+
+NmClient::NmClient(std::unique_ptr<sdbus::IConnection> bus, std::chrono::milliseconds call_timeout)
+    : m_bus(std::move(bus)), m_timeout(call_timeout) {}
+
+NmClient::~NmClient() = default;
+
+common::Result<std::monostate> NmClient::reload() {
+    try {
+        auto settings = sdbus::createProxy(*m_bus, k_service, k_settings_path);
+        bool status = false;
+        settings->callMethod("ReloadConnections")
+            .onInterface(k_settings_interface)
+            .withTimeout(m_timeout)
+            .storeResultsTo(status);
+        if (!status) return common::make_error("NetworkManager could not reload its connection files");
+    } catch (const sdbus::Error& e) {
+        return common::make_error("asking NetworkManager to reload its connection files: " + describe(e));
+    }
+    return std::monostate{};
+}
+
+std::vector<NmClient::Active> NmClient::active_connections() {
+    std::vector<Active> out;
+    auto properties = all_properties(*m_bus, k_manager_path, k_manager_interface, m_timeout);
+    for (const auto& path : property_or(properties, "ActiveConnections", std::vector<sdbus::ObjectPath>{})) {
+        try {
+            auto active = all_properties(*m_bus, path, k_active_interface, m_timeout);
+            out.push_back({property_or(active, "Uuid", std::string{}), property_or(active, "State", std::uint32_t{0})});
+        } catch (const sdbus::Error&) {
+            // Gone between the two calls: deactivated meanwhile.
+        }
+    }
+    return out;
+}
+
+common::Result<std::vector<netconfig::ProfileActivation>> NmClient::active_on(
+    const std::set<netconfig::IfName>& interfaces) {
+    std::vector<netconfig::ProfileActivation> out;
+    try {
+        auto manager = all_properties(*m_bus, k_manager_path, k_manager_interface, m_timeout);
+        for (const auto& path : property_or(manager, "ActiveConnections", std::vector<sdbus::ObjectPath>{})) {
+            std::map<std::string, sdbus::Variant> active;
+            try {
+                active = all_properties(*m_bus, path, k_active_interface, m_timeout);
+            } catch (const sdbus::Error&) {
+                continue;  // deactivated meanwhile
+            }
+            const auto connection = property_or(active, "Connection", sdbus::ObjectPath{});
+            if (!connection.empty() && connection != "/") {
+                try {
+                    const auto settings = all_properties(*m_bus, connection, k_connection_interface, m_timeout);
+                    if (property_or(settings, "Flags", std::uint32_t{0}) & k_generated_flags) continue;
+                } catch (const sdbus::Error&) {
+                    // NetworkManager before 1.12 has no Flags: keep the profile.
+                }
+            }
+            for (const auto& device : property_or(active, "Devices", std::vector<sdbus::ObjectPath>{})) {
+                std::string name;
+                try {
+                    name = property_or(all_properties(*m_bus, device, k_device_interface, m_timeout), "Interface",
+                                       std::string{});
+                } catch (const sdbus::Error&) {
+                    continue;
+                }
+                auto interface = netconfig::IfName::make(name);
+                if (!interface || !interfaces.count(interface.value())) continue;
+                netconfig::ProfileActivation found;
+                found.interface = interface.value();
+                found.profile = property_or(active, "Id", std::string{});
+                found.uuid = property_or(active, "Uuid", std::string{});
+                const auto state = property_or(active, "State", std::uint32_t{0});
+                found.activated = state == k_activated;
+                if (!found.activated) found.detail = state_name(state);
+                out.push_back(found);
+            }
+        }
+    } catch (const sdbus::Error& e) {
+        return common::make_error("asking NetworkManager for its active connections: " + describe(e));
+    }
+    return out;
+}
+
+std::string NmClient::start(const ProfileRef& profile) {
+    try {
+        auto settings = sdbus::createProxy(*m_bus, k_service, k_settings_path);
+        sdbus::ObjectPath connection;
+        settings->callMethod("GetConnectionByUuid")
+            .onInterface(k_settings_interface)
+            .withTimeout(m_timeout)
+            .withArguments(profile.uuid)
+            .storeResultsTo(connection);
+        auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
+        sdbus::ObjectPath active;
+        // Device "/": NetworkManager picks the device by the profile's interface-name (and creates a virtual one).
+        manager->callMethod("ActivateConnection")
+            .onInterface(k_manager_interface)
+            .withTimeout(m_timeout)
+            .withArguments(connection, sdbus::ObjectPath("/"), sdbus::ObjectPath("/"))
+            .storeResultsTo(active);
+    } catch (const sdbus::Error& e) {
+        return describe(e);
+    }
+    return {};
+}
+
+std::vector<netconfig::ProfileActivation> NmClient::activate(const std::vector<ProfileRef>& profiles,
+                                                             std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::vector<netconfig::ProfileActivation> out;
+    std::vector<bool> asked(profiles.size(), false);
+    for (const auto& profile : profiles) {
+        netconfig::ProfileActivation entry;
+        entry.interface = profile.interface;
+        entry.profile = profile.id;
+        entry.uuid = profile.uuid;
+        out.push_back(entry);
+    }
+    std::vector<std::string> refused(profiles.size());
+    for (std::size_t i = 0; i < profiles.size(); ++i) {
+        if (profiles[i].is_port) continue;
+        refused[i] = start(profiles[i]);
+        asked[i] = true;
+    }
+
+    std::map<std::string, std::uint32_t> states;
+    bool first_round = true;
+    while (true) {
+        states.clear();
+        std::string poll_error;
+        try {
+            for (const auto& active : active_connections()) states[active.uuid] = active.state;
+        } catch (const sdbus::Error& e) {
+            poll_error = describe(e);
+        }
+        bool all = true;
+        for (std::size_t i = 0; i < profiles.size(); ++i) {
+            const auto state = states.find(profiles[i].uuid);
+            if (state != states.end() && state->second == k_activated) continue;
+            all = false;
+            // A port its controller did not bring along (autoconnect-slaves) is asked for by itself, once.
+            if (!asked[i] && !first_round && state == states.end()) {
+                refused[i] = start(profiles[i]);
+                asked[i] = true;
+            }
+        }
+        if (all || std::chrono::steady_clock::now() >= deadline) {
+            for (std::size_t i = 0; i < profiles.size(); ++i) {
+                const auto state = states.find(profiles[i].uuid);
+                out[i].activated = state != states.end() && state->second == k_activated;
+                if (out[i].activated) continue;
+                if (!refused[i].empty()) out[i].detail = "NetworkManager refused to activate it: " + refused[i];
+                else if (!poll_error.empty()) out[i].detail = "asking NetworkManager for its state: " + poll_error;
+                else if (state == states.end()) out[i].detail = "not active";
+                else
+                    out[i].detail = "still " + state_name(state->second) + " after " +
+                                    std::to_string((timeout.count() + 999) / 1000) + " s";
+            }
+            return out;
+        }
+        first_round = false;
+        std::this_thread::sleep_for(k_poll_interval);
+    }
+}
+
+}  // namespace host::networkmanager

@@ -1,0 +1,69 @@
+#pragma once
+// NetworkManager over its D-Bus API (org.freedesktop.NetworkManager), shaped around what persisting a network
+// needs: load the connection files again, see which profiles are active on which interfaces, activate ours
+// and wait until they are. Every call is bounded by the call timeout; waiting by the activation timeout.
+#include <chrono>
+#include <memory>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/result.h"
+#include "netconfig/model.h"
+#include "netconfig/persistence.h"
+
+namespace sdbus {
+class IConnection;
+}
+
+namespace host::networkmanager {
+
+// A profile to activate: ours (from its keyfile) or one found active before.
+struct ProfileRef {
+    netconfig::IfName interface;
+    std::string id;
+    std::string uuid;
+    bool is_port = false;  // NetworkManager activates it with its controller; asked directly only if it does not
+};
+
+// Why NetworkManager must not be asked from here, or nullopt. It is not on the system bus (no bus, not running:
+// asked with NameHasOwner, so it is never started by D-Bus activation), or this process runs in another network
+// namespace than PID 1 (`ip netns exec`), whose interfaces NetworkManager does not manage.
+std::optional<std::string> why_not_ask(std::chrono::milliseconds call_timeout);
+
+class NmClient {
+public:
+    // Connects to the system bus; an error when it cannot. Call why_not_ask() first.
+    static common::Result<std::unique_ptr<NmClient>> connect(std::chrono::milliseconds call_timeout);
+    ~NmClient();
+    NmClient(const NmClient&) = delete;
+    NmClient& operator=(const NmClient&) = delete;
+
+    // Settings.ReloadConnections: files added, changed and deleted on disk take effect as profiles.
+    common::Result<std::monostate> reload();
+
+    // The saved profiles active now on `interfaces`, with their state (activated or not yet). Profiles
+    // NetworkManager made up for devices it found configured ("connected (externally)") are left out: they
+    // are not saved and come back by themselves.
+    common::Result<std::vector<netconfig::ProfileActivation>> active_on(const std::set<netconfig::IfName>& interfaces);
+
+    // Activates `profiles` (controllers first; a port only when its controller did not bring it up) and waits
+    // until each is activated or `timeout` has passed. One entry per profile, in the order given.
+    std::vector<netconfig::ProfileActivation> activate(const std::vector<ProfileRef>& profiles,
+                                                       std::chrono::milliseconds timeout);
+
+private:
+    explicit NmClient(std::unique_ptr<sdbus::IConnection> bus, std::chrono::milliseconds call_timeout);
+    struct Active {
+        std::string uuid;
+        std::uint32_t state = 0;
+    };
+    std::vector<Active> active_connections();
+    std::string start(const ProfileRef& profile);  // an error text, empty when NetworkManager accepted it
+
+    std::unique_ptr<sdbus::IConnection> m_bus;
+    std::chrono::milliseconds m_timeout;
+};
+
+}  // namespace host::networkmanager

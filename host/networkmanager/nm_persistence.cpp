@@ -1,0 +1,206 @@
+#include "host/networkmanager/nm_persistence.h"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "host/networkmanager/nm_client.h"
+#include "netconfig/nm_keyfile.h"
+
+namespace host::networkmanager {
+namespace {
+
+using netconfig::PersistedFile;
+
+std::string keyfile_path(const netconfig::IfName& interface) {
+    return std::string(netconfig::k_nm_keyfile_dir) + "/" + netconfig::nm_keyfile_name(interface);
+}
+
+PersistedFile::Action action_of(files::FileAction action) {
+    switch (action) {
+    case files::FileAction::unchanged: return PersistedFile::Action::unchanged;
+    case files::FileAction::created: return PersistedFile::Action::created;
+    case files::FileAction::replaced: return PersistedFile::Action::replaced;
+    case files::FileAction::removed: return PersistedFile::Action::removed;
+    }
+    return PersistedFile::Action::unchanged;
+}
+
+files::FileAction action_of(PersistedFile::Action action) {
+    switch (action) {
+    case PersistedFile::Action::unchanged: return files::FileAction::unchanged;
+    case PersistedFile::Action::created: return files::FileAction::created;
+    case PersistedFile::Action::replaced: return files::FileAction::replaced;
+    case PersistedFile::Action::removed: return files::FileAction::removed;
+    }
+    return files::FileAction::unchanged;
+}
+
+PersistedFile persisted(const files::FileChange& change, const netconfig::IfName& interface) {
+    return {change.path, action_of(change.action), change.backup, interface};
+}
+
+// Puts back `done` in reverse order; the messages of what could not be.
+std::vector<std::string> undo(files::AtomicFiles& files, const std::vector<PersistedFile>& done) {
+    std::vector<std::string> failures;
+    for (auto it = done.rbegin(); it != done.rend(); ++it)
+        if (auto restored = files.restore({it->path, action_of(it->action), it->backup}); !restored)
+            failures.push_back(restored.error().message);
+    return failures;
+}
+
+std::string joined(const std::vector<std::string>& messages) {
+    std::string out;
+    for (const auto& message : messages) out += (out.empty() ? "" : "; ") + message;
+    return out;
+}
+
+}  // namespace
+
+NmPersistence::NmPersistence(NmPersistenceOptions options)
+    : m_options(std::move(options)), m_files(m_options.root, m_options.backup_dir) {}
+
+std::optional<std::string> NmPersistence::why_not_ask() const {
+    if (!m_options.ask_network_manager) return std::string("NetworkManager is not asked in this run");
+    if (std::filesystem::path(m_options.root).lexically_normal() != "/")
+        return "the files were written under " + m_options.root.string() + ", not on the running system";
+    return networkmanager::why_not_ask(m_options.call_timeout);
+}
+
+common::Result<std::monostate> NmPersistence::check(const netconfig::NetworkState& desired,
+                                                    const netconfig::NetworkState& observed) {
+    auto set = netconfig::nm_keyfiles(desired, observed);
+    if (!set) return set.error();
+    return std::monostate{};
+}
+
+common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig::NetworkState& desired,
+                                                                const netconfig::NetworkState& observed) {
+    auto set = netconfig::nm_keyfiles(desired, observed);
+    if (!set) return set.error();
+
+    netconfig::PersistResult result;
+    auto fail = [&](const std::string& message) -> common::Result<netconfig::PersistResult> {
+        const auto left = undo(m_files, result.files);
+        return common::make_error(message + (left.empty() ? "" : " (and putting back the files before it: " +
+                                                                     joined(left) + ")"));
+    };
+    std::map<netconfig::IfName, PersistedFile::Action> actions;
+    for (const auto& file : set->files) {
+        const auto path = keyfile_path(file.interface);
+        auto change = m_files.write(path, file.content, 0600);
+        if (!change) return fail("writing " + path + ": " + change.error().message);
+        result.files.push_back(persisted(change.value(), file.interface));
+        actions[file.interface] = result.files.back().action;
+    }
+    for (const auto& interface : set->removed) {
+        const auto path = keyfile_path(interface);
+        auto change = m_files.remove(path);
+        if (!change) return fail("removing " + path + ": " + change.error().message);
+        result.files.push_back(persisted(change.value(), interface));
+    }
+
+    auto& nm = result.network_manager;
+    if (auto reason = why_not_ask()) {
+        nm.reason = *reason;
+        return result;
+    }
+    auto client = NmClient::connect(m_options.call_timeout);
+    if (!client) {
+        nm.reason = client.error().message;
+        return result;
+    }
+    nm.asked = true;
+    auto& c = *client.value();
+    if (auto reloaded = c.reload(); !reloaded) {
+        // Without the files loaded nothing of ours can be activated: every profile reports why.
+        for (const auto& file : set->files)
+            if (file.autoconnect)
+                nm.activations.push_back({file.interface, file.id, file.uuid, false, reloaded.error().message});
+        return result;
+    }
+
+    std::set<netconfig::IfName> interfaces;
+    std::set<std::string> our_uuids;
+    for (const auto& file : set->files) {
+        interfaces.insert(file.interface);
+        our_uuids.insert(file.uuid);
+    }
+    std::set<std::string> active_uuids;
+    if (auto before = c.active_on(interfaces)) {
+        for (const auto& active : before.value()) {
+            if (!our_uuids.count(active.uuid)) nm.displaced.push_back(active);
+            else if (active.activated) active_uuids.insert(active.uuid);
+        }
+    }
+
+    // Unchanged files of profiles already active stay as they are: re-applying the same profile must not
+    // bounce the network. A port whose controller is not activated again is asked for by itself.
+    std::vector<ProfileRef> wanted;
+    std::set<netconfig::IfName> restarted;
+    for (const auto& file : set->files) {
+        if (!file.autoconnect) continue;
+        if (actions[file.interface] == PersistedFile::Action::unchanged && active_uuids.count(file.uuid)) continue;
+        const bool with_controller = file.is_port && restarted.count(file.controller);
+        wanted.push_back({file.interface, file.id, file.uuid, with_controller});
+        restarted.insert(file.interface);
+    }
+    const auto activations = c.activate(wanted, m_options.activation_timeout);
+    std::map<std::string, netconfig::ProfileActivation> by_uuid;
+    for (const auto& activation : activations) by_uuid[activation.uuid] = activation;
+    for (const auto& file : set->files) {
+        if (!file.autoconnect) continue;
+        if (auto found = by_uuid.find(file.uuid); found != by_uuid.end()) nm.activations.push_back(found->second);
+        else nm.activations.push_back({file.interface, file.id, file.uuid, true, "already active, unchanged"});
+    }
+    return result;
+}
+
+common::Result<netconfig::PersistResult> NmPersistence::restore(const netconfig::PersistResult& persisted_before) {
+    netconfig::PersistResult result;
+    std::vector<std::string> failures;
+    std::vector<ProfileRef> wanted;
+    const auto& files = persisted_before.files;
+    for (auto it = files.rbegin(); it != files.rend(); ++it) {
+        auto change = m_files.restore({it->path, action_of(it->action), it->backup});
+        if (!change) {
+            failures.push_back(change.error().message);
+            continue;
+        }
+        result.files.push_back(persisted(change.value(), it->interface));
+    }
+    // Our profiles that came back from their backups were the ones in effect before: activate them again
+    // (controllers first, as persist wrote them), unless they were written for an interface that is down.
+    for (const auto& file : files) {
+        if (file.action != PersistedFile::Action::replaced && file.action != PersistedFile::Action::removed) continue;
+        if (file.interface.empty()) continue;
+        std::ifstream in(m_files.resolve(file.path));
+        std::stringstream text;
+        text << in.rdbuf();
+        if (!in || text.str().find("\nautoconnect=false\n") != std::string::npos) continue;
+        wanted.push_back({file.interface, netconfig::nm_profile_id(file.interface),
+                          netconfig::nm_profile_uuid(file.interface), false});
+    }
+    for (const auto& displaced : persisted_before.network_manager.displaced)
+        wanted.push_back({displaced.interface, displaced.profile, displaced.uuid, false});
+
+    auto& nm = result.network_manager;
+    if (auto reason = why_not_ask()) {
+        nm.reason = *reason;
+    } else if (auto client = NmClient::connect(m_options.call_timeout); !client) {
+        nm.reason = client.error().message;
+    } else {
+        nm.asked = true;
+        if (auto reloaded = client.value()->reload(); !reloaded) {
+            for (const auto& profile : wanted)
+                nm.activations.push_back({profile.interface, profile.id, profile.uuid, false, reloaded.error().message});
+        } else {
+            nm.activations = client.value()->activate(wanted, m_options.activation_timeout);
+        }
+    }
+    if (!failures.empty()) return common::make_error("restoring the network's files: " + joined(failures));
+    return result;
+}
+
+}  // namespace host::networkmanager

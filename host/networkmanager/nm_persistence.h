@@ -1,0 +1,45 @@
+#pragma once
+// NetworkPersistence with NetworkManager keyfiles: the files of netconfig/nm_keyfile.h written atomically into
+// /etc/NetworkManager/system-connections (previous versions kept under the backup tree), then, where
+// NetworkManager runs and manages this network namespace, the files reloaded and our profiles activated so
+// that NetworkManager shows the interfaces connected to them (not "connected (externally)").
+//
+// A profile the host had active on one of our interfaces before (the installer's profile on a NIC that becomes
+// a bond port) is left as it is on disk: ours win at boot by autoconnect-priority, and NetworkManager
+// deactivates it when ours activates on the device. It is recorded as displaced, and restore() activates it
+// again after removing our files.
+#include <chrono>
+#include <filesystem>
+#include <string>
+
+#include "host/files/atomic_file.h"
+#include "netconfig/persistence.h"
+
+namespace host::networkmanager {
+
+struct NmPersistenceOptions {
+    std::filesystem::path root = "/";  // not "/": an offline system; files only, NetworkManager is not asked
+    std::string backup_dir = std::string(files::k_default_backup_dir);
+    std::chrono::milliseconds call_timeout{2000};           // each D-Bus call
+    std::chrono::milliseconds activation_timeout{60000};    // all activations together
+    bool ask_network_manager = true;                        // false: write the files only
+};
+
+class NmPersistence : public netconfig::NetworkPersistence {
+public:
+    explicit NmPersistence(NmPersistenceOptions options = {});
+
+    common::Result<std::monostate> check(const netconfig::NetworkState& desired,
+                                         const netconfig::NetworkState& observed) override;
+    common::Result<netconfig::PersistResult> persist(const netconfig::NetworkState& desired,
+                                                     const netconfig::NetworkState& observed) override;
+    common::Result<netconfig::PersistResult> restore(const netconfig::PersistResult& persisted) override;
+
+private:
+    std::optional<std::string> why_not_ask() const;
+
+    NmPersistenceOptions m_options;
+    files::AtomicFiles m_files;
+};
+
+}  // namespace host::networkmanager
