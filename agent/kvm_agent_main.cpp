@@ -1,11 +1,11 @@
-// kvm-agent: provisions a KVM host from its profile. This release has `status`, the readiness report;
-// plan and apply arrive with their issues.
+// kvm-agent: provisions a KVM host from its profile (plan, apply, commit) and reports its readiness (status).
 #include <cstdio>
 #include <exception>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "agent/agent_cli.h"
 #include "agent/doctor.h"
 #include "agent/doctor_cli.h"
 #include "agent/version.h"
@@ -16,7 +16,11 @@ namespace {
 void usage(std::ostream& out) {
     out << "Usage: kvm-agent COMMAND [OPTIONS]\n"
            "Commands:\n"
+           "  plan      show what apply would change (exit 0 in sync, 2 changes pending)\n"
+           "  apply     converge the host to its profile, verify, roll back by itself on failure\n"
+           "  commit    keep a change made with apply --confirm-within\n"
            "  status    host readiness report (the same checks as kvm-doctor; --help for its options)\n"
+           "Each command takes --help.\n"
            "Options: --help, --version\n";
 }
 
@@ -34,6 +38,9 @@ int dispatch(int argc, char** argv) {
         std::cout << "kvm-agent " << agent::k_version << "\n";
         return 0;
     }
+    if (command == "plan") return agent::run_plan_cli(argc - 1, argv + 1, std::cout, std::cerr);
+    if (command == "apply") return agent::run_apply_cli(argc - 1, argv + 1, std::cout, std::cerr);
+    if (command == "commit") return agent::run_commit_cli(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "status" || command == "report")
         return agent::run_doctor_cli("kvm-agent " + command, argc - 1, argv + 1, std::cout, std::cerr);
     std::cerr << "kvm-agent: unknown command \"" << command << "\"\n";

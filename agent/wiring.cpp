@@ -6,6 +6,8 @@
 #include "host/host_facts_reader.h"
 #include "host/kvm/kvm_probe.h"
 #include "host/libvirt/libvirt_hypervisor.h"
+#include "host/netlink/netlink_adapter.h"
+#include "host/probe/connectivity_prober.h"
 
 namespace agent {
 namespace {
@@ -44,8 +46,24 @@ private:
     host::HostFactsReader m_reader;
 };
 
+class RealNetworkHost : public NetworkHost {
+public:
+    explicit RealNetworkHost(std::unique_ptr<host::netlink::NetlinkAdapter> netlink) : m_netlink(std::move(netlink)) {}
+    NetworkAdapters adapters() override { return NetworkAdapters{*m_netlink, *m_netlink, m_prober}; }
+
+private:
+    std::unique_ptr<host::netlink::NetlinkAdapter> m_netlink;
+    host::probe::ConnectivityProber m_prober;
+};
+
 }  // namespace
 
 std::unique_ptr<Host> connect_host(const HostSettings& settings) { return std::make_unique<RealHost>(settings); }
+
+common::Result<std::unique_ptr<NetworkHost>> connect_network() {
+    auto netlink = host::netlink::NetlinkAdapter::open();
+    if (!netlink) return netlink.error();
+    return std::unique_ptr<NetworkHost>(std::make_unique<RealNetworkHost>(std::move(netlink).value()));
+}
 
 }  // namespace agent

@@ -5,7 +5,9 @@
 #include <memory>
 #include <string>
 
+#include "agent/network_apply.h"
 #include "checks/host_facts.h"
+#include "common/result.h"
 
 namespace agent {
 
@@ -24,5 +26,15 @@ public:
 };
 
 std::unique_ptr<Host> connect_host(const HostSettings& settings);
+
+// The network adapters of the namespace this process runs in: netlink for observing and changing links,
+// real packets for the probes.
+class NetworkHost {
+public:
+    virtual ~NetworkHost() = default;
+    virtual NetworkAdapters adapters() = 0;
+};
+
+common::Result<std::unique_ptr<NetworkHost>> connect_network();
 
 }  // namespace agent

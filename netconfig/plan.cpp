@@ -329,7 +329,9 @@ private:
         const auto* wanted = m_desired.find(name);
         const auto* now = current(name);
         if (wanted && wanted->mac_address) return wanted->mac_address;
-        const bool follows_port = wanted && (wanted->mac_from_port || (wanted->bond && !(now && now->mac_address)));
+        // A bond follows its first port too: on systemd hosts udev gives a new bond a MAC of its own, which its
+        // ports then take, so without this the wire would show neither the NIC's MAC nor the bridge's.
+        const bool follows_port = wanted && (wanted->mac_from_port || wanted->bond);
         if (follows_port)
             if (auto ports = listed_ports(*wanted); ports && !ports->empty()) return mac_for(ports->front(), depth + 1);
         if (!now) return std::nullopt;
@@ -355,7 +357,7 @@ private:
     // restores them on release): the late pass, after everything else, sets what is still not right.
     void set_mac(bool late) {
         for (const auto* wanted : bottom_up()) {
-            if (is_absent(*wanted) || (!wanted->mac_address && !wanted->mac_from_port)) continue;
+            if (is_absent(*wanted) || (!wanted->mac_address && !wanted->mac_from_port && !wanted->bond)) continue;
             const auto* now = current(wanted->name);
             if (!now) continue;
             if (!late && now->controller) {

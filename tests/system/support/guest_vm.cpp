@@ -167,6 +167,9 @@ void GuestVm::wait_until_running(Clock::time_point deadline) const {
     const std::string word = state.out.substr(0, state.out.find('\n'));
     if (word != "running" && word != "degraded")
         throw std::runtime_error("the guest's systemd reports '" + word + "' after boot");
+    // NetworkManager brings the uplink up a few seconds after systemd says running (it waits for firewalld
+    // first): tests that read or change the network start from a connected host.
+    run({"nm-online", "-s", "-q", "-t", "120"}, std::chrono::seconds(130));
 }
 
 GuestResult GuestVm::run(const std::vector<std::string>& argv, std::chrono::seconds timeout) const {

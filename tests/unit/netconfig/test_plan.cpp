@@ -93,6 +93,7 @@ TEST(NetconfigPlan, BuildsTheDesignExampleBondUnderABridgeWithAVlan) {
                   "create bond bond0 (mode active-backup, miimon 100)",
                   "create bridge br0 (stp off)",
                   "create vlan br0.20 (id 20 on br0)",
+                  "set mac-address of bond0 to 52:54:00:00:00:01",
                   "set mac-address of br0 to 52:54:00:00:00:01",
                   "add address 192.0.2.10/24 to br0",
                   "set eno1 down",
@@ -124,6 +125,8 @@ TEST(NetconfigPlan, BuildsTwoBondsUnderTwoBridgesLowerLayersFirst) {
                   "create vlan mgmt (id 100 on br-guests)",
                   "set mtu of bond1 to 9000",
                   "set mtu of br-storage to 9000",
+                  "set mac-address of bond0 to 52:54:00:00:00:01",
+                  "set mac-address of bond1 to 52:54:00:00:00:03",
                   "add address 198.51.100.2/25 to br-guests",
                   "add address 203.0.113.2/24 to br-storage",
                   "add address 10.0.100.2/24 to mgmt",
@@ -492,9 +495,9 @@ TEST(NetconfigStep, IsJsonWithTheProfilesKeyNames) {
         "mode": "active-backup", "options": {"miimon": 100},
         "text": "create bond bond0 (mode active-backup, miimon 100)"})j"));
     EXPECT_EQ(json[2]["vlan"], nlohmann::json::parse(R"({"base-iface": "br0", "id": 20})"));
-    EXPECT_EQ(json[4]["address"], nlohmann::json::parse(R"({"ip": "192.0.2.10", "prefix-length": 24})"));
-    EXPECT_EQ(json[6]["controller"], "bond0");
-    EXPECT_EQ(json[14]["route"], nlohmann::json::parse(
+    EXPECT_EQ(json[5]["address"], nlohmann::json::parse(R"({"ip": "192.0.2.10", "prefix-length": 24})"));
+    EXPECT_EQ(json[7]["controller"], "bond0");
+    EXPECT_EQ(json[15]["route"], nlohmann::json::parse(
                                      R"({"destination": "0.0.0.0/0", "next-hop-address": "192.0.2.1",
                                          "next-hop-interface": "br0"})"));
     for (const auto& step : json) EXPECT_TRUE(value_of(step["step"].get<std::string>(), k_step_kinds)) << step;

@@ -1,0 +1,20 @@
+#pragma once
+// kvm-agent's provisioning commands: plan, apply and commit. Options in, report out, exit code back.
+//   plan:   0 in sync, 2 changes pending, 3 bad profile or option, 1 the host cannot be observed
+//   apply:  0 converged, 1 failed (and rolled back), 3 bad input (nothing touched)
+//   commit: 0 committed, 1 nothing to commit or too late
+#include <iosfwd>
+
+namespace agent {
+
+inline constexpr int k_exit_in_sync = 0;
+inline constexpr int k_exit_failed = 1;
+inline constexpr int k_exit_changes_pending = 2;
+inline constexpr int k_exit_bad_input = 3;
+
+// argv[0] is the command name ("plan", "apply", "commit").
+int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int run_commit_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace agent

@@ -1,0 +1,138 @@
+#include "agent/confirm_window.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+namespace agent {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+fs::path confirm_file(const fs::path& dir) { return dir / "confirm.json"; }
+
+// The window's state; a missing or unreadable file reads as an empty object.
+nlohmann::json read_state(const fs::path& dir) {
+    std::ifstream in(confirm_file(dir));
+    if (!in) return nlohmann::json::object();
+    std::stringstream text;
+    text << in.rdbuf();
+    auto state = nlohmann::json::parse(text.str(), nullptr, false);
+    return state.is_object() ? state : nlohmann::json::object();
+}
+
+// Temp file, fsync, rename: commit and the watcher never see half a state.
+bool write_state(const fs::path& dir, const nlohmann::json& state) {
+    const fs::path temp = confirm_file(dir).string() + ".tmp";
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return false;
+    const std::string text = state.dump(2) + "\n";
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    return written && ::rename(temp.c_str(), confirm_file(dir).c_str()) == 0;
+}
+
+std::string utc_now() {
+    const std::time_t now = std::time(nullptr);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    return text;
+}
+
+bool still_pending(const fs::path& dir) { return read_state(dir).value("state", "") == "pending"; }
+
+[[noreturn]] void watch(const fs::path& dir, std::chrono::milliseconds within, const netconfig::NetworkState& before,
+                        NetworkAdapters adapters, const std::function<std::vector<std::string>()>& restore_files) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (!still_pending(dir)) std::_Exit(0);
+        std::this_thread::sleep_for(100ms);
+    }
+    // A commit may hold the lock right now: wait for it, then look again.
+    std::optional<host::RunLock> lock;
+    for (int attempt = 0; attempt < 600 && !lock; ++attempt) {
+        if (auto acquired = host::RunLock::acquire(run_lock_path(dir))) lock.emplace(std::move(acquired).value());
+        else std::this_thread::sleep_for(100ms);
+    }
+    if (!still_pending(dir)) std::_Exit(0);
+    auto failures = roll_back_network(before, adapters);
+    const auto file_failures = restore_files();
+    failures.insert(failures.end(), file_failures.begin(), file_failures.end());
+    auto state = read_state(dir);
+    state["state"] = failures.empty() ? "rolled-back" : "rollback-failed";
+    state["rolled_back_at"] = utc_now();
+    state["failures"] = failures;
+    write_state(dir, state);
+    std::_Exit(failures.empty() ? 0 : 1);
+}
+
+}  // namespace
+
+fs::path run_dir() {
+    const char* dir = std::getenv("KVM_AGENT_RUN_DIR");
+    return dir && *dir ? fs::path(dir) : fs::path("/run/kvm-agent");
+}
+
+fs::path run_lock_path(const fs::path& dir) { return dir / "lock"; }
+
+common::Result<pid_t> open_confirm_window(const fs::path& dir, std::chrono::milliseconds within,
+                                          const netconfig::NetworkState& before, NetworkAdapters adapters,
+                                          host::RunLock& lock, std::function<std::vector<std::string>()> restore_files,
+                                          const std::string& summary) {
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(within).count();
+    nlohmann::json state{{"state", "pending"},
+                         {"applied_at", utc_now()},
+                         {"confirm_within_seconds", seconds},
+                         {"change", summary}};
+    if (!write_state(dir, state))
+        return common::make_error("writing " + confirm_file(dir).string() + ": " + std::strerror(errno));
+    const pid_t watcher = ::fork();
+    if (watcher < 0) return common::make_error(std::string("starting the confirmation watcher: ") + std::strerror(errno));
+    if (watcher == 0) {
+        lock.release();
+        ::setsid();  // outlives the admin's session, which this change may cut
+        const int null = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (null >= 0) {
+            ::dup2(null, STDIN_FILENO);
+            ::dup2(null, STDOUT_FILENO);
+            ::dup2(null, STDERR_FILENO);
+        }
+        watch(dir, within, before, adapters, restore_files);
+    }
+    state["watcher_pid"] = watcher;
+    write_state(dir, state);
+    return watcher;
+}
+
+common::Result<std::string> commit_pending_change(const fs::path& dir) {
+    auto state = read_state(dir);
+    const std::string phase = state.value("state", "");
+    if (phase.empty()) return common::make_error("no applied change is waiting for a commit");
+    if (phase == "committed") return common::make_error("already committed at " + state.value("committed_at", "?"));
+    if (phase != "pending") {
+        std::string why;
+        if (state.contains("failures") && state["failures"].is_array())
+            for (const auto& failure : state["failures"]) why += "\n  " + failure.get<std::string>();
+        return common::make_error("too late: the change was rolled back at " + state.value("rolled_back_at", "?") +
+                                  (phase == "rollback-failed" ? ", and the rollback failed:" + why : ""));
+    }
+    state["state"] = "committed";
+    state["committed_at"] = utc_now();
+    if (!write_state(dir, state))
+        return common::make_error("writing " + confirm_file(dir).string() + ": " + std::strerror(errno));
+    // The watcher sees the new state within 100 ms and ends; no signal, so no risk of hitting a reused pid.
+    return "committed: " + state.value("change", "the applied change");
+}
+
+}  // namespace agent

@@ -1,0 +1,70 @@
+#pragma once
+// The network step of kvm-agent: observe, plan, apply, verify, and roll back by itself when the result
+// differs from the profile or the host loses its gateway. Works on the adapters it is given, so the same
+// code runs against the kernel (host/netlink) and against recording fakes in unit tests.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "netconfig/link_ops.h"
+#include "netconfig/plan.h"
+#include "netconfig/verify.h"
+#include "profile/profile.h"
+
+namespace agent {
+
+// What the network step needs from the host.
+struct NetworkAdapters {
+    netconfig::NetworkObserver& observer;
+    netconfig::LinkOps& links;
+    netconfig::ConnectivityProber& prober;
+};
+
+struct NetworkPlan {
+    netconfig::NetworkState observed;
+    netconfig::Plan plan;
+};
+
+// The plan that would bring the host to the profile's network section; an error when the host cannot be
+// observed (prefixed "observing the network: ") or the profile asks what cannot be done (prefixed with the
+// profile's name).
+common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, netconfig::NetworkObserver& observer);
+
+enum class NetworkOutcome {
+    in_sync,          // nothing to do
+    applied,          // changed, verified
+    rolled_back,      // changed, failed, back to the state before
+    rollback_failed,  // changed, failed, and the way back failed too: the host needs an admin
+};
+std::string_view to_string(NetworkOutcome outcome);
+
+struct NetworkApplyReport {
+    NetworkOutcome outcome = NetworkOutcome::in_sync;
+    netconfig::NetworkState before;       // observed before the first step
+    netconfig::NetworkState after;        // observed after the steps (and after a rollback, when there was one)
+    netconfig::Plan plan;
+    std::size_t completed = 0;            // steps of `plan` that ran
+    std::vector<std::string> failures;    // why it rolled back: a failed step, a residual difference, a probe
+    netconfig::VerifyReport verification;
+    netconfig::Plan rollback;             // the steps that took the host back
+    std::vector<std::string> rollback_failures;
+};
+
+struct NetworkApplyOptions {
+    // How long the probes may take to answer: network.verify.rollback-after, 60 s when the profile is silent.
+    std::chrono::milliseconds probe_timeout{60000};
+};
+
+// Applies the plan; on any failure takes the host back to `before` and says why. Errors are for a host that
+// cannot be observed at all (nothing was changed then).
+common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& profile, NetworkAdapters adapters,
+                                                 const NetworkApplyOptions& options = {});
+
+// Takes the host from what it is now back to `before` (a confirmation that did not arrive in time, or a
+// failed verification). Returns the failures; empty when the host is back.
+std::vector<std::string> roll_back_network(const netconfig::NetworkState& before, NetworkAdapters adapters,
+                                           netconfig::Plan* steps_taken = nullptr);
+
+}  // namespace agent

@@ -1,0 +1,294 @@
+// kvm-agent plan/apply/commit as an admin runs them: the built binary under `ip netns exec`, in a namespace
+// whose uplink (a veth) reaches a gateway in a second namespace. Results are read back with ip and bridge.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "tests/netns/netns_fixture.h"
+
+namespace tests::netns {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Drops what changes by itself (timers, counters) so two snapshots of an unchanged namespace compare equal.
+void drop_volatile(nlohmann::json& value) {
+    if (value.is_object()) {
+        for (auto it = value.begin(); it != value.end();) {
+            const std::string& key = it.key();
+            if (key.size() > 6 && key.compare(key.size() - 6, 6, "_timer") == 0) it = value.erase(it);
+            // DAD marks a new IPv6 link-local address tentative for its first second; counters always move.
+            else if (key == "stats" || key == "stats64" || key == "valid_life_time" || key == "preferred_life_time" ||
+                     key == "tentative")
+                it = value.erase(it);
+            else {
+                drop_volatile(it.value());
+                ++it;
+            }
+        }
+    } else if (value.is_array()) {
+        for (auto& element : value) drop_volatile(element);
+    }
+}
+
+class AgentCli : public NetnsTest {
+protected:
+    void SetUp() override {
+        NetnsTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
+        m_gateway = std::make_unique<Namespace>();
+        ASSERT_FALSE(m_gateway->name().empty()) << m_gateway->error();
+        m_dir = fs::temp_directory_path() / ("kvm-agent-cli-" + ns());
+        fs::create_directories(m_dir / "run");
+        // The host's uplink eno1 reaches the gateway 192.0.2.1 in the other namespace.
+        ASSERT_EQ(run_process({"ip", "link", "add", "eno1", "netns", ns(), "type", "veth", "peer", "name", "gw0",
+                               "netns", m_gateway->name()})
+                      .exit_code,
+                  0);
+        ASSERT_EQ(run_process({"ip", "-n", m_gateway->name(), "addr", "add", "192.0.2.1/24", "dev", "gw0"}).exit_code, 0);
+        ASSERT_EQ(run_process({"ip", "-n", m_gateway->name(), "link", "set", "gw0", "up"}).exit_code, 0);
+        ip({"link", "set", "lo", "up"});
+        ip({"link", "set", "eno1", "up"});
+        ip({"addr", "add", "192.0.2.10/24", "dev", "eno1"});
+        ip({"route", "add", "default", "via", "192.0.2.1"});
+        add_veth("eno2", "eno3");  // spare NICs, as a host has them
+    }
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(m_dir, ec);
+        m_gateway.reset();
+        NetnsTest::TearDown();
+    }
+
+    fs::path write_profile(const std::string& text, const std::string& name = "host.yaml") {
+        const auto path = m_dir / name;
+        std::ofstream(path) << text;
+        fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write);
+        return path;
+    }
+
+    ProcessResult agent(const std::vector<std::string>& args) {
+        std::vector<std::string> argv = {"env", "KVM_AGENT_RUN_DIR=" + (m_dir / "run").string(), "ip", "netns",
+                                         "exec", ns(), KVM_AGENT_BINARY};
+        argv.insert(argv.end(), args.begin(), args.end());
+        return run_process(argv, 60s);
+    }
+
+    // Links, addresses and routes as `ip -j -d` reports them, without timers and counters.
+    nlohmann::json snapshot() {
+        nlohmann::json state{{"link", ip_json({"-d", "link", "show"})},
+                             {"addr", ip_json({"addr", "show"})},
+                             {"route", routes()},
+                             {"route6", routes(true)}};
+        drop_volatile(state);
+        return state;
+    }
+
+    // The namespace is as `before` was; the failure lists what differs (a JSON patch).
+    void expect_unchanged(const nlohmann::json& before) {
+        const auto now = snapshot();
+        EXPECT_EQ(now, before) << nlohmann::json::diff(before, now).dump();
+    }
+
+    std::unique_ptr<Namespace> m_gateway;
+    fs::path m_dir;
+};
+
+// The layout the tutorials teach: the NIC's address and the default route move to a bridge over it.
+constexpr const char* k_bridge_over_nic = R"(network:
+  interfaces:
+  - name: br0
+    type: linux-bridge
+    state: up
+    mac-address: from-port
+    mtu: 1400
+    ipv4:
+      enabled: true
+      dhcp: false
+      address: [{ip: 192.0.2.10, prefix-length: 24}]
+    bridge:
+      options: {stp: {enabled: false, forward-delay: 4}}
+      port: [{name: eno1, stp-path-cost: 40, stp-priority: 20}]
+  - name: eno1
+    ipv4: {enabled: false}
+  routes:
+    config:
+    - {destination: 0.0.0.0/0, next-hop-address: 192.0.2.1, next-hop-interface: br0}
+  verify:
+    rollback-after: 5s    # how long the gateway has to answer before the change is rolled back
+)";
+
+TEST_F(AgentCli, PlanListsTheStepsAndChangesNothing) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    const auto before = snapshot();
+    const auto plan = agent({"plan", "--profile", profile.string(), "--output", "json"});
+    EXPECT_EQ(plan.exit_code, 2) << plan.err;
+    const auto report = nlohmann::json::parse(plan.out);
+    EXPECT_FALSE(report.at("in_sync").get<bool>());
+    const auto& steps = report.at("sections").at("network").at("steps");
+    ASSERT_FALSE(steps.empty());
+    EXPECT_EQ(steps.front().at("step"), "create-bridge");
+    expect_unchanged(before);
+}
+
+TEST_F(AgentCli, MovesTheAddressAndDefaultRouteOntoABridgeAndSecondApplyChangesNothing) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    const std::string eno1_mac = link("eno1").at("address");
+    const auto applied = agent({"apply", "--profile", profile.string()});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_NE(applied.out.find("verified: gateway 192.0.2.1 on br0 answers"), std::string::npos) << applied.out;
+
+    const auto bridge = link("br0");
+    ASSERT_FALSE(bridge.is_null());
+    EXPECT_EQ(bridge.at("linkinfo").at("info_kind"), "bridge");
+    EXPECT_EQ(bridge.at("linkinfo").at("info_data").at("stp_state"), 0);
+    EXPECT_EQ(bridge.at("linkinfo").at("info_data").at("forward_delay"), 400);  // centiseconds
+    EXPECT_EQ(bridge.at("mtu"), 1400);
+    EXPECT_EQ(bridge.at("address"), eno1_mac) << "the bridge keeps its port's MAC";
+    EXPECT_EQ(link("eno1").at("master"), "br0");
+    EXPECT_EQ(addresses("br0"), std::vector<std::string>{"192.0.2.10/24"});
+    EXPECT_TRUE(addresses("eno1").empty());
+    const auto route_list = routes();
+    bool default_on_bridge = false;
+    for (const auto& route : route_list)
+        default_on_bridge |= route.at("dst") == "default" && route.at("dev") == "br0" && route.at("gateway") == "192.0.2.1";
+    EXPECT_TRUE(default_on_bridge) << route_list.dump();
+    const auto ports = bridge_json({"link", "show", "dev", "eno1"});
+    ASSERT_FALSE(ports.empty());
+    EXPECT_EQ(ports[0].at("cost"), 40);
+    EXPECT_EQ(ports[0].at("priority"), 20);
+
+    const auto converged = snapshot();
+    const auto again = agent({"apply", "--profile", profile.string(), "--output", "json"});
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    const auto report = nlohmann::json::parse(again.out);
+    EXPECT_EQ(report.at("network").at("outcome"), "in-sync");
+    EXPECT_TRUE(report.at("network").at("steps").empty());
+    EXPECT_EQ(agent({"plan", "--profile", profile.string()}).exit_code, 0);
+    expect_unchanged(converged);
+}
+
+TEST_F(AgentCli, RollsBackByItselfWhenTheGatewayStopsAnswering) {
+    // The profile moves the host onto a gateway that does not exist: the probe fails, the host goes back.
+    std::string text = k_bridge_over_nic;
+    text.replace(text.find("next-hop-address: 192.0.2.1,"), 28, "next-hop-address: 192.0.2.9,");
+    const auto profile = write_profile(text);
+    const auto before = snapshot();
+    const auto applied = agent({"apply", "--profile", profile.string(), "--output", "json"});
+    EXPECT_EQ(applied.exit_code, 1) << applied.out << applied.err;
+    const auto report = nlohmann::json::parse(applied.out);
+    EXPECT_EQ(report.at("network").at("outcome"), "rolled-back");
+    const std::string why = report.at("network").at("failures").dump();
+    EXPECT_NE(why.find("gateway 192.0.2.9 on br0 does not answer"), std::string::npos) << why;
+    EXPECT_FALSE(report.at("network").at("rollback").empty());
+    expect_unchanged(before);
+}
+
+TEST_F(AgentCli, AChangeWithoutCommitGoesBackAtTheDeadline) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    const auto before = snapshot();
+    const auto applied = agent({"apply", "--profile", profile.string(), "--confirm-within", "2s"});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_NE(applied.out.find("kvm-agent commit"), std::string::npos);
+    EXPECT_FALSE(link("br0").is_null());
+    // The watcher takes the host back once the window has passed.
+    for (int i = 0; i < 100 && read_text(m_dir / "run" / "confirm.json").find("rolled-back") == std::string::npos; ++i)
+        std::this_thread::sleep_for(100ms);
+    EXPECT_NE(read_text(m_dir / "run" / "confirm.json").find("\"rolled-back\""), std::string::npos);
+    expect_unchanged(before);
+    const auto late = agent({"commit"});
+    EXPECT_EQ(late.exit_code, 1);
+    EXPECT_NE(late.err.find("too late"), std::string::npos) << late.err;
+}
+
+TEST_F(AgentCli, ACommittedChangeStays) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    ASSERT_EQ(agent({"apply", "--profile", profile.string(), "--confirm-within", "2s"}).exit_code, 0);
+    const auto committed = agent({"commit"});
+    EXPECT_EQ(committed.exit_code, 0) << committed.err;
+    std::this_thread::sleep_for(3s);
+    EXPECT_FALSE(link("br0").is_null());
+    EXPECT_EQ(addresses("br0"), std::vector<std::string>{"192.0.2.10/24"});
+    EXPECT_EQ(agent({"commit"}).exit_code, 1) << "nothing is left to commit";
+}
+
+TEST_F(AgentCli, ASecondRunWaitsForNobodyItRefusesWhileTheLockIsHeld) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    const auto lock = (m_dir / "run" / "lock").string();
+    // flock(1) holds the lock the way a running apply does.
+    const pid_t holder = ::fork();
+    if (holder == 0) {
+        ::execlp("flock", "flock", lock.c_str(), "sleep", "5", nullptr);
+        ::_exit(127);
+    }
+    std::this_thread::sleep_for(300ms);
+    const auto second = agent({"apply", "--profile", profile.string()});
+    ::kill(holder, SIGTERM);
+    ::waitpid(holder, nullptr, 0);
+    EXPECT_EQ(second.exit_code, 1);
+    EXPECT_NE(second.err.find("another kvm-agent run holds " + lock), std::string::npos) << second.err;
+    EXPECT_TRUE(link("br0").is_null());
+}
+
+TEST_F(AgentCli, RefusesAProfileOthersCanWrite) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    fs::permissions(profile, fs::perms::group_write | fs::perms::others_write, fs::perm_options::add);
+    const auto before = snapshot();
+    const auto refused = agent({"apply", "--profile", profile.string()});
+    EXPECT_EQ(refused.exit_code, 3);
+    EXPECT_NE(refused.err.find("writable by group or others (mode 0622)"), std::string::npos) << refused.err;
+    expect_unchanged(before);
+}
+
+TEST_F(AgentCli, BadOptionsExitThreeAndTouchNothing) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    const auto before = snapshot();
+    const auto only = agent({"apply", "--profile", profile.string(), "--only", "netwrok"});
+    EXPECT_EQ(only.exit_code, 3);
+    EXPECT_NE(only.err.find("--only: unknown section \"netwrok\""), std::string::npos) << only.err;
+    EXPECT_EQ(agent({"apply", "--profile", profile.string(), "--confirm-within", "soon"}).exit_code, 3);
+    EXPECT_EQ(agent({"plan", "--profile", (m_dir / "missing.yaml").string()}).exit_code, 3);
+    EXPECT_EQ(agent({"plan", "stray"}).exit_code, 3);
+    expect_unchanged(before);
+}
+
+// Every hostile profile of the unit tier, through the binary: exit 3, its exact message, nothing changed.
+// The namespace has eno1..eno3 (veths) and lo; messages that name eno4 are about a port that is not there.
+TEST_F(AgentCli, HostileProfilesExitThreeWithTheirExactMessageAndTouchNothing) {
+    const fs::path hostile = fs::path(KVM_FIXTURES_DIR) / "profiles" / "hostile";
+    add_veth("eno4", "eno5");
+    std::map<std::string, std::string> expected;
+    std::istringstream table(read_text(hostile / "expected.txt"));
+    for (std::string line; std::getline(table, line);) {
+        const auto gap = line.find("  ");
+        if (line.empty() || line.front() == '#' || gap == std::string::npos) continue;
+        expected[line.substr(0, gap)] = line.substr(line.find_first_not_of(' ', gap));
+    }
+    ASSERT_GE(expected.size(), 30u);
+    const auto before = snapshot();
+    for (const auto& [name, message] : expected) {
+        const auto profile = write_profile(read_text(hostile / (name + ".yaml")));
+        const auto run = agent({"apply", "--profile", profile.string()});
+        EXPECT_EQ(run.exit_code, 3) << name << ": " << run.out << run.err;
+        // Messages name the file as given: host.yaml:LINE:COL becomes <dir>/host.yaml:LINE:COL here.
+        const std::string want = "kvm-agent apply: " + (m_dir / message).string() + "\n";
+        EXPECT_EQ(run.err, want) << name;
+    }
+    expect_unchanged(before);
+}
+
+}  // namespace
+}  // namespace tests::netns

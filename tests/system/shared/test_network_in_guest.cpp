@@ -1,0 +1,177 @@
+// kvm-agent's network step on a real host kernel (bonding, 802.1Q), read back with ip, bridge and
+// /proc/net/bonding: a bond of the two spare NICs under a bridge that carries the address, a VLAN on top;
+// and a change that cuts the host off its gateway, rolled back by itself.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/system/support/guest_doctor.h"
+
+namespace {
+
+using namespace tests::system;
+
+constexpr const char* k_profile_path = "/etc/kvm-agent/host.yaml";
+
+// The spare NICs nic1 and nic2 share an isolated segment: a bond of them, a bridge over it with the host's
+// LAN address, a VLAN for guests on top.
+constexpr const char* k_bond_bridge_vlan = R"(network:
+  interfaces:
+  - name: bond0
+    type: bond
+    state: up
+    link-aggregation:
+      mode: active-backup
+      options: {miimon: 100}
+      port: [nic1, nic2]
+  - name: br0
+    type: linux-bridge
+    state: up
+    mac-address: from-port
+    ipv4:
+      enabled: true
+      dhcp: false
+      address: [{ip: 192.0.2.10, prefix-length: 24}]
+    bridge:
+      options: {stp: {enabled: false}}
+      port: [{name: bond0}]
+  - name: br0.20
+    type: vlan
+    state: up
+    vlan: {base-iface: br0, id: 20}
+    ipv4:
+      enabled: true
+      address: [{ip: 198.51.100.10, prefix-length: 24}]
+  verify:
+    rollback-after: 20s
+)";
+
+constexpr const char* k_remove_bond_bridge_vlan = R"(network:
+  interfaces:
+  - {name: br0.20, state: absent}
+  - {name: br0, state: absent}
+  - {name: bond0, state: absent}
+)";
+
+class GuestNetwork : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto state = shared_state_dir();
+        if (state.empty()) GTEST_SKIP() << "KVM_SYSTEM_STATE_ROOT is not set: run through ctest -L system";
+        m_guest = GuestVm::attach(state);
+        if (!m_guest) {
+            const auto reason = unavailable_reason(state);
+            if (reason.empty()) FAIL() << "no guest runs in " << state << " and no reason was recorded";
+            GTEST_SKIP() << reason;
+        }
+        ASSERT_EQ(m_guest->run({"mkdir", "-p", "/etc/kvm-agent"}).exit_code, 0);
+    }
+
+    tests::ProcessResult apply(const std::string& profile, std::vector<std::string> extra = {}) {
+        m_guest->write_file(k_profile_path, profile);
+        EXPECT_EQ(m_guest->run({"chmod", "600", k_profile_path}).exit_code, 0);
+        std::vector<std::string> argv = {k_guest_agent, "apply", "--profile", k_profile_path};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return m_guest->run(argv);
+    }
+
+    nlohmann::json ip_json(const std::vector<std::string>& args) {
+        std::vector<std::string> argv = {"ip", "-j"};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto result = m_guest->run(argv);
+        if (result.exit_code != 0 || result.out.empty()) return nlohmann::json::array();
+        return nlohmann::json::parse(result.out);
+    }
+
+    std::optional<GuestVm> m_guest;
+};
+
+TEST_F(GuestNetwork, BondOfTwoNicsUnderABridgeWithAVlanAndASecondApplyChangesNothing) {
+    const auto applied = apply(k_bond_bridge_vlan);
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+
+    const auto bonding = m_guest->read_file("/proc/net/bonding/bond0");
+    EXPECT_NE(bonding.find("Bonding Mode: fault-tolerance (active-backup)"), std::string::npos) << bonding;
+    EXPECT_NE(bonding.find("MII Polling Interval (ms): 100"), std::string::npos) << bonding;
+    EXPECT_NE(bonding.find("Slave Interface: nic1"), std::string::npos) << bonding;
+    EXPECT_NE(bonding.find("Slave Interface: nic2"), std::string::npos) << bonding;
+
+    const auto bond = ip_json({"-d", "link", "show", "bond0"});
+    ASSERT_EQ(bond.size(), 1u);
+    EXPECT_EQ(bond[0].value("master", ""), "br0");
+    const auto bridge_ports = nlohmann::json::parse(m_guest->run({"bridge", "-j", "link", "show"}).out);
+    bool bond_is_port = false;
+    for (const auto& port : bridge_ports) bond_is_port |= port.value("ifname", "") == "bond0" && port.value("master", "") == "br0";
+    EXPECT_TRUE(bond_is_port) << bridge_ports.dump();
+
+    const auto vlan = ip_json({"-d", "link", "show", "br0.20"});
+    ASSERT_EQ(vlan.size(), 1u);
+    EXPECT_EQ(vlan[0].at("linkinfo").at("info_kind"), "vlan");
+    EXPECT_EQ(vlan[0].at("linkinfo").at("info_data").at("id"), 20);
+    EXPECT_EQ(vlan[0].value("link", ""), "br0");
+
+    const auto bridge_addresses = ip_json({"addr", "show", "br0"});
+    ASSERT_EQ(bridge_addresses.size(), 1u);
+    bool has_address = false;
+    for (const auto& address : bridge_addresses[0].at("addr_info"))
+        has_address |= address.value("local", "") == "192.0.2.10" && address.value("prefixlen", 0) == 24;
+    EXPECT_TRUE(has_address) << bridge_addresses.dump();
+    // The bridge took its port's MAC, which the bond took from its first NIC.
+    EXPECT_EQ(ip_json({"link", "show", "br0"})[0].value("address", "?"),
+              ip_json({"link", "show", "bond0"})[0].value("address", "!"));
+
+    const auto again = apply(k_bond_bridge_vlan, {"--output", "json"});
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    const auto report = nlohmann::json::parse(again.out);
+    EXPECT_EQ(report.at("network").at("outcome"), "in-sync") << again.out;
+
+    const auto removed = apply(k_remove_bond_bridge_vlan);
+    EXPECT_EQ(removed.exit_code, 0) << removed.out << removed.err;
+    EXPECT_TRUE(ip_json({"link", "show", "br0"}).empty());
+    EXPECT_TRUE(ip_json({"link", "show", "bond0"}).empty());
+    EXPECT_EQ(m_guest->run({"test", "-e", "/proc/net/bonding/bond0"}).exit_code, 1);
+}
+
+TEST_F(GuestNetwork, AChangeThatCutsTheHostOffItsGatewayIsRolledBack) {
+    // Moves the uplink nic0 under a bridge whose default route points at a gateway that is not there.
+    const auto before_routes = ip_json({"route", "show", "default"});
+    ASSERT_FALSE(before_routes.empty()) << "the guest has no default route to lose";
+    const std::string gateway = before_routes[0].at("gateway");
+    const auto before_addresses = ip_json({"-4", "addr", "show", "nic0"});
+    ASSERT_FALSE(before_addresses.empty());
+    const std::string address = before_addresses[0].at("addr_info")[0].at("local");
+    const int prefix = before_addresses[0].at("addr_info")[0].at("prefixlen");
+
+    const std::string cut_off = R"(network:
+  interfaces:
+  - name: brup
+    type: linux-bridge
+    mac-address: from-port
+    ipv4: {enabled: true, address: [{ip: )" + address + ", prefix-length: " + std::to_string(prefix) + R"(}]}
+    bridge: {options: {stp: {enabled: false}}, port: [{name: nic0}]}
+  - name: nic0
+    ipv4: {enabled: false}
+  routes:
+    config:
+    - {destination: 0.0.0.0/0, next-hop-address: 10.0.2.99, next-hop-interface: brup}
+  verify:
+    rollback-after: 5s
+)";
+    const auto applied = apply(cut_off, {"--output", "json"});
+    EXPECT_EQ(applied.exit_code, 1) << applied.out << applied.err;
+    const auto report = nlohmann::json::parse(applied.out);
+    EXPECT_EQ(report.at("network").at("outcome"), "rolled-back") << applied.out;
+    EXPECT_NE(report.at("network").at("failures").dump().find("10.0.2.99 on brup does not answer"), std::string::npos);
+
+    EXPECT_TRUE(ip_json({"link", "show", "brup"}).empty());
+    const auto routes = ip_json({"route", "show", "default"});
+    ASSERT_FALSE(routes.empty());
+    EXPECT_EQ(routes[0].value("gateway", ""), gateway);
+    EXPECT_EQ(routes[0].value("dev", ""), "nic0");
+    const auto addresses = ip_json({"-4", "addr", "show", "nic0"});
+    ASSERT_FALSE(addresses.empty());
+    EXPECT_EQ(addresses[0].at("addr_info")[0].value("local", ""), address);
+    EXPECT_EQ(m_guest->run({"ping", "-c", "1", "-W", "5", gateway}).exit_code, 0) << "the gateway answers again";
+}
+
+}  // namespace
