@@ -135,6 +135,7 @@ std::string format_ipv6(const std::array<std::uint8_t, 16>& bytes) {
             continue;
         }
         if (v4_mapped && i == 6) {
+            out += ':';
             std::snprintf(buffer, sizeof buffer, "%u.%u", bytes[12], bytes[13]);
             out += buffer;
             out += '.';
