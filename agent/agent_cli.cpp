@@ -210,10 +210,16 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     const Invocation call{"kvm-agent apply", out, err};
     CommonOptions common;
     std::string confirm_within;
+    NetworkSettings network_settings;
+    bool memory_only = false;
     po::options_description options("Options");
     add_common_options(options, common);
-    options.add_options()("confirm-within", po::value(&confirm_within),
-                          "keep the change only if `kvm-agent commit` arrives within DURATION (e.g. 60s, 2m)");
+    options.add_options()
+        ("confirm-within", po::value(&confirm_within),
+         "keep the change only if `kvm-agent commit` arrives within DURATION (e.g. 60s, 2m)")
+        ("memory-only", po::bool_switch(&memory_only), "change the running state only: write no configuration files")
+        ("config-root", po::value(&network_settings.config_root)->default_value("/"),
+         "write configuration files under DIR (an image or offline root); NetworkManager is not asked");
     int code = 0;
     if (!parse_options(call, options, argc, argv,
                        "Usage: kvm-agent apply [--profile FILE] [--only SECTION,...] [--output text|json] "
@@ -222,6 +228,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
                        "Exit status: 0 converged, 1 failed (rolled back), 3 bad input (nothing touched).",
                        code))
         return code;
+    network_settings.persist = !memory_only;
     std::optional<std::chrono::milliseconds> window;
     if (!confirm_within.empty()) {
         window = profile::parse_duration(confirm_within);
@@ -250,7 +257,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     std::optional<pid_t> watcher;
     std::string window_error;
     if (selected(*loaded, "network")) {
-        auto host = connect_network();
+        auto host = connect_network(network_settings);
         if (!host) {
             err << call.program << ": " << host.error().message << "\n";
             return k_exit_failed;
@@ -265,8 +272,11 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         if (network.outcome == NetworkOutcome::applied && window) {
             const std::string summary = std::to_string(network.plan.steps.size()) + " network change(s) from " +
                                         common.profile_path;
-            auto started = open_confirm_window(dir, *window, network.before, (*host)->adapters(), lock.value(),
-                                               [] { return std::vector<std::string>{}; }, summary);
+            const auto adapters = (*host)->adapters();
+            const auto persisted = network.persisted;
+            auto started = open_confirm_window(
+                dir, *window, network.before, adapters, lock.value(),
+                [adapters, persisted] { return restore_persisted(adapters.persistence, persisted); }, summary);
             if (started) watcher = *started;
             else window_error = started.error().message;
         }
@@ -284,6 +294,15 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
                                  {"verified", strings(network.verification.passed)},
                                  {"rollback", netconfig::to_json(network.rollback)},
                                  {"rollback_failures", strings(network.rollback_failures)}};
+            if (network.persisted) {
+                nlohmann::json files = nlohmann::json::array();
+                for (const auto& file : network.persisted->files)
+                    files.push_back({{"path", file.path}, {"action", std::string(netconfig::to_string(file.action))},
+                                     {"backup", file.backup}});
+                report["network"]["files"] = files;
+                report["network"]["network_manager"] = {{"asked", network.persisted->network_manager.asked},
+                                                        {"reason", network.persisted->network_manager.reason}};
+            }
             if (watcher)
                 report["network"]["confirm"] = {
                     {"within_seconds", std::chrono::duration_cast<std::chrono::seconds>(*window).count()},
@@ -298,6 +317,10 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
                 out << "network: applied " << network.plan.steps.size() << " change(s)\n";
                 render_steps(out, network.plan, network.completed, false);
                 for (const auto& passed : network.verification.passed) out << "  verified: " << passed << "\n";
+                if (network.persisted)
+                    for (const auto& file : network.persisted->files)
+                        if (file.action != netconfig::PersistedFile::Action::unchanged)
+                            out << "  " << netconfig::to_string(file.action) << ": " << file.path << "\n";
                 break;
             case NetworkOutcome::rolled_back:
             case NetworkOutcome::rollback_failed:

@@ -69,6 +69,40 @@ std::vector<std::string> roll_back_network(const netconfig::NetworkState& before
     return failures;
 }
 
+std::vector<std::string> restore_persisted(netconfig::NetworkPersistence* persistence,
+                                           const std::optional<netconfig::PersistResult>& persisted) {
+    if (!persistence || !persisted) return {};
+    auto restored = persistence->restore(*persisted);
+    if (!restored) return {"restoring the configuration files: " + restored.error().message};
+    return {};
+}
+
+namespace {
+
+// Makes the verified state survive a reboot; the failures (a file that cannot be written, a profile the
+// network service does not activate).
+std::vector<std::string> persist(const profile::HostProfile& profile, NetworkAdapters adapters,
+                                 NetworkApplyReport& report) {
+    if (!adapters.persistence) return {};
+    auto persisted = adapters.persistence->persist(profile.network->desired, report.after);
+    if (!persisted) return {"persisting: " + persisted.error().message};
+    report.persisted = std::move(persisted).value();
+    std::vector<std::string> failures;
+    for (const auto& activation : report.persisted->network_manager.activations)
+        if (!activation.activated)
+            failures.push_back("NetworkManager did not activate " + activation.profile + " on " +
+                               activation.interface.str() + (activation.detail.empty() ? "" : ": " + activation.detail));
+    return failures;
+}
+
+bool files_changed(const netconfig::PersistResult& persisted) {
+    for (const auto& file : persisted.files)
+        if (file.action != netconfig::PersistedFile::Action::unchanged) return true;
+    return false;
+}
+
+}  // namespace
+
 common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& profile, NetworkAdapters adapters,
                                                  const NetworkApplyOptions& options) {
     auto planned = plan_network(profile, adapters.observer);
@@ -77,8 +111,20 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     report.before = std::move(planned->observed);
     report.plan = std::move(planned->plan);
     if (report.plan.empty()) {
+        // The running state is right; the configuration that brings it back after a reboot may not be.
         report.after = report.before;
+        report.failures = persist(profile, adapters, report);
+        if (!report.failures.empty()) {
+            report.rollback_failures = restore_persisted(adapters.persistence, report.persisted);
+            report.outcome = report.rollback_failures.empty() ? NetworkOutcome::rolled_back : NetworkOutcome::rollback_failed;
+        } else if (report.persisted && files_changed(*report.persisted)) {
+            report.outcome = NetworkOutcome::applied;
+        }
         return report;
+    }
+    if (adapters.persistence) {
+        if (auto can = adapters.persistence->check(profile.network->desired, report.before); !can)
+            return common::make_error(profile.source + ": " + can.error().message);
     }
 
     const auto ran = netconfig::apply(report.plan, adapters.links);
@@ -96,12 +142,15 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
         report.failures.insert(report.failures.end(), report.verification.failures.begin(),
                                report.verification.failures.end());
     }
+    if (report.failures.empty()) report.failures = persist(profile, adapters, report);
     if (report.failures.empty()) {
         report.outcome = NetworkOutcome::applied;
         return report;
     }
 
     report.rollback_failures = roll_back_network(report.before, adapters, &report.rollback);
+    const auto file_failures = restore_persisted(adapters.persistence, report.persisted);
+    report.rollback_failures.insert(report.rollback_failures.end(), file_failures.begin(), file_failures.end());
     report.outcome = report.rollback_failures.empty() ? NetworkOutcome::rolled_back : NetworkOutcome::rollback_failed;
     if (auto restored = adapters.observer.observe()) report.after = *restored;
     return report;

@@ -9,6 +9,7 @@
 
 #include "common/result.h"
 #include "netconfig/link_ops.h"
+#include "netconfig/persistence.h"
 #include "netconfig/plan.h"
 #include "netconfig/verify.h"
 #include "profile/profile.h"
@@ -20,6 +21,7 @@ struct NetworkAdapters {
     netconfig::NetworkObserver& observer;
     netconfig::LinkOps& links;
     netconfig::ConnectivityProber& prober;
+    netconfig::NetworkPersistence* persistence = nullptr;  // null: the change is not made to survive a reboot
 };
 
 struct NetworkPlan {
@@ -50,6 +52,7 @@ struct NetworkApplyReport {
     netconfig::VerifyReport verification;
     netconfig::Plan rollback;             // the steps that took the host back
     std::vector<std::string> rollback_failures;
+    std::optional<netconfig::PersistResult> persisted;  // the files written (kept when the change stays)
 };
 
 struct NetworkApplyOptions {
@@ -57,8 +60,9 @@ struct NetworkApplyOptions {
     std::chrono::milliseconds probe_timeout{60000};
 };
 
-// Applies the plan; on any failure takes the host back to `before` and says why. Errors are for a host that
-// cannot be observed at all (nothing was changed then).
+// Applies the plan, verifies it, then persists it (when given a persistence); on any failure takes the host
+// back to `before`, puts back the files it wrote, and says why. Errors are for a host that cannot be observed
+// at all (nothing was changed then).
 common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& profile, NetworkAdapters adapters,
                                                  const NetworkApplyOptions& options = {});
 
@@ -66,5 +70,9 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
 // failed verification). Returns the failures; empty when the host is back.
 std::vector<std::string> roll_back_network(const netconfig::NetworkState& before, NetworkAdapters adapters,
                                            netconfig::Plan* steps_taken = nullptr);
+
+// Puts back the files `persisted` changed; the failures, empty when all are back.
+std::vector<std::string> restore_persisted(netconfig::NetworkPersistence* persistence,
+                                           const std::optional<netconfig::PersistResult>& persisted);
 
 }  // namespace agent

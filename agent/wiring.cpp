@@ -7,6 +7,7 @@
 #include "host/kvm/kvm_probe.h"
 #include "host/libvirt/libvirt_hypervisor.h"
 #include "host/netlink/netlink_adapter.h"
+#include "host/networkmanager/nm_persistence.h"
 #include "host/probe/connectivity_prober.h"
 
 namespace agent {
@@ -48,22 +49,31 @@ private:
 
 class RealNetworkHost : public NetworkHost {
 public:
-    explicit RealNetworkHost(std::unique_ptr<host::netlink::NetlinkAdapter> netlink) : m_netlink(std::move(netlink)) {}
-    NetworkAdapters adapters() override { return NetworkAdapters{*m_netlink, *m_netlink, m_prober}; }
+    RealNetworkHost(std::unique_ptr<host::netlink::NetlinkAdapter> netlink, const NetworkSettings& settings)
+        : m_netlink(std::move(netlink)) {
+        if (!settings.persist) return;
+        host::networkmanager::NmPersistenceOptions options;
+        options.root = settings.config_root;
+        m_persistence.emplace(options);
+    }
+    NetworkAdapters adapters() override {
+        return NetworkAdapters{*m_netlink, *m_netlink, m_prober, m_persistence ? &*m_persistence : nullptr};
+    }
 
 private:
     std::unique_ptr<host::netlink::NetlinkAdapter> m_netlink;
     host::probe::ConnectivityProber m_prober;
+    std::optional<host::networkmanager::NmPersistence> m_persistence;
 };
 
 }  // namespace
 
 std::unique_ptr<Host> connect_host(const HostSettings& settings) { return std::make_unique<RealHost>(settings); }
 
-common::Result<std::unique_ptr<NetworkHost>> connect_network() {
+common::Result<std::unique_ptr<NetworkHost>> connect_network(const NetworkSettings& settings) {
     auto netlink = host::netlink::NetlinkAdapter::open();
     if (!netlink) return netlink.error();
-    return std::unique_ptr<NetworkHost>(std::make_unique<RealNetworkHost>(std::move(netlink).value()));
+    return std::unique_ptr<NetworkHost>(std::make_unique<RealNetworkHost>(std::move(netlink).value(), settings));
 }
 
 }  // namespace agent

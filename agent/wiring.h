@@ -35,6 +35,11 @@ public:
     virtual NetworkAdapters adapters() = 0;
 };
 
-common::Result<std::unique_ptr<NetworkHost>> connect_network();
+struct NetworkSettings {
+    bool persist = true;            // false (--memory-only): change the running state only
+    std::string config_root = "/";  // where configuration files go; not "/": NetworkManager is not asked
+};
+
+common::Result<std::unique_ptr<NetworkHost>> connect_network(const NetworkSettings& settings = {});
 
 }  // namespace agent

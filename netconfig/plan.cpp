@@ -449,8 +449,7 @@ private:
             const auto& routes = m_state.routes;
             if (std::any_of(routes.begin(), routes.end(), [&](const Route& r) { return satisfies(r, wanted); }))
                 continue;
-            Route route = wanted;
-            route.protocol.reset();
+            Route route = wanted;  // a rollback's routes keep the origin they had ("boot", "dhcp")
             const auto slot = std::find_if(routes.begin(), routes.end(), [&](const Route& r) {
                 return same_slot(r, wanted);
             });
@@ -873,9 +872,7 @@ NetworkState rollback_target(const NetworkState& before, const NetworkState& aft
     auto ours = [](const Route& r) { return !derived_from_addresses(r); };
     for (const auto& was : before.routes) {
         if (!ours(was)) continue;
-        Route wanted = was;
-        wanted.protocol.reset();
-        target.routes.push_back(wanted);
+        target.routes.push_back(was);  // with its protocol: restored as it was, not as ours
     }
     for (const auto& now : after.routes) {
         if (!ours(now)) continue;

@@ -141,6 +141,13 @@ std::string protocol_name(std::uint8_t protocol) {
     }
 }
 
+std::uint8_t protocol_number(const std::optional<std::string>& name) {
+    if (!name) return RTPROT_STATIC;
+    for (const std::uint8_t protocol : {RTPROT_REDIRECT, RTPROT_KERNEL, RTPROT_BOOT, RTPROT_STATIC, RTPROT_RA, RTPROT_DHCP})
+        if (*name == protocol_name(protocol)) return protocol;
+    return RTPROT_STATIC;
+}
+
 std::string describe_route(const netconfig::Route& route) {
     std::string text = route.destination.is_default() ? "default route" : "route " + route.destination.to_string();
     if (route.next_hop_address) text += " via " + route.next_hop_address->to_string();
@@ -418,8 +425,9 @@ OpResult NetlinkAdapter::change_route(const netconfig::Route& route, int how) {
     rtnl_route_set_table(request.get(), route.table_id.value_or(netconfig::k_main_table));
     if (const int rc = rtnl_route_set_dst(request.get(), destination.get()); rc < 0)
         return common::make_error(what + ": " + nl_geterror(rc));
-    // A removal matches routes of any origin (protocol 0); what we add is ours: "static".
-    rtnl_route_set_protocol(request.get(), how == RTM_DELROUTE ? RTPROT_UNSPEC : RTPROT_STATIC);
+    // A removal matches routes of any origin (protocol 0); what we add is ours ("static"), unless a rollback
+    // puts back a route with the origin it had ("boot", "dhcp", ...).
+    rtnl_route_set_protocol(request.get(), how == RTM_DELROUTE ? RTPROT_UNSPEC : protocol_number(route.protocol));
     if (route.metric) rtnl_route_set_priority(request.get(), *route.metric);
     if (route.next_hop_address || out_index > 0) {
         NextHopPtr hop(rtnl_route_nh_alloc());

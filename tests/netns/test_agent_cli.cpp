@@ -62,7 +62,7 @@ protected:
         ASSERT_EQ(run_process({"ip", "-n", m_gateway->name(), "link", "set", "gw0", "up"}).exit_code, 0);
         ip({"link", "set", "lo", "up"});
         ip({"link", "set", "eno1", "up"});
-        ip({"addr", "add", "192.0.2.10/24", "dev", "eno1"});
+        ip({"addr", "add", "192.0.2.10/24", "brd", "+", "dev", "eno1"});  // as installers configure it
         ip({"route", "add", "default", "via", "192.0.2.1"});
         add_veth("eno2", "eno3");  // spare NICs, as a host has them
     }
@@ -80,11 +80,18 @@ protected:
         return path;
     }
 
+    // Runs kvm-agent in the namespace. apply writes its configuration files under the test's own root (this
+    // machine runs no NetworkManager, and its /etc is not the test's to change).
     ProcessResult agent(const std::vector<std::string>& args) {
         std::vector<std::string> argv = {"env", "KVM_AGENT_RUN_DIR=" + (m_dir / "run").string(), "ip", "netns",
                                          "exec", ns(), KVM_AGENT_BINARY};
         argv.insert(argv.end(), args.begin(), args.end());
+        if (!args.empty() && args[0] == "apply") argv.insert(argv.end(), {"--config-root", config_root().string()});
         return run_process(argv, 60s);
+    }
+    fs::path config_root() const { return m_dir / "root"; }
+    fs::path keyfile(const std::string& interface) const {
+        return config_root() / "etc/NetworkManager/system-connections" / ("kvm-agent-" + interface + ".nmconnection");
     }
 
     // Links, addresses and routes as `ip -j -d` reports them, without timers and counters.
@@ -171,6 +178,13 @@ TEST_F(AgentCli, MovesTheAddressAndDefaultRouteOntoABridgeAndSecondApplyChangesN
     EXPECT_EQ(ports[0].at("cost"), 40);
     EXPECT_EQ(ports[0].at("priority"), 20);
 
+    // What brings it back after a reboot: NetworkManager keyfiles, private to root.
+    ASSERT_TRUE(fs::exists(keyfile("br0")));
+    EXPECT_NE(read_text(keyfile("br0")).find("interface-name=br0"), std::string::npos);
+    EXPECT_NE(read_text(keyfile("br0")).find("192.0.2.10/24"), std::string::npos);
+    EXPECT_EQ(fs::status(keyfile("br0")).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+    EXPECT_TRUE(fs::exists(keyfile("eno1")));
+
     const auto converged = snapshot();
     const auto again = agent({"apply", "--profile", profile.string(), "--output", "json"});
     EXPECT_EQ(again.exit_code, 0) << again.err;
@@ -195,6 +209,7 @@ TEST_F(AgentCli, RollsBackByItselfWhenTheGatewayStopsAnswering) {
     EXPECT_NE(why.find("gateway 192.0.2.9 on br0 does not answer"), std::string::npos) << why;
     EXPECT_FALSE(report.at("network").at("rollback").empty());
     expect_unchanged(before);
+    EXPECT_FALSE(fs::exists(keyfile("br0"))) << "nothing persisted for a change that did not hold";
 }
 
 TEST_F(AgentCli, AChangeWithoutCommitGoesBackAtTheDeadline) {
@@ -209,6 +224,7 @@ TEST_F(AgentCli, AChangeWithoutCommitGoesBackAtTheDeadline) {
         std::this_thread::sleep_for(100ms);
     EXPECT_NE(read_text(m_dir / "run" / "confirm.json").find("\"rolled-back\""), std::string::npos);
     expect_unchanged(before);
+    EXPECT_FALSE(fs::exists(keyfile("br0"))) << "the files written for the change are gone with it";
     const auto late = agent({"commit"});
     EXPECT_EQ(late.exit_code, 1);
     EXPECT_NE(late.err.find("too late"), std::string::npos) << late.err;
