@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "profile/host_section_decoders.h"
 #include "profile/network_section.h"
 #include "profile/yaml_reader.h"
 
@@ -45,9 +46,14 @@ HostProfile decode(const YAML::Node& root, std::string_view source) {
     const std::vector<std::string_view> sections(k_sections.begin(), k_sections.end());
     for (const auto& entry : reader.entries(root, {1, 1}, "", sections, "")) {
         profile.sections[entry.key] = entry.key_position;
-        // Other sections are decoded by the steps that own them; here they are only known to be present.
         if (entry.key == "network")
             profile.network = decode_network(entry.value, entry.value_position, profile.network_positions);
+        else if (entry.key == "kvm") profile.kvm = decode_kvm(entry.value, entry.value_position);
+        else if (entry.key == "packages") profile.packages = decode_packages(entry.value, entry.value_position);
+        else if (entry.key == "libvirt") profile.libvirt = decode_libvirt(entry.value, entry.value_position);
+        else if (entry.key == "sysctl") profile.sysctl = decode_sysctl(entry.value, entry.value_position);
+        else if (entry.key == "firewall") profile.firewall = decode_firewall(entry.value, entry.value_position);
+        else if (entry.key == "storage") profile.storage = decode_storage(entry.value, entry.value_position);
     }
     return profile;
 }

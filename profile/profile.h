@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "netconfig/model.h"
 #include "netconfig/validate.h"
+#include "profile/host_sections.h"
 
 namespace profile {
 
@@ -37,6 +38,12 @@ struct HostProfile {
     std::string source;                         // the file name errors are reported against
     std::map<std::string, Position> sections;   // each top-level key present, and where
     std::optional<NetworkSection> network;      // decoded network:, when present
+    std::optional<KvmSection> kvm;
+    std::optional<PackagesSection> packages;
+    std::optional<LibvirtSection> libvirt;
+    std::optional<SysctlSection> sysctl;
+    std::optional<FirewallSection> firewall;
+    std::optional<StorageSection> storage;
     // Where each part of the desired network state is written, by netconfig::Problem::path.
     std::map<std::string, Position> network_positions;
 

@@ -8,6 +8,7 @@ debian_packages=(
   cmake g++ make pkg-config
   libvirt-dev libsdbus-c++-dev libsystemd-dev libspdlog-dev libboost-program-options-dev
   nlohmann-json3-dev libnl-route-3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
+  libkmod-dev libblkid-dev libselinux1-dev libsemanage-dev
   # what the tests run against and verify with: a real libvirtd and QEMU, libvirt's own validator
   libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 iproute2
   # the system tier: the guest image is debootstrapped, packed with qemu-img and booted with QEMU
@@ -19,6 +20,7 @@ rhel_packages=(
   cmake gcc-c++ make pkgconf-pkg-config
   libvirt-devel sdbus-cpp-devel systemd-devel spdlog-devel boost-devel json-devel libnl3-devel
   yaml-cpp-devel gtest-devel gmock-devel
+  kmod-devel libblkid-devel libselinux-devel libsemanage-devel
   libvirt-daemon-kvm libvirt-client qemu-kvm iproute
   # the package tier: rpmbuild and the spec's macros, rpmlint, cpio (packaging/rpm/check-rpm)
   rpm-build systemd-rpm-macros rpmlint cpio

@@ -1,0 +1,41 @@
+#pragma once
+// One section of the host profile as a step of `kvm-agent apply`: observe, plan, apply, verify. Every step
+// has the same life, so the orchestrator (agent/provision.cpp) runs them alike, shows their plans in
+// `kvm-agent plan`, and reports them in the readiness report. A step touches the host only in apply().
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace agent {
+
+// What a step would change: one line each ("install qemu-kvm libvirt-daemon-kvm", "set net.ipv4.ip_forward
+// to 1 (now 0) and persist it in /etc/sysctl.d/90-kvm-host.conf").
+struct StepPlan {
+    std::vector<std::string> changes;
+    std::vector<std::string> notes;  // what an admin should know but is not a change ("a reboot is needed")
+    bool empty() const { return changes.empty(); }
+};
+
+struct StepOutcome {
+    std::vector<std::string> changed;   // what apply did, one line each
+    std::vector<std::string> failures;  // why the step did not converge, naming the operation and the object
+    std::vector<std::string> notes;
+    bool ok() const { return failures.empty(); }
+};
+
+class ProvisionStep {
+public:
+    virtual ~ProvisionStep() = default;
+    // The profile section this step converges: "packages", "kvm", "libvirt", "sysctl", "firewall", "storage".
+    virtual std::string_view section() const = 0;
+    // Observes the host and says what apply() would change; touches nothing. An error: the host cannot be
+    // observed (the message names what could not be read).
+    virtual common::Result<StepPlan> plan() = 0;
+    // Converges the host to the section (observing it again first), then verifies; on a converged host it
+    // changes nothing and returns no `changed` lines. Files are written atomically with a backup.
+    virtual StepOutcome apply() = 0;
+};
+
+}  // namespace agent

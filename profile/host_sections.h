@@ -1,0 +1,63 @@
+#pragma once
+// The decoded host sections of host.yaml other than network: (docs/profile.md has every key and default).
+// Plain data; each section is decoded by profile/<section>_section.cpp and applied by agent/steps/.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace profile {
+
+// kvm: load kvm + the CPU's kvm_intel/kvm_amd now and at boot; optionally nested virtualization.
+struct KvmSection {
+    std::optional<bool> nested;  // nullopt: leave the modprobe.d option as it is
+};
+
+// packages: `default` (the distribution's KVM host set) or an explicit list. Never removes anything.
+struct PackagesSection {
+    bool distribution_default = false;
+    std::vector<std::string> names;  // when not distribution_default
+};
+
+// libvirt: which daemons run, and whether libvirt's NAT network `default` stays.
+struct LibvirtSection {
+    enum class Daemons { automatic, modular, monolithic };
+    enum class DefaultNetwork { keep, absent };
+    Daemons daemons = Daemons::automatic;
+    DefaultNetwork default_network = DefaultNetwork::keep;
+};
+
+// sysctl: dotted keys and the values they must have (as written, "1", "bbr").
+struct SysctlSection {
+    std::map<std::string, std::string> values;
+};
+
+// firewall: zones with their interfaces, masquerade, services and ports; nullopt/empty lists: leave.
+struct FirewallZone {
+    std::string name;
+    std::vector<std::string> interfaces;
+    std::optional<bool> masquerade;
+    std::vector<std::string> services;
+    std::vector<std::string> ports;  // "5900-5999/tcp"
+};
+struct FirewallSection {
+    std::vector<FirewallZone> zones;
+};
+
+// storage.images: the filesystem guest images live on.
+struct ImagesStorage {
+    enum class Format { never, if_blank };
+    std::string path = "/var/lib/libvirt/images";
+    std::optional<std::string> device;  // UUID=..., LABEL=..., /dev/disk/by-*/...; nullopt: mount nothing
+    std::string filesystem = "xfs";     // xfs | ext4
+    Format format = Format::never;
+    std::uint64_t min_free_bytes = 20ull << 30;
+    std::string selinux_type = "virt_image_t";
+    std::string pool = "default";
+};
+struct StorageSection {
+    std::optional<ImagesStorage> images;
+};
+
+}  // namespace profile
