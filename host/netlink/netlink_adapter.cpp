@@ -6,7 +6,11 @@
 #include <linux/veth.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <cerrno>
+#include <charconv>
+#include <string_view>
+#include <utility>
 
 #include <netlink/route/nexthop.h>
 
@@ -128,24 +132,33 @@ std::optional<netconfig::IpAddress> from_nl_address(nl_addr* address) {
     return ip;
 }
 
+// Route protocols as iproute2 names them (/etc/iproute2/rt_protos); others go by number.
+constexpr std::array<std::pair<std::uint8_t, std::string_view>, 7> k_route_protocols{{
+    {RTPROT_UNSPEC, "unspec"},
+    {RTPROT_REDIRECT, "redirect"},
+    {RTPROT_KERNEL, "kernel"},
+    {RTPROT_BOOT, "boot"},
+    {RTPROT_STATIC, "static"},
+    {RTPROT_RA, "ra"},
+    {RTPROT_DHCP, "dhcp"},
+}};
+
 std::string protocol_name(std::uint8_t protocol) {
-    switch (protocol) {
-    case RTPROT_UNSPEC: return "unspec";
-    case RTPROT_REDIRECT: return "redirect";
-    case RTPROT_KERNEL: return "kernel";
-    case RTPROT_BOOT: return "boot";
-    case RTPROT_STATIC: return "static";
-    case RTPROT_RA: return "ra";
-    case RTPROT_DHCP: return "dhcp";
-    default: return std::to_string(protocol);
-    }
+    for (const auto& [number, name] : k_route_protocols)
+        if (number == protocol) return std::string(name);
+    return std::to_string(protocol);
 }
 
+// The inverse of protocol_name; a route that names no protocol we know is ours, "static".
 std::uint8_t protocol_number(const std::optional<std::string>& name) {
     if (!name) return RTPROT_STATIC;
-    for (const std::uint8_t protocol : {RTPROT_REDIRECT, RTPROT_KERNEL, RTPROT_BOOT, RTPROT_STATIC, RTPROT_RA, RTPROT_DHCP})
-        if (*name == protocol_name(protocol)) return protocol;
-    return RTPROT_STATIC;
+    for (const auto& [number, known] : k_route_protocols)
+        if (known == *name) return number;
+    unsigned value = 0;
+    const char* end = name->data() + name->size();
+    const auto parsed = std::from_chars(name->data(), end, value);
+    if (name->empty() || parsed.ec != std::errc{} || parsed.ptr != end || value > 255) return RTPROT_STATIC;
+    return static_cast<std::uint8_t>(value);
 }
 
 std::string describe_route(const netconfig::Route& route) {

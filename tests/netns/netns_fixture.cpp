@@ -74,6 +74,7 @@ void NetnsTest::SetUp() {
 void NetnsTest::TearDown() {
     m_adapter.reset();
     m_entered.reset();
+    m_gateway_namespace.reset();
     m_namespace.reset();
 }
 
@@ -132,6 +133,45 @@ nlohmann::json NetnsTest::routes(bool ipv6) {
 
 void NetnsTest::add_veth(const std::string& name, const std::string& peer) {
     ip({"link", "add", name, "type", "veth", "peer", "name", peer});
+}
+
+void NetnsTest::connect_gateway(bool ipv6) {
+    m_gateway_namespace = std::make_unique<Namespace>();
+    ASSERT_FALSE(m_gateway_namespace->name().empty()) << m_gateway_namespace->error();
+    add_veth("v0", "v0p");
+    ip({"link", "set", "v0p", "netns", m_gateway_namespace->name()});
+    ip({"link", "set", "v0", "up"});
+    ip({"addr", "add", "10.0.0.1/24", "dev", "v0"});
+    std::vector<std::vector<std::string>> gateway{{"link", "set", "v0p", "up"},
+                                                  {"addr", "add", "10.0.0.254/24", "dev", "v0p"}};
+    if (ipv6) {
+        ip({"addr", "add", "fd00::1/64", "dev", "v0", "nodad"});
+        gateway.push_back({"addr", "add", "fd00::fe/64", "dev", "v0p", "nodad"});
+    }
+    for (const auto& args : gateway) {
+        std::vector<std::string> argv{"ip", "-n", m_gateway_namespace->name()};
+        argv.insert(argv.end(), args.begin(), args.end());
+        const auto result = run_process(argv);
+        ASSERT_EQ(result.exit_code, 0) << result.err;
+    }
+}
+
+netconfig::InterfaceAddress address(const std::string& text) {
+    const auto slash = text.find('/');
+    netconfig::InterfaceAddress out;
+    out.ip = netconfig::IpAddress::parse(text.substr(0, slash)).value();
+    out.prefix_length = static_cast<unsigned>(std::stoul(text.substr(slash + 1)));
+    return out;
+}
+
+netconfig::Route route(const std::string& destination, std::optional<std::string> via,
+                       std::optional<std::string> dev, std::optional<std::uint32_t> metric) {
+    netconfig::Route out;
+    out.destination = netconfig::IpNetwork::parse(destination).value();
+    if (via) out.next_hop_address = netconfig::IpAddress::parse(*via).value();
+    if (dev) out.next_hop_interface = netconfig::IfName(*dev);
+    out.metric = metric;
+    return out;
 }
 
 }  // namespace tests::netns

@@ -69,6 +69,9 @@ protected:
     nlohmann::json routes(bool ipv6 = false);
     // A veth pair made with `ip`, both ends in this namespace, down.
     void add_veth(const std::string& name, const std::string& peer);
+    // The host's NIC and its gateway: v0 (up, 10.0.0.1/24, and fd00::1/64 with `ipv6`) here, its peer v0p in
+    // a second namespace as the gateway at 10.0.0.254/24 (and fd00::fe/64).
+    void connect_gateway(bool ipv6);
 
     host::netlink::NetlinkAdapter& adapter() { return *m_adapter; }
     const std::string& ns() const { return m_namespace->name(); }
@@ -77,9 +80,16 @@ private:
     nlohmann::json run_json(const std::vector<std::string>& argv);
 
     std::unique_ptr<Namespace> m_namespace;
+    std::unique_ptr<Namespace> m_gateway_namespace;  // connect_gateway()'s
     std::unique_ptr<EnteredNamespace> m_entered;
     std::unique_ptr<host::netlink::NetlinkAdapter> m_adapter;
 };
+
+// "192.0.2.10/24" as the model's address.
+netconfig::InterfaceAddress address(const std::string& text);
+// A route to `destination` ("0.0.0.0/0"...), optionally via a gateway and out of a device.
+netconfig::Route route(const std::string& destination, std::optional<std::string> via,
+                       std::optional<std::string> dev, std::optional<std::uint32_t> metric = std::nullopt);
 
 // Expects an OpResult to be ok, printing the adapter's error otherwise.
 #define EXPECT_OP_OK(expression)                                                  \

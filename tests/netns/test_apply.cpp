@@ -12,18 +12,6 @@ namespace {
 
 using netconfig::IfName;
 
-netconfig::InterfaceAddress address(const std::string& ip, unsigned prefix) {
-    return {*netconfig::IpAddress::parse(ip), prefix, false};
-}
-
-netconfig::Route default_route(const std::string& via, const std::string& dev) {
-    netconfig::Route route;
-    route.destination = *netconfig::IpNetwork::parse("0.0.0.0/0");
-    route.next_hop_address = netconfig::IpAddress::parse(via);
-    route.next_hop_interface = IfName(dev);
-    return route;
-}
-
 netconfig::Interface bridge(const std::string& name, std::vector<netconfig::BridgePort> ports) {
     netconfig::Interface iface;
     iface.name = IfName(name);
@@ -45,23 +33,8 @@ protected:
         NetnsTest::SetUp();
         if (IsSkipped() || HasFatalFailure()) return;
         // v0 is the host's NIC with its address and default route; the gateway sits in a second namespace.
-        m_gateway = std::make_unique<Namespace>();
-        ASSERT_FALSE(m_gateway->name().empty()) << m_gateway->error();
-        add_veth("v0", "v0p");
-        ip({"link", "set", "v0p", "netns", m_gateway->name()});
-        ip({"link", "set", "v0", "up"});
-        ip({"addr", "add", "10.0.0.1/24", "dev", "v0"});
+        connect_gateway(false);
         ip({"route", "add", "default", "via", "10.0.0.254", "dev", "v0"});
-        for (const auto& args : std::vector<std::vector<std::string>>{
-                 {"link", "set", "v0p", "up"}, {"addr", "add", "10.0.0.254/24", "dev", "v0p"}}) {
-            std::vector<std::string> argv{"ip", "-n", m_gateway->name()};
-            argv.insert(argv.end(), args.begin(), args.end());
-            ASSERT_EQ(run_process(argv).exit_code, 0);
-        }
-    }
-    void TearDown() override {
-        NetnsTest::TearDown();
-        m_gateway.reset();
     }
 
     netconfig::NetworkState observe() {
@@ -117,17 +90,15 @@ protected:
         out["routes"] = list;
         return out;
     }
-
-    std::unique_ptr<Namespace> m_gateway;
 };
 
 TEST_F(ApplyTest, MovesTheHostsAddressAndDefaultRouteOntoANewBridgeOverItsNic) {
     netconfig::NetworkState desired;
     auto br0 = bridge("br0", {{IfName("v0"), std::nullopt, std::nullopt}});
     br0.bridge->options.stp.enabled = false;
-    br0.ipv4.addresses = std::vector{address("10.0.0.1", 24)};
+    br0.ipv4.addresses = std::vector{address("10.0.0.1/24")};
     desired.interfaces.push_back(br0);
-    desired.routes.push_back(default_route("10.0.0.254", "br0"));
+    desired.routes.push_back(route("0.0.0.0/0", "10.0.0.254", "br0"));
     converge(desired);
 
     EXPECT_EQ(link("v0")["master"], "br0");
@@ -172,10 +143,10 @@ TEST_F(ApplyTest, ARollbackPlanBringsBackWhatIpShowedBefore) {
 
     netconfig::NetworkState desired;
     auto br0 = bridge("br0", {{IfName("v0"), 5, std::nullopt}});
-    br0.ipv4.addresses = std::vector{address("10.0.0.1", 24)};
-    br0.ipv6.addresses = std::vector{address("fd00::1", 64)};
+    br0.ipv4.addresses = std::vector{address("10.0.0.1/24")};
+    br0.ipv6.addresses = std::vector{address("fd00::1/64")};
     desired.interfaces.push_back(br0);
-    desired.routes.push_back(default_route("10.0.0.254", "br0"));
+    desired.routes.push_back(route("0.0.0.0/0", "10.0.0.254", "br0"));
     converge(desired);
     ASSERT_NE(snapshot(), before_json);
 

@@ -9,24 +9,6 @@ namespace {
 
 using netconfig::IfName;
 
-netconfig::InterfaceAddress address(const std::string& text) {
-    const auto slash = text.find('/');
-    netconfig::InterfaceAddress out;
-    out.ip = netconfig::IpAddress::parse(text.substr(0, slash)).value();
-    out.prefix_length = static_cast<unsigned>(std::stoul(text.substr(slash + 1)));
-    return out;
-}
-
-netconfig::Route route(const std::string& destination, std::optional<std::string> via, std::optional<std::string> dev,
-                       std::optional<std::uint32_t> metric = std::nullopt) {
-    netconfig::Route out;
-    out.destination = netconfig::IpNetwork::parse(destination).value();
-    if (via) out.next_hop_address = netconfig::IpAddress::parse(*via).value();
-    if (dev) out.next_hop_interface = IfName(*dev);
-    out.metric = metric;
-    return out;
-}
-
 netconfig::BridgeOptions stp(std::optional<bool> enabled, std::optional<std::uint32_t> forward_delay) {
     netconfig::BridgeOptions options;
     options.stp.enabled = enabled;
@@ -179,30 +161,8 @@ protected:
     void SetUp() override {
         NetnsTest::SetUp();
         if (IsSkipped() || HasFatalFailure()) return;
-        // v0 is "our" NIC; its peer end, in a second namespace, is the gateway at .254 / ::fe.
-        m_gateway = std::make_unique<Namespace>();
-        ASSERT_FALSE(m_gateway->name().empty()) << m_gateway->error();
-        add_veth("v0", "v0p");
-        ip({"link", "set", "v0p", "netns", m_gateway->name()});
-        ip({"link", "set", "v0", "up"});
-        ip({"addr", "add", "10.0.0.1/24", "dev", "v0"});
-        ip({"addr", "add", "fd00::1/64", "dev", "v0", "nodad"});
-        gateway_ip({"link", "set", "v0p", "up"});
-        gateway_ip({"addr", "add", "10.0.0.254/24", "dev", "v0p"});
-        gateway_ip({"addr", "add", "fd00::fe/64", "dev", "v0p", "nodad"});
+        connect_gateway(true);
     }
-    void TearDown() override {
-        NetnsTest::TearDown();
-        m_gateway.reset();
-    }
-    void gateway_ip(const std::vector<std::string>& args) {
-        std::vector<std::string> argv{"ip", "-n", m_gateway->name()};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const auto result = run_process(argv);
-        EXPECT_EQ(result.exit_code, 0) << result.err;
-    }
-
-    std::unique_ptr<Namespace> m_gateway;
 };
 
 TEST_F(RouteOpsTest, AddsADefaultRouteViaTheVethPeerAndRemovesIt) {
@@ -241,6 +201,23 @@ TEST_F(RouteOpsTest, AddsPrefixRoutesWithMetricsAndRemovesOnesAddedByIp) {
     ip({"route", "add", "203.0.113.0/24", "via", "10.0.0.254"});
     ASSERT_OP_OK(adapter().del_route(route("203.0.113.0/24", "10.0.0.254", std::nullopt)));
     EXPECT_TRUE(find_route(routes(), "203.0.113.0/24").is_null());
+}
+
+// A rollback puts routes back with the origin observe() read: names and numbers go back as they came.
+TEST_F(RouteOpsTest, ARouteThatNamesItsProtocolIsAddedWithIt) {
+    auto leased = route("0.0.0.0/0", "10.0.0.254", "v0");
+    leased.protocol = "dhcp";
+    ASSERT_OP_OK(adapter().add_route(leased));
+    EXPECT_EQ(find_route(routes(), "default")["protocol"], "dhcp");
+
+    auto numbered = route("192.0.2.0/24", "10.0.0.254", std::nullopt);
+    numbered.protocol = "77";  // a number iproute2 has no name for
+    ASSERT_OP_OK(adapter().add_route(numbered));
+    EXPECT_EQ(find_route(routes(), "192.0.2.0/24")["protocol"], "77");
+
+    auto unnamed = route("198.51.100.0/24", "10.0.0.254", std::nullopt);
+    ASSERT_OP_OK(adapter().add_route(unnamed));
+    EXPECT_EQ(find_route(routes(), "198.51.100.0/24")["protocol"], "static");
 }
 
 TEST_F(RouteOpsTest, AnEqualRouteIsRefusedButReplacedInOneCall) {
