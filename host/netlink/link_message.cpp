@@ -6,44 +6,10 @@
 
 #include <cstring>
 
+#include "host/netlink/attributes.h"
+
 namespace host::netlink {
 namespace {
-
-using Bytes = std::span<const std::uint8_t>;
-
-constexpr std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
-constexpr std::size_t k_message_header = align4(sizeof(nlmsghdr));
-
-// Calls visit(type, payload) for each well-formed attribute; stops at the first malformed one (a truncated
-// message yields what came before it, never a read past the end).
-template <typename Visit>
-void for_each_attribute(Bytes bytes, Visit visit) {
-    constexpr std::size_t header = sizeof(nlattr);
-    while (bytes.size() >= header) {
-        nlattr attribute;
-        std::memcpy(&attribute, bytes.data(), header);
-        if (attribute.nla_len < header || attribute.nla_len > bytes.size()) return;
-        visit(static_cast<std::uint16_t>(attribute.nla_type & NLA_TYPE_MASK),
-              bytes.subspan(header, attribute.nla_len - header));
-        bytes = bytes.subspan(std::min(bytes.size(), align4(attribute.nla_len)));
-    }
-}
-
-// Fixed-size integers in host byte order; a payload of the wrong size is ignored.
-template <typename T>
-std::optional<T> read_int(Bytes payload) {
-    if (payload.size() != sizeof(T)) return std::nullopt;
-    T value;
-    std::memcpy(&value, payload.data(), sizeof(T));
-    return value;
-}
-
-// NUL-terminated strings; a missing terminator ends the string at the payload's end.
-std::string read_string(Bytes payload) {
-    std::size_t length = 0;
-    while (length < payload.size() && payload[length] != 0) ++length;
-    return std::string(reinterpret_cast<const char*>(payload.data()), length);
-}
 
 BridgeInfo decode_bridge(Bytes data) {
     BridgeInfo info;
@@ -110,17 +76,17 @@ std::optional<LinkMessage> decode_link_message(Bytes message) {
     nlmsghdr header;
     if (message.size() < sizeof header) return std::nullopt;
     std::memcpy(&header, message.data(), sizeof header);
-    if (header.nlmsg_type != RTM_NEWLINK || header.nlmsg_len < k_message_header + sizeof(ifinfomsg) ||
+    if (header.nlmsg_type != RTM_NEWLINK || header.nlmsg_len < k_message_header_size + sizeof(ifinfomsg) ||
         header.nlmsg_len > message.size())
         return std::nullopt;
     ifinfomsg info;
-    std::memcpy(&info, message.data() + k_message_header, sizeof info);
+    std::memcpy(&info, message.data() + k_message_header_size, sizeof info);
 
     LinkMessage link;
     link.index = info.ifi_index;
     link.flags = info.ifi_flags;
     link.arp_type = info.ifi_type;
-    const auto attributes = message.subspan(0, header.nlmsg_len).subspan(k_message_header + align4(sizeof info));
+    const auto attributes = message.subspan(0, header.nlmsg_len).subspan(k_message_header_size + netlink_align(sizeof info));
     for_each_attribute(attributes, [&](std::uint16_t type, Bytes payload) {
         switch (type) {
         case IFLA_IFNAME: link.name = read_string(payload); break;

@@ -8,11 +8,10 @@
 
 #include <netlink/errno.h>
 
+#include "host/netlink/attributes.h"
+
 namespace host::netlink {
 namespace {
-
-constexpr std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
-constexpr std::size_t k_message_header = align4(sizeof(nlmsghdr));
 
 #ifndef NLM_F_CAPPED
 #define NLM_F_CAPPED 0x100
@@ -23,25 +22,20 @@ constexpr std::size_t k_message_header = align4(sizeof(nlmsghdr));
 
 // The NLMSGERR_ATTR_MSG text that follows an error when the socket asked for extended acks.
 std::string extended_ack_message(const nlmsgerr* error) {
-    const auto* header = reinterpret_cast<const std::uint8_t*>(error) - k_message_header;
+    const auto* start = reinterpret_cast<const std::uint8_t*>(error) - k_message_header_size;
     nlmsghdr outer;
-    std::memcpy(&outer, header, sizeof outer);
+    std::memcpy(&outer, start, sizeof outer);
     if (!(outer.nlmsg_flags & NLM_F_ACK_TLVS)) return {};
     // After the nlmsgerr comes the request's payload unless the kernel capped it (NETLINK_CAP_ACK).
-    std::size_t offset = k_message_header + sizeof(nlmsgerr);
-    if (!(outer.nlmsg_flags & NLM_F_CAPPED) && error->msg.nlmsg_len > k_message_header)
-        offset += align4(error->msg.nlmsg_len - k_message_header);
-    while (offset + sizeof(nlattr) <= outer.nlmsg_len) {
-        nlattr attribute;
-        std::memcpy(&attribute, header + offset, sizeof attribute);
-        if (attribute.nla_len < sizeof attribute || offset + attribute.nla_len > outer.nlmsg_len) break;
-        if ((attribute.nla_type & NLA_TYPE_MASK) == NLMSGERR_ATTR_MSG) {
-            const auto* text = reinterpret_cast<const char*>(header + offset + sizeof attribute);
-            return std::string(text, ::strnlen(text, attribute.nla_len - sizeof attribute));
-        }
-        offset += align4(attribute.nla_len);
-    }
-    return {};
+    std::size_t offset = k_message_header_size + sizeof(nlmsgerr);
+    if (!(outer.nlmsg_flags & NLM_F_CAPPED) && error->msg.nlmsg_len > k_message_header_size)
+        offset += netlink_align(error->msg.nlmsg_len - k_message_header_size);
+    if (offset >= outer.nlmsg_len) return {};
+    std::string text;
+    for_each_attribute(Bytes(start + offset, outer.nlmsg_len - offset), [&](std::uint16_t type, Bytes payload) {
+        if (type == NLMSGERR_ATTR_MSG) text = read_string(payload);
+    });
+    return text;
 }
 
 struct DumpState {
