@@ -14,7 +14,13 @@
 #include <nlohmann/json.hpp>
 
 #include "agent/confirm_window.h"
+#include "agent/doctor.h"
 #include "agent/network_apply.h"
+#include "agent/provision.h"
+#include "agent/readiness.h"
+#include "agent/report_render.h"
+#include "agent/steps/network_step.h"
+#include "agent/steps/step_factory.h"
 #include "agent/wiring.h"
 #include "netconfig/plan_json.h"
 #include "profile/duration.h"
@@ -26,8 +32,6 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* k_default_profile = "/etc/kvm-agent/host.yaml";
-// The sections this version converges; the others are recognised and left alone, with a note.
-constexpr std::string_view k_supported_sections[] = {"network"};
 
 struct CommonOptions {
     std::string profile_path = k_default_profile;
@@ -93,8 +97,8 @@ std::optional<std::string> unsafe_profile(const std::string& path) {
 
 struct LoadedProfile {
     profile::HostProfile profile;
-    std::vector<std::string> sections;  // selected, present and supported, in profile order
-    std::vector<std::string> left_alone;  // present (and selected) but not handled by this version
+    std::vector<std::string> sections;  // selected and present
+    bool partial = false;               // --only: a part of the profile, not the whole host
 };
 
 common::Result<LoadedProfile> load(const CommonOptions& options) {
@@ -117,27 +121,21 @@ common::Result<LoadedProfile> load(const CommonOptions& options) {
     if (auto problem = unsafe_profile(options.profile_path)) return common::make_error(*problem);
     auto loaded = profile::load_profile(options.profile_path);
     if (!loaded) return loaded.error();
-    LoadedProfile result{std::move(loaded).value(), {}, {}};
+    LoadedProfile result{std::move(loaded).value(), {}, !only.empty()};
     for (const auto name : profile::k_sections) {
         const std::string section(name);
         if (!result.profile.has(section)) continue;
         if (!only.empty() && std::find(only.begin(), only.end(), section) == only.end()) continue;
-        bool supported = false;
-        for (const auto known : k_supported_sections) supported = supported || known == name;
-        (supported ? result.sections : result.left_alone).push_back(section);
+        result.sections.push_back(section);
     }
     return result;
 }
 
-void note_left_alone(const Invocation& call, const LoadedProfile& loaded) {
-    if (loaded.left_alone.empty()) return;
+void note_left_alone(const Invocation& call, const std::vector<std::string>& left_alone) {
+    if (left_alone.empty()) return;
     std::string names;
-    for (const auto& name : loaded.left_alone) names += (names.empty() ? "" : ", ") + name;
-    call.err << call.program << ": note: this version applies only the network section; left alone: " << names << "\n";
-}
-
-bool selected(const LoadedProfile& loaded, const std::string& section) {
-    return std::find(loaded.sections.begin(), loaded.sections.end(), section) != loaded.sections.end();
+    for (const auto& name : left_alone) names += (names.empty() ? "" : ", ") + name;
+    call.err << call.program << ": note: this version does not apply these sections yet; left alone: " << names << "\n";
 }
 
 nlohmann::json strings(const std::vector<std::string>& list) { return nlohmann::json(list); }
@@ -147,6 +145,79 @@ void render_steps(std::ostream& out, const netconfig::Plan& plan, std::size_t co
         out << "  " << std::setw(3) << i + 1 << ". ";
         if (mark) out << (i < completed ? "done    " : i == completed ? "FAILED  " : "not run ");
         out << plan.steps[i].to_string() << "\n";
+    }
+}
+
+void render_lines(std::ostream& out, const std::vector<std::string>& lines, const std::string& prefix) {
+    for (std::size_t i = 0; i < lines.size(); ++i)
+        out << "  " << prefix << (prefix.empty() ? std::to_string(i + 1) + ". " : "") << lines[i] << "\n";
+}
+
+std::vector<ProvisionStep*> pointers(const StepSelection& selection) {
+    std::vector<ProvisionStep*> steps;
+    for (const auto& step : selection.steps) steps.push_back(step.get());
+    return steps;
+}
+
+NetworkStep* network_step(const StepSelection& selection) {
+    for (const auto& step : selection.steps)
+        if (auto* network = dynamic_cast<NetworkStep*>(step.get())) return network;
+    return nullptr;
+}
+
+// "[2/5] kvm: applying" on a terminal, so a long package install shows where it is and for how long.
+Progress terminal_progress(std::ostream& err, const std::string& output) {
+    if (output != "text" || !::isatty(STDERR_FILENO)) return {};
+    const auto start = std::chrono::steady_clock::now();
+    return [&err, start](std::size_t index, std::size_t count, std::string_view section, std::string_view doing) {
+        const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+        err << "[" << index << "/" << count << "] " << section << ": " << doing << " (" << elapsed.count() << " s)\n";
+    };
+}
+
+// The network section's JSON: the structured steps and what the verification, rollback and files did.
+nlohmann::json network_json(const NetworkApplyReport& network) {
+    nlohmann::json json{{"outcome", std::string(to_string(network.outcome))},
+                        {"steps", netconfig::to_json(network.plan)},
+                        {"completed", network.completed},
+                        {"failures", strings(network.failures)},
+                        {"verified", strings(network.verification.passed)},
+                        {"rollback", netconfig::to_json(network.rollback)},
+                        {"rollback_failures", strings(network.rollback_failures)}};
+    if (network.persisted) {
+        nlohmann::json files = nlohmann::json::array();
+        for (const auto& file : network.persisted->files)
+            files.push_back({{"path", file.path}, {"action", std::string(netconfig::to_string(file.action))},
+                             {"backup", file.backup}});
+        json["files"] = files;
+        json["network_manager"] = {{"asked", network.persisted->network_manager.asked},
+                                   {"reason", network.persisted->network_manager.reason}};
+    }
+    return json;
+}
+
+void render_network_text(std::ostream& out, const NetworkApplyReport& network) {
+    switch (network.outcome) {
+        case NetworkOutcome::in_sync: out << "network: in sync, nothing to do\n"; break;
+        case NetworkOutcome::applied:
+            out << "network: applied " << network.plan.steps.size() << " change(s)\n";
+            render_steps(out, network.plan, network.completed, false);
+            for (const auto& passed : network.verification.passed) out << "  verified: " << passed << "\n";
+            if (network.persisted)
+                for (const auto& file : network.persisted->files)
+                    if (file.action != netconfig::PersistedFile::Action::unchanged)
+                        out << "  " << netconfig::to_string(file.action) << ": " << file.path << "\n";
+            break;
+        case NetworkOutcome::rolled_back:
+        case NetworkOutcome::rollback_failed:
+            out << "network: FAILED, "
+                << (network.outcome == NetworkOutcome::rolled_back ? "rolled back to the state before"
+                                                                   : "and the rollback FAILED too: the host needs an admin")
+                << "\n";
+            render_steps(out, network.plan, network.completed, true);
+            for (const auto& failure : network.failures) out << "  why: " << failure << "\n";
+            for (const auto& failure : network.rollback_failures) out << "  rollback: " << failure << "\n";
+            break;
     }
 }
 
@@ -166,42 +237,51 @@ int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostr
         return code;
     auto loaded = load(common);
     if (!loaded) return call.bad_input(loaded.error().message);
-    note_left_alone(call, *loaded);
 
-    NetworkPlan network;
-    if (selected(*loaded, "network")) {
-        auto host = connect_network();
-        if (!host) {
-            err << call.program << ": " << host.error().message << "\n";
-            return k_exit_failed;
-        }
-        auto planned = plan_network(loaded->profile, (*host)->adapters().observer);
-        if (!planned) {
-            const bool unobservable = planned.error().message.rfind("observing", 0) == 0;
-            err << call.program << ": " << planned.error().message << "\n";
-            return unobservable ? k_exit_failed : k_exit_bad_input;
-        }
-        network = std::move(planned).value();
+    StepSettings settings;
+    settings.dry_run_only = true;
+    NetworkSettings network_settings;
+    network_settings.persist = false;
+    auto selection = make_steps(loaded->profile, loaded->sections, settings, network_settings, {});
+    if (!selection) {
+        err << call.program << ": " << selection.error().message << "\n";
+        return k_exit_failed;
     }
-    const bool in_sync = network.plan.empty();
+    note_left_alone(call, selection->left_alone);
+    const auto run = plan_steps(pointers(*selection), terminal_progress(err, common.output));
+    for (const auto& section : run.sections)
+        if (!section.error.empty()) err << call.program << ": " << section.error << "\n";
+    if (run.input_error()) return k_exit_bad_input;
+    if (run.failed()) return k_exit_failed;
+
+    const bool in_sync = run.in_sync();
     if (common.output == "json") {
         nlohmann::json report{{"profile", common.profile_path},
                               {"in_sync", in_sync},
                               {"sections", nlohmann::json::object()},
-                              {"left_alone", strings(loaded->left_alone)}};
-        if (selected(*loaded, "network"))
-            report["sections"]["network"] = {{"in_sync", in_sync}, {"steps", netconfig::to_json(network.plan)}};
-        out << report.dump(2) << "\n";
-    } else if (selected(*loaded, "network")) {
-        if (in_sync) {
-            out << "network: in sync\n";
-        } else {
-            out << "network: " << network.plan.steps.size() << " change" << (network.plan.steps.size() == 1 ? "" : "s")
-                << "\n";
-            render_steps(out, network.plan, 0, false);
+                              {"left_alone", strings(selection->left_alone)}};
+        for (const auto& section : run.sections) {
+            nlohmann::json entry{{"in_sync", section.plan->empty()},
+                                 {"changes", strings(section.plan->changes)},
+                                 {"notes", strings(section.plan->notes)}};
+            if (section.section == "network")
+                if (const auto* network = network_step(*selection); network && network->last_plan())
+                    entry["steps"] = netconfig::to_json(*network->last_plan());
+            report["sections"][section.section] = entry;
         }
+        out << report.dump(2) << "\n";
     } else {
-        out << "nothing selected to plan\n";
+        if (run.sections.empty()) out << "nothing selected to plan\n";
+        for (const auto& section : run.sections) {
+            if (section.plan->empty()) {
+                out << section.section << ": in sync\n";
+            } else {
+                const auto count = section.plan->changes.size();
+                out << section.section << ": " << count << " change" << (count == 1 ? "" : "s") << "\n";
+                render_lines(out, section.plan->changes, "");
+            }
+            render_lines(out, section.plan->notes, "note: ");
+        }
     }
     return in_sync ? k_exit_in_sync : k_exit_changes_pending;
 }
@@ -209,23 +289,27 @@ int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostr
 int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
     const Invocation call{"kvm-agent apply", out, err};
     CommonOptions common;
-    std::string confirm_within;
+    std::string confirm_within, state_dir = ReadinessPaths{}.state_dir.string();
     NetworkSettings network_settings;
     bool memory_only = false;
     po::options_description options("Options");
     add_common_options(options, common);
     options.add_options()
         ("confirm-within", po::value(&confirm_within),
-         "keep the change only if `kvm-agent commit` arrives within DURATION (e.g. 60s, 2m)")
-        ("memory-only", po::bool_switch(&memory_only), "change the running state only: write no configuration files")
+         "keep the network change only if `kvm-agent commit` arrives within DURATION (e.g. 60s, 2m)")
+        ("memory-only", po::bool_switch(&memory_only), "change the running network only: write no configuration files")
         ("config-root", po::value(&network_settings.config_root)->default_value("/"),
-         "write configuration files under DIR (an image or offline root); NetworkManager is not asked");
+         "write network configuration files under DIR (an image or offline root); NetworkManager is not asked")
+        ("state-dir", po::value(&state_dir)->default_value(state_dir),
+         "where the readiness report and the first-boot stamp go");
     int code = 0;
     if (!parse_options(call, options, argc, argv,
                        "Usage: kvm-agent apply [--profile FILE] [--only SECTION,...] [--output text|json] "
                        "[--confirm-within DURATION]\n"
-                       "Converges the host to its profile, verifies, and rolls back by itself on failure.\n"
-                       "Exit status: 0 converged, 1 failed (rolled back), 3 bad input (nothing touched).",
+                       "Converges the host to its profile, verifies, rolls back a failed network change by itself, "
+                       "and publishes the host's readiness.\n"
+                       "Exit status: 0 READY (with --only: the sections converged), 1 failed, 2 applied but the "
+                       "host is NOT_READY, 3 bad input (nothing touched).",
                        code))
         return code;
     network_settings.persist = !memory_only;
@@ -237,12 +321,11 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     }
     auto loaded = load(common);
     if (!loaded) return call.bad_input(loaded.error().message);
-    note_left_alone(call, *loaded);
     // The probes get the profile's rollback-after to answer (a bridge with STP forwards only after twice
     // its forward delay); the confirmation window is the admin's own choice on the command line.
-    NetworkApplyOptions apply_options;
+    NetworkApplyOptions network_options;
     if (loaded->profile.network && loaded->profile.network->verify.rollback_after)
-        apply_options.probe_timeout = *loaded->profile.network->verify.rollback_after;
+        network_options.probe_timeout = *loaded->profile.network->verify.rollback_after;
 
     const auto dir = run_dir();
     std::error_code ec;
@@ -253,93 +336,111 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         return k_exit_failed;
     }
 
-    NetworkApplyReport network;
+    auto selection = make_steps(loaded->profile, loaded->sections, StepSettings{}, network_settings, network_options);
+    if (!selection) {
+        err << call.program << ": " << selection.error().message << "\n";
+        return k_exit_failed;
+    }
+    note_left_alone(call, selection->left_alone);
+    // Bad input is refused before anything changes: every step plans first.
+    const auto planned = plan_steps(pointers(*selection));
+    if (planned.input_error()) {
+        for (const auto& section : planned.sections)
+            if (section.input_error) err << call.program << ": " << section.error << "\n";
+        return k_exit_bad_input;
+    }
+    const auto run = apply_steps(pointers(*selection), terminal_progress(err, common.output));
+
+    auto* network = network_step(*selection);
     std::optional<pid_t> watcher;
     std::string window_error;
-    if (selected(*loaded, "network")) {
-        auto host = connect_network(network_settings);
-        if (!host) {
-            err << call.program << ": " << host.error().message << "\n";
-            return k_exit_failed;
-        }
-        auto applied = apply_network(loaded->profile, (*host)->adapters(), apply_options);
-        if (!applied) {
-            const bool unobservable = applied.error().message.rfind("observing", 0) == 0;
-            err << call.program << ": " << applied.error().message << "\n";
-            return unobservable ? k_exit_failed : k_exit_bad_input;
-        }
-        network = std::move(applied).value();
-        if (network.outcome == NetworkOutcome::applied && window) {
-            const std::string summary = std::to_string(network.plan.steps.size()) + " network change(s) from " +
-                                        common.profile_path;
-            const auto adapters = (*host)->adapters();
-            const auto persisted = network.persisted;
-            auto started = open_confirm_window(
-                dir, *window, network.before, adapters, lock.value(),
-                [adapters, persisted] { return restore_persisted(adapters.persistence, persisted); }, summary);
-            if (started) watcher = *started;
-            else window_error = started.error().message;
-        }
+    if (network && network->report() && network->report()->outcome == NetworkOutcome::applied && window) {
+        const auto adapters = network->adapters();
+        const auto persisted = network->report()->persisted;
+        const std::string summary = std::to_string(network->report()->plan.steps.size()) + " network change(s) from " +
+                                    common.profile_path;
+        auto started = open_confirm_window(
+            dir, *window, network->report()->before, adapters, lock.value(),
+            [adapters, persisted] { return restore_persisted(adapters.persistence, persisted); }, summary);
+        if (started) watcher = *started;
+        else window_error = started.error().message;
     }
 
-    const bool failed = network.outcome == NetworkOutcome::rolled_back ||
-                        network.outcome == NetworkOutcome::rollback_failed || !window_error.empty();
+    // The host's readiness after the run, published where admins and monitoring look.
+    auto host = connect_host(HostSettings{});
+    auto readiness = run_doctor(host->facts(), {});
+    ReadinessPaths paths;
+    paths.state_dir = state_dir;
+    std::vector<std::string> published;
+    std::string publish_error;
+    if (readiness) {
+        TextStyle style;
+        style.quiet = true;
+        auto written = publish_readiness(*readiness, run, render_text(*readiness, style), paths);
+        if (written) published = *written;
+        else publish_error = written.error().message;
+    }
+
+    int exit_code = k_exit_in_sync;
+    if (run.input_error()) exit_code = k_exit_bad_input;
+    else if (run.failed() || !window_error.empty()) exit_code = k_exit_failed;
+    else if (!loaded->partial && readiness && readiness->verdict == checks::Verdict::not_ready)
+        exit_code = k_exit_changes_pending;  // applied, but the host is NOT_READY
+    if (exit_code == k_exit_in_sync && !loaded->partial && !window) {
+        if (auto stamp = write_firstboot_stamp(paths); !stamp) publish_error = stamp.error().message;
+    }
+
     if (common.output == "json") {
-        nlohmann::json report{{"profile", common.profile_path}, {"left_alone", strings(loaded->left_alone)}};
-        if (selected(*loaded, "network")) {
-            report["network"] = {{"outcome", std::string(to_string(network.outcome))},
-                                 {"steps", netconfig::to_json(network.plan)},
-                                 {"completed", network.completed},
-                                 {"failures", strings(network.failures)},
-                                 {"verified", strings(network.verification.passed)},
-                                 {"rollback", netconfig::to_json(network.rollback)},
-                                 {"rollback_failures", strings(network.rollback_failures)}};
-            if (network.persisted) {
-                nlohmann::json files = nlohmann::json::array();
-                for (const auto& file : network.persisted->files)
-                    files.push_back({{"path", file.path}, {"action", std::string(netconfig::to_string(file.action))},
-                                     {"backup", file.backup}});
-                report["network"]["files"] = files;
-                report["network"]["network_manager"] = {{"asked", network.persisted->network_manager.asked},
-                                                        {"reason", network.persisted->network_manager.reason}};
-            }
+        nlohmann::json report{{"profile", common.profile_path},
+                              {"left_alone", strings(selection->left_alone)},
+                              {"not_run", strings(run.not_run)},
+                              {"sections", nlohmann::json::object()},
+                              {"exit_code", exit_code}};
+        for (const auto& section : run.sections) {
+            nlohmann::json entry{{"elapsed_ms", section.elapsed.count()}};
+            if (section.outcome)
+                entry.update({{"changed", strings(section.outcome->changed)},
+                              {"failures", strings(section.outcome->failures)},
+                              {"notes", strings(section.outcome->notes)}});
+            report["sections"][section.section] = entry;
+        }
+        if (network && network->report()) {
+            report["network"] = network_json(*network->report());
             if (watcher)
                 report["network"]["confirm"] = {
                     {"within_seconds", std::chrono::duration_cast<std::chrono::seconds>(*window).count()},
                     {"watcher_pid", *watcher}};
             if (!window_error.empty()) report["network"]["confirm_error"] = window_error;
         }
+        if (readiness) report["verdict"] = std::string(checks::to_string(readiness->verdict));
+        report["published"] = strings(published);
+        if (!publish_error.empty()) report["publish_error"] = publish_error;
         out << report.dump(2) << "\n";
-    } else if (selected(*loaded, "network")) {
-        switch (network.outcome) {
-            case NetworkOutcome::in_sync: out << "network: in sync, nothing to do\n"; break;
-            case NetworkOutcome::applied:
-                out << "network: applied " << network.plan.steps.size() << " change(s)\n";
-                render_steps(out, network.plan, network.completed, false);
-                for (const auto& passed : network.verification.passed) out << "  verified: " << passed << "\n";
-                if (network.persisted)
-                    for (const auto& file : network.persisted->files)
-                        if (file.action != netconfig::PersistedFile::Action::unchanged)
-                            out << "  " << netconfig::to_string(file.action) << ": " << file.path << "\n";
-                break;
-            case NetworkOutcome::rolled_back:
-            case NetworkOutcome::rollback_failed:
-                out << "network: FAILED, " << (network.outcome == NetworkOutcome::rolled_back
-                                                    ? "rolled back to the state before"
-                                                    : "and the rollback FAILED too: the host needs an admin")
-                    << "\n";
-                render_steps(out, network.plan, network.completed, true);
-                for (const auto& failure : network.failures) out << "  why: " << failure << "\n";
-                for (const auto& failure : network.rollback_failures) out << "  rollback: " << failure << "\n";
-                break;
+    } else {
+        for (const auto& section : run.sections) {
+            if (section.section == "network" && network && network->report()) {
+                render_network_text(out, *network->report());
+                continue;
+            }
+            const auto& outcome = *section.outcome;
+            if (!outcome.ok()) out << section.section << ": FAILED\n";
+            else if (outcome.changed.empty()) out << section.section << ": in sync, nothing to do\n";
+            else out << section.section << ": applied " << outcome.changed.size() << " change(s)\n";
+            render_lines(out, outcome.changed, "");
+            render_lines(out, outcome.failures, "why: ");
+            render_lines(out, outcome.notes, "note: ");
         }
+        for (const auto& section : run.not_run) out << section << ": not run (an earlier step failed)\n";
         if (watcher)
             out << "network: run `kvm-agent commit` within "
                 << std::chrono::duration_cast<std::chrono::seconds>(*window).count()
                 << " s to keep this change; without it the host goes back by itself\n";
         if (!window_error.empty()) out << "network: no confirmation window: " << window_error << "\n";
+        if (readiness && !loaded->partial)
+            out << "host: " << checks::to_string(readiness->verdict) << " (kvm-agent status for the report)\n";
+        if (!publish_error.empty()) out << "readiness report not written: " << publish_error << "\n";
     }
-    return failed ? k_exit_failed : k_exit_in_sync;
+    return exit_code;
 }
 
 int run_commit_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {

@@ -1,0 +1,49 @@
+#pragma once
+// kvm-agent's main job: run the selected provisioning steps in order (plan, or apply and verify), then judge
+// the host with the doctor's checks. Pure orchestration over ProvisionStep; the CLI renders and publishes.
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/steps/provision_step.h"
+
+namespace agent {
+
+struct SectionRun {
+    std::string section;
+    std::optional<StepPlan> plan;        // plan(): what would change
+    std::optional<StepOutcome> outcome;  // apply(): what changed, or why not
+    std::string error;                   // the host could not be observed / the step could not run
+    bool input_error = false;            // the error is the profile's (exit 3), not the host's
+    std::chrono::milliseconds elapsed{0};
+    bool failed() const { return !error.empty() || (outcome && !outcome->ok()); }
+};
+
+struct ProvisionRun {
+    std::vector<SectionRun> sections;
+    std::vector<std::string> not_run;  // after a failed step, the later ones are not run
+    bool failed() const;
+    bool input_error() const;
+    bool in_sync() const;  // plan: nothing to change; apply: nothing changed
+};
+
+// Called before each step: its position (1-based), the number of steps, its section and what it does now.
+using Progress = std::function<void(std::size_t index, std::size_t count, std::string_view section, std::string_view doing)>;
+
+// Asks every step for its plan; touches nothing.
+ProvisionRun plan_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress = {});
+
+// Applies the steps in order and stops at the first that fails (its own changes rolled back where it can:
+// the network step does), since later steps build on the earlier ones.
+ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress = {});
+
+// A step that can tell a failure caused by the profile (exit 3) from one of the host implements this too.
+class InputAware {
+public:
+    virtual ~InputAware() = default;
+    virtual bool failed_on_input() const = 0;
+};
+
+}  // namespace agent

@@ -1,0 +1,41 @@
+#include "agent/steps/step_factory.h"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "agent/steps/network_step.h"
+
+namespace agent {
+
+common::Result<StepSelection> make_steps(const profile::HostProfile& profile, const std::vector<std::string>& sections,
+                                         const StepSettings& settings, const NetworkSettings& network_settings,
+                                         const NetworkApplyOptions& network_options) {
+    using Factory = std::function<common::Result<std::unique_ptr<ProvisionStep>>()>;
+    // One line per section that has a step; a section without one is reported as left alone.
+    const std::map<std::string, Factory> factories = {
+        {"network",
+         [&]() -> common::Result<std::unique_ptr<ProvisionStep>> {
+             auto host = connect_network(network_settings);
+             if (!host) return host.error();
+             return std::unique_ptr<ProvisionStep>(
+                 std::make_unique<NetworkStep>(profile, std::move(host).value(), network_options));
+         }},
+    };
+    (void)settings;
+    StepSelection selection;
+    for (const char* section : k_step_order) {
+        if (std::find(sections.begin(), sections.end(), section) == sections.end()) continue;
+        const auto factory = factories.find(section);
+        if (factory == factories.end()) {
+            selection.left_alone.push_back(section);
+            continue;
+        }
+        auto step = factory->second();
+        if (!step) return common::make_error(std::string(section) + ": " + step.error().message);
+        selection.steps.push_back(std::move(step).value());
+    }
+    return selection;
+}
+
+}  // namespace agent
