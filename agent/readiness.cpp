@@ -3,6 +3,8 @@
 #include <systemd/sd-journal.h>
 
 #include <ctime>
+#include <fstream>
+#include <sstream>
 
 #include "agent/report_render.h"
 #include "host/files/atomic_file.h"
@@ -110,6 +112,31 @@ common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& r
         if (auto done = write(paths.textfile_dir / "kvm_host.prom", metrics); !done) return done.error();
     journal(report);
     return written;
+}
+
+std::optional<int> show_last_report(int argc, const char* const* argv, std::ostream& out) {
+    ReadinessPaths paths;
+    bool json = false;
+    for (int i = 1; i < argc; ++i) {
+        const std::string arg = argv[i];
+        if (arg == "--state-dir" && i + 1 < argc) paths.state_dir = argv[++i];
+        else if ((arg == "--output" || arg == "-o") && i + 1 < argc && std::string(argv[i + 1]) == "json") json = (++i, true);
+        else if ((arg == "--output" || arg == "-o") && i + 1 < argc && std::string(argv[i + 1]) == "text") ++i;
+        else return std::nullopt;  // --live, --check, --root...: the checks run now
+    }
+    std::ifstream report(paths.state_dir / (json ? "readiness.json" : "readiness.txt"));
+    std::ifstream document(paths.state_dir / "readiness.json");
+    if (!report || !document) return std::nullopt;
+    std::stringstream text, raw;
+    text << report.rdbuf();
+    raw << document.rdbuf();
+    const auto parsed = nlohmann::json::parse(raw.str(), nullptr, false);
+    if (!parsed.is_object()) return std::nullopt;
+    if (!json && parsed.contains("apply"))
+        out << "Last apply: " << parsed["apply"].value("at", "?") << " (kvm-agent status --live checks now)\n";
+    out << text.str();
+    const std::string verdict = parsed.value("verdict", "");
+    return verdict == "READY" ? 0 : verdict == "DEGRADED" ? 1 : verdict == "NOT_READY" ? 2 : 3;
 }
 
 common::Result<std::string> write_firstboot_stamp(const ReadinessPaths& paths) {

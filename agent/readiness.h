@@ -6,6 +6,8 @@
 //   the textfile collector's directory when that exists;
 // - journald entries with structured fields (KVM_HOST_VERDICT, KVM_CHECK_ID, KVM_CHECK_STATUS).
 #include <filesystem>
+#include <optional>
+#include <ostream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +33,11 @@ std::string prometheus_text(const DoctorReport& report, long long unix_time);
 // Writes the files (atomically); returns the paths written. The journal entries are sent alongside.
 common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& report, const ProvisionRun& run,
                                                            const std::string& text_report, const ReadinessPaths& paths);
+
+// `kvm-agent status [--state-dir DIR] [--output json]`: prints the last apply's report and returns the exit
+// code its verdict maps to. nullopt when there is none, or with --live (or any other doctor option): the
+// caller then runs the checks now.
+std::optional<int> show_last_report(int argc, const char* const* argv, std::ostream& out);
 
 // The first-boot unit runs until one apply succeeds: it is skipped once this stamp exists.
 common::Result<std::string> write_firstboot_stamp(const ReadinessPaths& paths);

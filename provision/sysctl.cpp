@@ -92,7 +92,8 @@ SysctlPlan plan_sysctl(const std::map<std::string, std::string>& wanted, const S
     }
 
     plan.file_content = render_sysctl_file(wanted);
-    plan.write_file = observed.our_file != plan.file_content;
+    // No keys and no file: nothing to persist (an empty sysctl: section creates no empty file).
+    plan.write_file = observed.our_file ? *observed.our_file != plan.file_content : !wanted.empty();
     const auto current = checks::parse_sysctl_conf(observed.our_file.value_or(""));
     for (const auto& [key, value] : wanted) {
         const auto* there = current.find(key);

@@ -4,7 +4,10 @@
 #include <functional>
 #include <map>
 
+#include "agent/steps/kvm_step.h"
 #include "agent/steps/network_step.h"
+#include "agent/steps/packages_step.h"
+#include "agent/steps/sysctl_step.h"
 
 namespace agent {
 
@@ -14,6 +17,9 @@ common::Result<StepSelection> make_steps(const profile::HostProfile& profile, co
     using Factory = std::function<common::Result<std::unique_ptr<ProvisionStep>>()>;
     // One line per section that has a step; a section without one is reported as left alone.
     const std::map<std::string, Factory> factories = {
+        {"packages", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_packages_step(profile, settings); }},
+        {"kvm", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_kvm_step(profile, settings); }},
+        {"sysctl", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_sysctl_step(profile, settings); }},
         {"network",
          [&]() -> common::Result<std::unique_ptr<ProvisionStep>> {
              auto host = connect_network(network_settings);

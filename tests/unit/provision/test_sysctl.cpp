@@ -179,5 +179,12 @@ TEST(PlanSysctl, AKeyWrittenWithSlashesInALaterFileIsTheSameKey) {
     EXPECT_EQ(plan.overridden[0].source, "/usr/lib/sysctl.d/99-b.conf:1");
 }
 
+TEST(PlanSysctl, NoKeysAndNoFileWriteNothingButNoKeysEmptyOurFile) {
+    EXPECT_FALSE(plan_sysctl({}, observed({})).write_file);
+    const auto plan = plan_sysctl({}, observed({}, {{std::string(k_sysctl_file), "vm.swappiness = 10\n"}}));
+    EXPECT_TRUE(plan.write_file);
+    EXPECT_THAT(plan.dropped, ElementsAre("vm.swappiness"));
+}
+
 }  // namespace
 }  // namespace provision
