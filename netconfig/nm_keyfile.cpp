@@ -278,8 +278,14 @@ private:
             text.set("connection", "autoconnect-slaves", "1");
 
         if (w && w->mtu) text.set("ethernet", "mtu", std::to_string(*w->mtu));
-        if (w && (w->mac_address || w->mac_from_port))
-            if (auto mac = mac_for(name)) text.set("ethernet", "cloned-mac-address", mac->to_string());
+        if (w && w->mac_address) {
+            text.set("ethernet", "cloned-mac-address", w->mac_address->to_string());
+        } else if (w && w->mac_from_port) {
+            // After the apply the interface has the MAC the planner chose (a new bond follows its first port, an
+            // existing one keeps the MAC udev gave it): keep that one. Before, work it out as the planner does.
+            const auto mac = now && now->mac_address ? now->mac_address : mac_for(name);
+            if (mac) text.set("ethernet", "cloned-mac-address", mac->to_string());
+        }
 
         if (type == InterfaceType::linux_bridge) bridge_section(text, w, now);
         if (type == InterfaceType::bond) bond_section(text, w, now);
@@ -287,6 +293,7 @@ private:
             const auto vlan = vlan_of(name);
             if (!vlan) throw Cannot{name.str() + ": a VLAN without base-iface and id"};
             text.set("vlan", "parent", escape(vlan->base_iface.str()));
+            file.parent = vlan->base_iface;
             text.set("vlan", "id", std::to_string(vlan->id));
         }
         if (type == InterfaceType::veth) {

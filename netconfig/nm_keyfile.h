@@ -21,6 +21,8 @@
 //   does not mention (a dynamic one means DHCP for ipv4, autoconfiguration for ipv6).
 // - The default route of the main table becomes gateway= of the interface it leaves through (with
 //   route-metric= when it has a metric); other routes become routeN=dest,gateway,metric (+ table=).
+// - mac-address: from-port persists the MAC the interface has after the apply (the planner's choice) as
+//   cloned-mac-address, so the bridge keeps it across reboots whatever order NetworkManager enslaves ports in.
 // - state: down persists with autoconnect=false; state: absent removes the interface's file, and so does a
 //   port its listed bridge or bond no longer claims (its profile would enslave it again at boot).
 #include <string>
@@ -43,6 +45,7 @@ struct NmKeyfile {
     std::string content;    // the keyfile text; the file must be mode 0600 and owned by root
     bool is_port = false;   // has master=: NetworkManager activates it together with its controller
     IfName controller;      // of a port: the bridge or bond whose profile is its master
+    IfName parent;          // of a VLAN: its base interface
     bool autoconnect = true;  // false for state: down
 };
 

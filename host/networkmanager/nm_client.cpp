@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <map>
+#include <set>
 #include <thread>
 
 #include "host/dbus/system_bus.h"
@@ -201,61 +202,72 @@ std::string NmClient::start(const ProfileRef& profile) {
 
 std::vector<netconfig::ProfileActivation> NmClient::activate(const std::vector<ProfileRef>& profiles,
                                                              std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    std::vector<netconfig::ProfileActivation> out;
-    std::vector<bool> asked(profiles.size(), false);
-    for (const auto& profile : profiles) {
-        netconfig::ProfileActivation entry;
-        entry.interface = profile.interface;
-        entry.profile = profile.id;
-        entry.uuid = profile.uuid;
-        out.push_back(entry);
-    }
-    std::vector<std::string> refused(profiles.size());
-    for (std::size_t i = 0; i < profiles.size(); ++i) {
-        if (profiles[i].is_port) continue;
-        refused[i] = start(profiles[i]);
-        asked[i] = true;
-    }
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + timeout;
+    const auto count = profiles.size();
+    std::set<std::string> listed;
+    for (const auto& profile : profiles) listed.insert(profile.uuid);
+    std::vector<std::string> refused(count);         // NetworkManager's last answer to ActivateConnection
+    std::vector<Clock::time_point> next_try(count);  // when a profile without an activation may be asked
+    std::vector<int> idle_polls(count, 0);           // polls in a row a ready profile had no activation
 
     std::map<std::string, std::uint32_t> states;
-    bool first_round = true;
+    std::string poll_error;
     while (true) {
         states.clear();
-        std::string poll_error;
+        poll_error.clear();
         try {
             for (const auto& active : active_connections()) states[active.uuid] = active.state;
         } catch (const sdbus::Error& e) {
             poll_error = describe(e);
         }
+        auto activated = [&](const std::string& uuid) {
+            const auto state = states.find(uuid);
+            return state != states.end() && state->second == k_activated;
+        };
         bool all = true;
-        for (std::size_t i = 0; i < profiles.size(); ++i) {
-            const auto state = states.find(profiles[i].uuid);
-            if (state != states.end() && state->second == k_activated) continue;
+        for (std::size_t i = 0; i < count; ++i) {
+            const auto& profile = profiles[i];
+            if (activated(profile.uuid)) continue;
             all = false;
-            // A port its controller did not bring along (autoconnect-slaves) is asked for by itself, once.
-            if (!asked[i] && !first_round && state == states.end()) {
-                refused[i] = start(profiles[i]);
-                asked[i] = true;
+            if (!poll_error.empty() || states.count(profile.uuid)) {
+                idle_polls[i] = 0;  // NetworkManager is working on it
+                continue;
             }
+            if (!profile.after.empty() && listed.count(profile.after) && !activated(profile.after)) continue;
+            // A controller brings its ports along a moment after it is activated: give it two polls.
+            if (++idle_polls[i] < (profile.with_controller ? 3 : 1) || Clock::now() < next_try[i]) continue;
+            refused[i] = start(profile);
+            next_try[i] = Clock::now() + std::chrono::seconds(1);
+            idle_polls[i] = 0;
         }
-        if (all || std::chrono::steady_clock::now() >= deadline) {
-            for (std::size_t i = 0; i < profiles.size(); ++i) {
-                const auto state = states.find(profiles[i].uuid);
-                out[i].activated = state != states.end() && state->second == k_activated;
-                if (out[i].activated) continue;
-                if (!refused[i].empty()) out[i].detail = "NetworkManager refused to activate it: " + refused[i];
-                else if (!poll_error.empty()) out[i].detail = "asking NetworkManager for its state: " + poll_error;
-                else if (state == states.end()) out[i].detail = "not active";
-                else
-                    out[i].detail = "still " + state_name(state->second) + " after " +
-                                    std::to_string((timeout.count() + 999) / 1000) + " s";
-            }
-            return out;
-        }
-        first_round = false;
+        if (all || Clock::now() >= deadline) break;
         std::this_thread::sleep_for(k_poll_interval);
     }
+
+    std::vector<netconfig::ProfileActivation> out;
+    for (std::size_t i = 0; i < count; ++i) {
+        netconfig::ProfileActivation entry;
+        entry.interface = profiles[i].interface;
+        entry.profile = profiles[i].id;
+        entry.uuid = profiles[i].uuid;
+        const auto state = states.find(profiles[i].uuid);
+        entry.activated = state != states.end() && state->second == k_activated;
+        if (entry.activated) {
+            // nothing to explain
+        } else if (!poll_error.empty()) {
+            entry.detail = "asking NetworkManager for its state: " + poll_error;
+        } else if (state != states.end()) {
+            entry.detail = "still " + state_name(state->second) + " after " +
+                           std::to_string((timeout.count() + 999) / 1000) + " s";
+        } else if (!refused[i].empty()) {
+            entry.detail = "NetworkManager refused to activate it: " + refused[i];
+        } else {
+            entry.detail = "not active after " + std::to_string((timeout.count() + 999) / 1000) + " s";
+        }
+        out.push_back(entry);
+    }
+    return out;
 }
 
 }  // namespace host::networkmanager

@@ -24,7 +24,12 @@ struct ProfileRef {
     netconfig::IfName interface;
     std::string id;
     std::string uuid;
-    bool is_port = false;  // NetworkManager activates it with its controller; asked directly only if it does not
+    // The profile that must be activated first (a VLAN's parent, a port's controller), when it is activated
+    // in the same call; empty: none.
+    std::string after;
+    // A port whose controller (`after`) activates it (autoconnect-slaves): asked for only if the controller
+    // is activated and the port still has no activation of its own.
+    bool with_controller = false;
 };
 
 // Why NetworkManager must not be asked from here, or nullopt. It is not on the system bus (no bus, not running:
@@ -48,8 +53,10 @@ public:
     // are not saved and come back by themselves.
     common::Result<std::vector<netconfig::ProfileActivation>> active_on(const std::set<netconfig::IfName>& interfaces);
 
-    // Activates `profiles` (controllers first; a port only when its controller did not bring it up) and waits
-    // until each is activated or `timeout` has passed. One entry per profile, in the order given.
+    // Activates `profiles`, each once what it comes `after` is activated, and waits until each is activated
+    // or `timeout` has passed. A profile NetworkManager refuses for now ("device has no carrier" while its
+    // parent comes up) or whose activation fails is asked again every second. One entry per profile, in the
+    // order given.
     std::vector<netconfig::ProfileActivation> activate(const std::vector<ProfileRef>& profiles,
                                                        std::chrono::milliseconds timeout);
 

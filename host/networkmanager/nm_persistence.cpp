@@ -136,15 +136,20 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
     }
 
     // Unchanged files of profiles already active stay as they are: re-applying the same profile must not
-    // bounce the network. A port whose controller is not activated again is asked for by itself.
+    // bounce the network. A port comes up with its controller when that is activated again, else by itself;
+    // a VLAN waits for its parent.
     std::vector<ProfileRef> wanted;
-    std::set<netconfig::IfName> restarted;
     for (const auto& file : set->files) {
         if (!file.autoconnect) continue;
         if (actions[file.interface] == PersistedFile::Action::unchanged && active_uuids.count(file.uuid)) continue;
-        const bool with_controller = file.is_port && restarted.count(file.controller);
-        wanted.push_back({file.interface, file.id, file.uuid, with_controller});
-        restarted.insert(file.interface);
+        ProfileRef ref{file.interface, file.id, file.uuid, "", false};
+        if (file.is_port) {
+            ref.after = netconfig::nm_profile_uuid(file.controller);
+            ref.with_controller = true;
+        } else if (!file.parent.empty()) {
+            ref.after = netconfig::nm_profile_uuid(file.parent);
+        }
+        wanted.push_back(ref);
     }
     const auto activations = c.activate(wanted, m_options.activation_timeout);
     std::map<std::string, netconfig::ProfileActivation> by_uuid;
@@ -180,10 +185,10 @@ common::Result<netconfig::PersistResult> NmPersistence::restore(const netconfig:
         text << in.rdbuf();
         if (!in || text.str().find("\nautoconnect=false\n") != std::string::npos) continue;
         wanted.push_back({file.interface, netconfig::nm_profile_id(file.interface),
-                          netconfig::nm_profile_uuid(file.interface), false});
+                          netconfig::nm_profile_uuid(file.interface), "", false});
     }
     for (const auto& displaced : persisted_before.network_manager.displaced)
-        wanted.push_back({displaced.interface, displaced.profile, displaced.uuid, false});
+        wanted.push_back({displaced.interface, displaced.profile, displaced.uuid, "", false});
 
     auto& nm = result.network_manager;
     if (auto reason = why_not_ask()) {

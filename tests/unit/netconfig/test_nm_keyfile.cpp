@@ -255,6 +255,20 @@ TEST(NmKeyfile, ApplyingTheSameProfileAgainWritesTheSameFiles) {
     }
 }
 
+TEST(NmKeyfile, ABridgeThatFollowsItsPortKeepsTheMacTheApplyGaveIt) {
+    // udev gives a bond made by the apply a MAC of its own (MACAddressPolicy=persistent) and its ports take it;
+    // the planner gave br0 nic1's own MAC all the same. The keyfile pins what br0 has, not the bond's MAC.
+    auto host = after_bond_bridge_vlan();
+    const auto udev_mac = MacAddress::parse("72:5c:89:13:e3:66");
+    find(host, "bond0")->mac_address = udev_mac;
+    find(host, "nic1")->mac_address = udev_mac;
+    find(host, "nic2")->mac_address = udev_mac;
+    const auto set = nm_keyfiles(desired_from(k_bond_bridge_vlan), host);
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    EXPECT_NE(file_for(*set, "br0").content.find("cloned-mac-address=52:54:00:4B:00:01\n"), std::string::npos)
+        << file_for(*set, "br0").content;
+}
+
 TEST(NmKeyfile, WhatTheProfileLeavesOpenIsTakenFromTheHost) {
     const auto desired = desired_from(R"(
   interfaces:
