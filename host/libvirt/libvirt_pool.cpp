@@ -1,0 +1,234 @@
+#include "host/libvirt/libvirt_pool.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include <cstdlib>
+#include <functional>
+
+#include "checks/parsers/libvirt_xml.h"
+#include "common/bounded_call.h"
+
+namespace host::libvirt {
+namespace {
+
+struct PoolFreer {
+    void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
+};
+using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
+struct CharFreer {
+    void operator()(char* text) const { std::free(text); }
+};
+using CString = std::unique_ptr<char, CharFreer>;
+
+// Pool work that may take long: a start or refresh reads every volume in the directory.
+constexpr std::chrono::seconds k_scan_timeout{120};
+
+void silence_libvirt_errors() {
+    static const bool once = [] {
+        virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
+        return true;
+    }();
+    (void)once;
+}
+
+// libvirt's last error is per thread: read it on the thread that made the call.
+std::string last_error() {
+    const char* message = virGetLastErrorMessage();
+    return message ? message : "unknown libvirt error";
+}
+
+std::string decode_entities(std::string text) {
+    static const std::pair<const char*, char> k_entities[] = {
+        {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}, {"&amp;", '&'}};
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        bool replaced = false;
+        for (const auto& [entity, c] : k_entities) {
+            const std::string_view name(entity);
+            if (text.compare(i, name.size(), name) == 0) {
+                out += c;
+                i += name.size();
+                replaced = true;
+                break;
+            }
+        }
+        if (!replaced) out += text[i++];
+    }
+    return out;
+}
+
+// <target><path>...</path> of a pool's XML (libvirt writes it; one <path> inside <target>).
+std::string target_path(const std::string& xml) {
+    const auto target = xml.find("<target>");
+    if (target == std::string::npos) return {};
+    const auto start = xml.find("<path>", target);
+    const auto end = start == std::string::npos ? start : xml.find("</path>", start);
+    if (end == std::string::npos) return {};
+    return decode_entities(xml.substr(start + 6, end - start - 6));
+}
+
+PoolState read_state(virStoragePoolPtr pool) {
+    PoolState state;
+    state.defined = true;
+    state.active = virStoragePoolIsActive(pool) == 1;
+    int autostart = 0;
+    state.autostart = virStoragePoolGetAutostart(pool, &autostart) == 0 && autostart;
+    if (CString xml{virStoragePoolGetXMLDesc(pool, VIR_STORAGE_XML_INACTIVE)}) {
+        state.type = checks::first_attribute(xml.get(), "pool", "type");
+        state.path = target_path(xml.get());
+    }
+    return state;
+}
+
+}  // namespace
+
+struct LibvirtPools::Connection {
+    virConnectPtr handle = nullptr;
+    ~Connection() {
+        if (handle) virConnectClose(handle);
+    }
+};
+
+LibvirtPools::LibvirtPools(std::string uri, std::chrono::milliseconds call_timeout)
+    : m_uri(std::move(uri)), m_timeout(call_timeout) {}
+
+LibvirtPools::~LibvirtPools() = default;
+
+common::Result<std::shared_ptr<LibvirtPools::Connection>> LibvirtPools::connection() {
+    if (m_connection) return m_connection;
+    silence_libvirt_errors();
+    const std::string uri = m_uri;
+    using Opened = common::Result<std::shared_ptr<Connection>>;
+    auto opened = common::call_with_deadline<Opened>(
+        [uri]() -> Opened {
+            auto connection = std::make_shared<Connection>();
+            connection->handle = virConnectOpen(uri.c_str());
+            if (!connection->handle) return common::make_error("connecting to libvirt at " + uri + ": " + last_error());
+            return connection;
+        },
+        m_timeout);
+    if (!opened)
+        return common::make_error("connecting to libvirt at " + m_uri + ": no answer within " +
+                                  std::to_string(m_timeout.count()) + " ms");
+    if (!*opened) return opened->error();
+    m_connection = opened->value();
+    return m_connection;
+}
+
+namespace {
+
+// Runs `call` on a worker thread under `deadline`; `what` names the operation and the pool.
+template <typename T>
+common::Result<T> bounded(const std::string& what, std::chrono::milliseconds deadline, std::function<common::Result<T>()> call) {
+    auto done = common::call_with_deadline<common::Result<T>>(std::move(call), deadline);
+    if (!done) return common::make_error(what + ": libvirt did not answer within " + std::to_string(deadline.count()) + " ms");
+    return std::move(*done);
+}
+
+}  // namespace
+
+common::Result<PoolState> LibvirtPools::inspect(const std::string& name) {
+    auto connected = connection();
+    if (!connected) return connected.error();
+    auto connection = connected.value();
+    return bounded<PoolState>("looking up the libvirt pool '" + name + "'", m_timeout,
+                              [connection, name]() -> common::Result<PoolState> {
+                                  Pool pool(virStoragePoolLookupByName(connection->handle, name.c_str()));
+                                  if (!pool) {
+                                      const virErrorPtr error = virGetLastError();
+                                      if (error && error->code == VIR_ERR_NO_STORAGE_POOL) return PoolState{};
+                                      return common::make_error("looking up the libvirt pool '" + name + "': " + last_error());
+                                  }
+                                  return read_state(pool.get());
+                              });
+}
+
+common::Result<std::vector<std::string>> LibvirtPools::pools_at_path(const std::string& path, const std::string& except) {
+    auto connected = connection();
+    if (!connected) return connected.error();
+    auto connection = connected.value();
+    using Names = std::vector<std::string>;
+    return bounded<Names>("listing the libvirt pools", m_timeout, [connection, path, except]() -> common::Result<Names> {
+        virStoragePoolPtr* raw = nullptr;
+        const int count = virConnectListAllStoragePools(connection->handle, &raw, 0);
+        if (count < 0) return common::make_error("listing the libvirt pools: " + last_error());
+        std::vector<Pool> pools;
+        for (int i = 0; i < count; ++i) pools.emplace_back(raw[i]);
+        std::free(raw);
+        Names names;
+        for (const auto& pool : pools) {
+            const char* name = virStoragePoolGetName(pool.get());
+            if (name == nullptr || except == name) continue;
+            const auto state = read_state(pool.get());
+            std::string other = state.path;
+            while (other.size() > 1 && other.back() == '/') other.pop_back();
+            if (other == path) names.push_back(name);
+        }
+        return names;
+    });
+}
+
+common::Result<bool> LibvirtPools::define(const std::string& name, const std::string& xml) {
+    auto connected = connection();
+    if (!connected) return connected.error();
+    auto connection = connected.value();
+    const std::string what = "defining the libvirt pool '" + name + "'";
+    return bounded<bool>(what, m_timeout, [connection, xml, what]() -> common::Result<bool> {
+        Pool pool(virStoragePoolDefineXML(connection->handle, xml.c_str(), 0));
+        if (!pool) return common::make_error(what + ": " + last_error());
+        return true;
+    });
+}
+
+common::Result<bool> LibvirtPools::build_and_start(const std::string& name) {
+    auto connected = connection();
+    if (!connected) return connected.error();
+    auto connection = connected.value();
+    const std::string what = "building and starting the libvirt pool '" + name + "'";
+    return bounded<bool>(what, std::max<std::chrono::milliseconds>(m_timeout, k_scan_timeout),
+                         [connection, name]() -> common::Result<bool> {
+                             Pool pool(virStoragePoolLookupByName(connection->handle, name.c_str()));
+                             if (!pool) return common::make_error("looking up the libvirt pool '" + name + "': " + last_error());
+                             if (virStoragePoolIsActive(pool.get()) == 1) return true;  // libvirt builds only inactive pools
+                             // A dir pool's build makes the directory (and keeps one that exists).
+                             if (virStoragePoolBuild(pool.get(), 0) != 0)
+                                 return common::make_error("building the libvirt pool '" + name + "': " + last_error());
+                             if (virStoragePoolCreate(pool.get(), 0) != 0)
+                                 return common::make_error("starting the libvirt pool '" + name + "': " + last_error());
+                             return true;
+                         });
+}
+
+common::Result<bool> LibvirtPools::set_autostart(const std::string& name) {
+    auto connected = connection();
+    if (!connected) return connected.error();
+    auto connection = connected.value();
+    const std::string what = "autostarting the libvirt pool '" + name + "'";
+    return bounded<bool>(what, m_timeout, [connection, name, what]() -> common::Result<bool> {
+        Pool pool(virStoragePoolLookupByName(connection->handle, name.c_str()));
+        if (!pool || virStoragePoolSetAutostart(pool.get(), 1) != 0) return common::make_error(what + ": " + last_error());
+        return true;
+    });
+}
+
+common::Result<bool> LibvirtPools::refresh(const std::string& name) {
+    auto connected = connection();
+    if (!connected) return connected.error();
+    auto connection = connected.value();
+    const std::string what = "refreshing the libvirt pool '" + name + "'";
+    return bounded<bool>(what, std::max<std::chrono::milliseconds>(m_timeout, k_scan_timeout),
+                         [connection, name, what]() -> common::Result<bool> {
+                             Pool pool(virStoragePoolLookupByName(connection->handle, name.c_str()));
+                             if (!pool) {
+                                 const virErrorPtr error = virGetLastError();
+                                 if (error && error->code == VIR_ERR_NO_STORAGE_POOL) return true;
+                                 return common::make_error(what + ": " + last_error());
+                             }
+                             if (virStoragePoolIsActive(pool.get()) != 1) return true;
+                             if (virStoragePoolRefresh(pool.get(), 0) != 0) return common::make_error(what + ": " + last_error());
+                             return true;
+                         });
+}
+
+}  // namespace host::libvirt
