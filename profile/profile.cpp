@@ -4,8 +4,10 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "profile/host_section_decoders.h"
@@ -31,6 +33,47 @@ std::optional<common::Error> first_problem(const HostProfile& profile, const std
     const auto problems = netconfig::validate(profile.network->desired, observed);
     if (problems.empty()) return std::nullopt;
     return common::make_error(format_problem(profile, problems.front()));
+}
+
+// Where each document starts; nothing else.
+class DocumentStarts : public YAML::EventHandler {
+public:
+    void OnDocumentStart(const YAML::Mark& mark) override { m_start = mark; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+    const YAML::Mark& start() const { return m_start; }
+
+private:
+    YAML::Mark m_start;
+};
+
+// One document, and one yaml-cpp can read: yaml-cpp 0.7 reads a document that begins with a stray ',' as
+// empty, and LoadAll then loops on that ',' forever. A first pass over the events stops at a second
+// document, or at a document that starts where the previous one did (the parser is stuck).
+std::optional<common::Error> check_documents(const std::string& text, std::string_view source) {
+    std::istringstream in(text);
+    YAML::Parser parser(in);
+    DocumentStarts starts;
+    std::optional<int> previous;
+    for (int count = 1; parser.HandleNextDocument(starts); ++count) {
+        const auto& mark = starts.start();
+        if (previous && mark.pos == *previous) {
+            const auto at = static_cast<std::size_t>(mark.pos);
+            const auto what = at < text.size() ? "unexpected \"" + text.substr(at, 1) + "\"" : "unexpected end";
+            return common::make_error(located(source, position_of(mark), "", "invalid YAML: " + what));
+        }
+        if (count == 2)
+            return common::make_error(
+                located(source, position_of(mark), "", "a profile is one YAML document, this is the second"));
+        previous = mark.pos;
+    }
+    return std::nullopt;
 }
 
 HostProfile decode(const YAML::Node& root, std::string_view source) {
@@ -83,12 +126,8 @@ common::Result<HostProfile> parse_profile(std::string_view text, std::string_vie
     HostProfile profile;
     try {
         const std::string buffer(text);
-        const auto documents = YAML::LoadAll(buffer);
-        if (documents.size() > 1) {
-            const auto second = position_of(documents[1].Mark());
-            return common::make_error(located(source, second, "", "a profile is one YAML document, this is the second"));
-        }
-        profile = decode(documents.empty() ? YAML::Node() : documents.front(), source);
+        if (auto error = check_documents(buffer, source)) return *error;
+        profile = decode(YAML::Load(buffer), source);
     } catch (const YAML::Exception& e) {
         return common::make_error(located(source, position_of(e.mark), "", "invalid YAML: " + e.msg));
     } catch (const DecodeError& e) {

@@ -134,11 +134,12 @@ TEST(Profile, TreatsAnEmptyFileAndAnEmptySectionAsNothingToDo) {
     }
 }
 
-TEST(Profile, KeepsOtherSectionsOnlyAsPresent) {
-    const auto loaded = parse_profile("packages: [qemu-kvm, libvirt]\nstorage: {images: {anything: 1}}\n", "h.yaml");
+TEST(Profile, RecordsWhereEachSectionIs) {
+    const auto loaded = parse_profile("# host\npackages: [qemu-kvm, libvirt]\nsysctl: {net.ipv4.ip_forward: 1}\n", "h.yaml");
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
-    EXPECT_TRUE(loaded->has("packages"));
-    EXPECT_TRUE(loaded->has("storage"));
+    EXPECT_EQ(loaded->sections.at("packages"), (Position{2, 1}));
+    EXPECT_EQ(loaded->sections.at("sysctl"), (Position{3, 1}));
+    EXPECT_FALSE(loaded->has("network"));
     EXPECT_FALSE(loaded->network);
 }
 
