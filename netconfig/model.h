@@ -255,6 +255,7 @@ struct Interface {
     bool mac_from_port = false;             // desired only (`mac-address: from-port`): keep the first port's MAC
     std::optional<MacAddress> permanent_mac_address;  // observed only: the hardware's own MAC (IFLA_PERM_ADDRESS)
     std::optional<IfName> controller;       // observed only: the bridge or bond this interface is a port of
+    std::optional<bool> carrier;            // observed only: the link has carrier (IFF_LOWER_UP)
     IpConfig ipv4;
     IpConfig ipv6;
     std::optional<BridgeConfig> bridge;     // linux-bridge only

@@ -70,6 +70,7 @@ netconfig::NetworkState assemble_state(const std::vector<LinkMessage>& links,
         iface.name = names.at(link->index);
         iface.type = type_of(*link, iface.other_kind);
         iface.state = (link->flags & IFF_UP) ? netconfig::InterfaceState::up : netconfig::InterfaceState::down;
+        iface.carrier = (link->flags & IFF_LOWER_UP) != 0;
         iface.mtu = link->mtu;
         iface.mac_address = mac_of(link->address);
         iface.permanent_mac_address = mac_of(link->permanent_address);
