@@ -7,7 +7,8 @@
 
 namespace agent {
 
-common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids) {
+common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids,
+                                        const checks::Expectations* expectations) {
     std::vector<const checks::CheckSpec*> selected;
     if (ids.empty()) {
         for (const auto& spec : checks::catalogue()) selected.push_back(&spec);
@@ -24,7 +25,7 @@ common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const st
         checks::Outcome outcome;
         // A bug in one judge marks that check ERROR; the rest of the report still stands.
         try {
-            outcome = spec->judge(facts);
+            outcome = spec->run(facts, expectations);
         } catch (const std::exception& e) {
             outcome = checks::error(std::string("internal error: ") + e.what());
         }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "checks/check_result.h"
+#include "checks/expectations.h"
 #include "checks/host_facts.h"
 #include "common/result.h"
 
@@ -14,8 +15,10 @@ struct DoctorReport {
     checks::Verdict verdict = checks::Verdict::ready;
 };
 
-// `ids` empty: every check. An unknown id is an error naming it, and nothing runs.
-common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids);
+// `ids` empty: every check. An unknown id is an error naming it, and nothing runs. `expectations`: the host
+// profile's, for the checks that judge against it (null: no profile, those SKIP or judge without it).
+common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids,
+                                        const checks::Expectations* expectations = nullptr);
 
 // Monitoring-plugin exit codes: 0 READY, 1 DEGRADED, 2 NOT_READY (3 is "could not run", set by the mains).
 int exit_code_for(checks::Verdict verdict);

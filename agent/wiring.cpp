@@ -7,6 +7,7 @@
 #include "host/kvm/kvm_probe.h"
 #include "host/libvirt/libvirt_hypervisor.h"
 #include "host/netlink/netlink_adapter.h"
+#include "host/netlink/network_reader.h"
 #include "host/networkmanager/nm_persistence.h"
 #include "host/probe/connectivity_prober.h"
 
@@ -36,6 +37,7 @@ private:
         live.firewall = &m_firewall;
         live.hypervisor = &m_hypervisor;
         live.kvm = &m_kvm;
+        live.network = &m_network;
         return live;
     }
 
@@ -44,6 +46,7 @@ private:
     host::dbus::Firewalld m_firewall;
     host::libvirt::LibvirtHypervisor m_hypervisor;
     host::kvm::KvmProbe m_kvm;
+    host::netlink::NetlinkNetworkReader m_network;
     host::HostFactsReader m_reader;
 };
 

@@ -5,16 +5,25 @@
 #include <vector>
 
 #include "checks/check_result.h"
+#include "checks/expectations.h"
 #include "checks/host_facts.h"
 
 namespace checks {
 
 using Judge = Outcome (*)(const HostFacts&);
+// A check that judges against the host profile too; `expectations` is null when the run has no profile.
+using ProfileJudge = Outcome (*)(const HostFacts&, const Expectations* expectations);
 
+// Exactly one of `judge` and `profile_judge` is set.
 struct CheckSpec {
     std::string_view id;
     std::string_view title;
-    Judge judge;
+    Judge judge = nullptr;
+    ProfileJudge profile_judge = nullptr;
+
+    Outcome run(const HostFacts& facts, const Expectations* expectations) const {
+        return profile_judge ? profile_judge(facts, expectations) : judge(facts);
+    }
 };
 
 const std::vector<CheckSpec>& catalogue();

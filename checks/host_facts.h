@@ -10,11 +10,14 @@
 #include <vector>
 
 #include "checks/fact.h"
+#include "checks/parsers/bonding.h"
 #include "checks/parsers/cpuinfo.h"
 #include "checks/parsers/mounts.h"
 #include "checks/parsers/os_release.h"
 #include "checks/parsers/key_value_conf.h"
 #include "checks/parsers/libvirt_xml.h"
+#include "checks/parsers/network_definitions.h"
+#include "netconfig/model.h"
 
 namespace checks {
 
@@ -128,6 +131,32 @@ struct FirewallFacts {
     std::string error;
 };
 
+// One of firewalld's two configurations of a zone: the runtime one, and the permanent one it loads at start.
+struct FirewallZoneConfig {
+    bool exists = false;
+    std::set<std::string> interfaces;
+    bool masquerade = false;
+    std::set<std::string> services;
+    std::set<std::string> ports;  // "5900-5999/tcp"
+};
+
+struct FirewallZoneFacts {
+    std::string name;
+    FirewallZoneConfig runtime;
+    FirewallZoneConfig permanent;
+};
+
+// The zone firewalld has an interface in; "" when it names none (the interface is then in the default zone).
+struct InterfaceZone {
+    std::string runtime;
+    std::string permanent;
+};
+
+// The persistent network configuration: what brings interfaces back at boot.
+struct NetworkDefinitions {
+    std::vector<NetworkDefinition> definitions;  // NetworkManager keyfiles, ifcfg files, libvirt networks
+};
+
 struct LibvirtObject {
     bool defined = false, active = false, autostart = false;
     std::string detail;         // pool path or network bridge
@@ -172,6 +201,13 @@ public:
     virtual const Fact<SystemdFacts>& systemd() const = 0;
     virtual const Fact<FirewallFacts>& firewall() const = 0;
     virtual const Fact<LibvirtFacts>& libvirt() const = 0;
+    // The kernel's links (with their ports and carrier), addresses and routes.
+    virtual const Fact<netconfig::NetworkState>& network() const = 0;
+    virtual const Fact<NetworkDefinitions>& network_definitions() const = 0;
+    // /proc/net/bonding/<bond>.
+    virtual const Fact<BondingStatus>& bonding(const std::string& bond) const = 0;
+    virtual const Fact<FirewallZoneFacts>& firewall_zone(const std::string& zone) const = 0;
+    virtual const Fact<InterfaceZone>& firewall_interface_zone(const std::string& interface) const = 0;
 };
 
 // A HostFacts filled in by hand: for unit tests of the checks.
@@ -197,6 +233,11 @@ struct StaticHostFacts : HostFacts {
     Fact<SystemdFacts> systemd_fact;
     Fact<FirewallFacts> firewall_fact;
     Fact<LibvirtFacts> libvirt_fact;
+    Fact<netconfig::NetworkState> network_fact;
+    Fact<NetworkDefinitions> network_definitions_fact;
+    std::map<std::string, Fact<BondingStatus>> bonding_facts;
+    std::map<std::string, Fact<FirewallZoneFacts>> firewall_zone_facts;
+    std::map<std::string, Fact<InterfaceZone>> interface_zone_facts;
 
     const Fact<CpuInfo>& cpuinfo() const override { return cpuinfo_fact; }
     const Fact<std::string>& kernel_arch() const override { return kernel_arch_fact; }
@@ -229,6 +270,23 @@ struct StaticHostFacts : HostFacts {
     const Fact<SystemdFacts>& systemd() const override { return systemd_fact; }
     const Fact<FirewallFacts>& firewall() const override { return firewall_fact; }
     const Fact<LibvirtFacts>& libvirt() const override { return libvirt_fact; }
+    const Fact<netconfig::NetworkState>& network() const override { return network_fact; }
+    const Fact<NetworkDefinitions>& network_definitions() const override { return network_definitions_fact; }
+    const Fact<BondingStatus>& bonding(const std::string& bond) const override { return find_in(bonding_facts, bond); }
+    const Fact<FirewallZoneFacts>& firewall_zone(const std::string& zone) const override {
+        return find_in(firewall_zone_facts, zone);
+    }
+    const Fact<InterfaceZone>& firewall_interface_zone(const std::string& interface) const override {
+        return find_in(interface_zone_facts, interface);
+    }
+
+private:
+    template <typename T>
+    static const Fact<T>& find_in(const std::map<std::string, Fact<T>>& facts, const std::string& key) {
+        static const Fact<T> k_missing{Unavailable{"not collected"}};
+        auto it = facts.find(key);
+        return it == facts.end() ? k_missing : it->second;
+    }
 };
 
 }  // namespace checks

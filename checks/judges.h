@@ -1,6 +1,7 @@
 #pragma once
 // Every judge, grouped by the file that holds it. Each is pure: HostFacts in, Outcome out.
 #include "checks/check_result.h"
+#include "checks/expectations.h"
 #include "checks/host_facts.h"
 
 namespace checks {
@@ -36,10 +37,26 @@ Outcome judge_qemu_vnc_listen(const HostFacts& facts);
 Outcome judge_net_ip_forward(const HostFacts& facts);
 Outcome judge_net_br_netfilter(const HostFacts& facts);
 Outcome judge_firewall_running(const HostFacts& facts);
+// links.cpp: judged against the profile; `expectations` is null without one
+Outcome judge_net_bridge(const HostFacts& facts, const Expectations* expectations);
+Outcome judge_net_bond(const HostFacts& facts, const Expectations* expectations);
+// persistence.cpp
+Outcome judge_net_persistent(const HostFacts& facts);
+// firewall_zones.cpp
+Outcome judge_firewall_zones(const HostFacts& facts, const Expectations* expectations);
 // storage.cpp
 Outcome judge_storage_images_space(const HostFacts& facts);
 Outcome judge_storage_mount_persistent(const HostFacts& facts);
 Outcome judge_storage_selinux_context(const HostFacts& facts);
+
+// The SKIP reason of a check that needs the profile, in a run without one.
+inline constexpr const char* k_no_profile = "no profile: run with --profile FILE or from kvm-agent apply";
+
+// "kvm-agent apply --profile PATH --only SECTION": what brings a host back to its profile.
+inline std::string apply_fix(const Expectations& expectations, const std::string& section) {
+    return "kvm-agent apply" + (expectations.profile.empty() ? std::string() : " --profile " + expectations.profile) +
+           " --only " + section;
+}
 
 // Shared by judges: ERROR or SKIP for a fact without a value.
 template <typename T>

@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "checks/parsers/accounts.h"
+#include "checks/parsers/bonding.h"
+#include "checks/parsers/network_definitions.h"
 #include "checks/parsers/proc_tables.h"
 #include "common/text.h"
 
@@ -27,6 +29,12 @@ constexpr const char* k_sysctl_dirs[] = {"/etc/sysctl.d", "/run/sysctl.d", "/usr
                                          "/usr/lib/sysctl.d", "/lib/sysctl.d"};
 constexpr const char* k_unit_dirs[] = {"/etc/systemd/system", "/run/systemd/system", "/usr/lib/systemd/system",
                                        "/lib/systemd/system"};
+// Where persistent network definitions live: NetworkManager's keyfiles (/etc is the admin's, /usr/lib the
+// vendor's; /run holds in-memory ones, which a reboot forgets), RHEL's ifcfg files, libvirt's networks.
+constexpr const char* k_keyfile_dirs[] = {"/etc/NetworkManager/system-connections",
+                                          "/usr/lib/NetworkManager/system-connections"};
+constexpr const char* k_ifcfg_dir = "/etc/sysconfig/network-scripts";
+constexpr const char* k_libvirt_networks_dir = "/etc/libvirt/qemu/networks";
 constexpr std::size_t k_small_file = 64 * 1024;
 constexpr std::size_t k_cpuinfo_limit = 16 * 1024 * 1024;
 
@@ -441,6 +449,103 @@ const Fact<checks::LibvirtFacts>& HostFactsReader::libvirt() const {
         if (!m_live.hypervisor) return Unavailable{m_live.reason};
         return m_live.hypervisor->inspect(m_images_pool);
     });
+}
+
+const Fact<netconfig::NetworkState>& HostFactsReader::network() const {
+    return cached(m_network, [&]() -> Fact<netconfig::NetworkState> {
+        if (!m_live.network) return Unavailable{m_live.reason};
+        return m_live.network->observe();
+    });
+}
+
+const Fact<checks::NetworkDefinitions>& HostFactsReader::network_definitions() const {
+    return cached(m_network_definitions, [&] { return read_network_definitions(); });
+}
+
+Fact<checks::NetworkDefinitions> HostFactsReader::read_network_definitions() const {
+    checks::NetworkDefinitions found;
+    // Reads every file of `dir` that `wanted` accepts; a directory that does not exist has nothing to say.
+    const auto read_dir = [&](const std::string& dir, auto wanted, auto parse) -> std::optional<std::string> {
+        if (!is_directory(m_root, dir)) return std::nullopt;
+        auto names = m_root.list_dir(dir);
+        if (!names) return names.error().message;
+        for (const auto& name : names.value()) {
+            if (!wanted(name)) continue;
+            const std::string path = dir + "/" + name;
+            auto node = m_root.stat_node(path);
+            if (!node) return node.error().message;
+            if (!node.value() || node.value()->kind != common::NodeKind::regular) continue;
+            auto text = m_root.read_text(path, k_small_file);
+            if (!text) return text.error().message;
+            if (auto definition = parse(text.value(), path)) found.definitions.push_back(std::move(*definition));
+        }
+        return std::nullopt;
+    };
+    const auto keyfile = [](const std::string& text, const std::string& path) {
+        return std::optional(checks::parse_nm_keyfile(text, path));
+    };
+    for (const char* dir : k_keyfile_dirs)
+        if (auto problem = read_dir(dir, [](const std::string& name) { return name.ends_with(".nmconnection"); }, keyfile))
+            return ReadError{*problem};
+    if (auto problem = read_dir(
+            k_ifcfg_dir, [](const std::string& name) { return !checks::is_ignored_ifcfg_name(name); },
+            [](const std::string& text, const std::string& path) { return std::optional(checks::parse_ifcfg(text, path)); }))
+        return ReadError{*problem};
+    if (auto problem = read_dir(
+            k_libvirt_networks_dir, [](const std::string& name) { return name.ends_with(".xml"); },
+            [](const std::string& text, const std::string& path) -> std::optional<checks::NetworkDefinition> {
+                const auto bridge = checks::libvirt_network_bridge(text);
+                if (bridge.empty()) return std::nullopt;
+                checks::NetworkDefinition definition;
+                definition.path = path;
+                definition.source = "libvirt";
+                definition.interface = bridge;
+                definition.type = "bridge";
+                const auto slash = path.rfind('/');
+                definition.id = path.substr(slash + 1, path.size() - slash - 1 - 4);
+                return definition;
+            }))
+        return ReadError{*problem};
+    checks::resolve_definition_references(found.definitions);
+    return found;
+}
+
+const Fact<checks::BondingStatus>& HostFactsReader::bonding(const std::string& bond) const {
+    auto it = m_bonding.find(bond);
+    if (it == m_bonding.end()) it = m_bonding.emplace(bond, read_bonding(bond)).first;
+    return it->second;
+}
+
+Fact<checks::BondingStatus> HostFactsReader::read_bonding(const std::string& bond) const {
+    if (bond.empty() || bond.find('/') != std::string::npos || bond == "." || bond == "..")
+        return ReadError{"\"" + bond + "\" is not a bond name"};
+    const std::string path = "/proc/net/bonding/" + bond;
+    if (!m_root.exists(path)) return Unavailable{"no " + path};
+    auto text = m_root.read_text(path, k_small_file);
+    if (!text) return ReadError{text.error().message};
+    auto status = checks::parse_proc_net_bonding(text.value());
+    if (!status) return ReadError{path + ": " + status.error().message};
+    return status.value();
+}
+
+const Fact<checks::FirewallZoneFacts>& HostFactsReader::firewall_zone(const std::string& zone) const {
+    auto it = m_firewall_zones.find(zone);
+    if (it == m_firewall_zones.end())
+        it = m_firewall_zones
+                 .emplace(zone, m_live.firewall ? m_live.firewall->zone(zone)
+                                                : Fact<checks::FirewallZoneFacts>(Unavailable{m_live.reason}))
+                 .first;
+    return it->second;
+}
+
+const Fact<checks::InterfaceZone>& HostFactsReader::firewall_interface_zone(const std::string& interface) const {
+    auto it = m_interface_zones.find(interface);
+    if (it == m_interface_zones.end())
+        it = m_interface_zones
+                 .emplace(interface, m_live.firewall ? m_live.firewall->zone_of_interface(interface)
+                                                     : Fact<checks::InterfaceZone>(Unavailable{m_live.reason}))
+                 .first;
+    return it->second;
 }
 
 }  // namespace host

@@ -37,6 +37,11 @@ public:
     const checks::Fact<checks::SystemdFacts>& systemd() const override;
     const checks::Fact<checks::FirewallFacts>& firewall() const override;
     const checks::Fact<checks::LibvirtFacts>& libvirt() const override;
+    const checks::Fact<netconfig::NetworkState>& network() const override;
+    const checks::Fact<checks::NetworkDefinitions>& network_definitions() const override;
+    const checks::Fact<checks::BondingStatus>& bonding(const std::string& bond) const override;
+    const checks::Fact<checks::FirewallZoneFacts>& firewall_zone(const std::string& zone) const override;
+    const checks::Fact<checks::InterfaceZone>& firewall_interface_zone(const std::string& interface) const override;
 
 private:
     template <typename T>
@@ -54,6 +59,8 @@ private:
     checks::Fact<checks::MountPersistence> read_mount_persistence() const;
     checks::Fact<checks::ImagesDirFacts> read_images_dir() const;
     checks::Fact<checks::SelinuxFacts> read_selinux() const;
+    checks::Fact<checks::NetworkDefinitions> read_network_definitions() const;
+    checks::Fact<checks::BondingStatus> read_bonding(const std::string& bond) const;
 
     const common::HostRoot& m_root;
     LiveServices m_live;
@@ -81,6 +88,11 @@ private:
     mutable Cache<checks::SystemdFacts> m_systemd;
     mutable Cache<checks::FirewallFacts> m_firewall;
     mutable Cache<checks::LibvirtFacts> m_libvirt;
+    mutable Cache<netconfig::NetworkState> m_network;
+    mutable Cache<checks::NetworkDefinitions> m_network_definitions;
+    mutable std::map<std::string, checks::Fact<checks::BondingStatus>> m_bonding;
+    mutable std::map<std::string, checks::Fact<checks::FirewallZoneFacts>> m_firewall_zones;
+    mutable std::map<std::string, checks::Fact<checks::InterfaceZone>> m_interface_zones;
 };
 
 }  // namespace host

@@ -15,11 +15,22 @@ public:
     virtual checks::Fact<checks::SystemdFacts> unit_states(const std::vector<std::string>& units) = 0;
 };
 
-// firewalld, over its D-Bus API.
+// firewalld, over its D-Bus API. Read-only; firewalld is never started by asking.
 class Firewall {
 public:
     virtual ~Firewall() = default;
     virtual checks::Fact<checks::FirewallFacts> status() = 0;
+    // One zone in the runtime and the permanent configuration (exists: false where it has none).
+    virtual checks::Fact<checks::FirewallZoneFacts> zone(const std::string& name) = 0;
+    // The zone each configuration binds an interface to ("" none).
+    virtual checks::Fact<checks::InterfaceZone> zone_of_interface(const std::string& interface) = 0;
+};
+
+// The kernel's network state (links with their ports and carrier, addresses, routes), over netlink.
+class NetworkReader {
+public:
+    virtual ~NetworkReader() = default;
+    virtual checks::Fact<netconfig::NetworkState> observe() = 0;
 };
 
 // libvirt's QEMU driver, over the libvirt C API.
@@ -42,6 +53,7 @@ struct LiveServices {
     Firewall* firewall = nullptr;
     Hypervisor* hypervisor = nullptr;
     KvmDevice* kvm = nullptr;
+    NetworkReader* network = nullptr;
     std::string reason = "live services are not asked in this run";
 };
 

@@ -39,7 +39,7 @@ void PrintTo(const HostCase& host, std::ostream* out) { *out << host.name; }
 // The checks that need a live service (systemd, firewalld, libvirt, /dev/kvm ioctls): never asked here.
 const std::vector<std::string> k_live_checks = {"kvm.functional", "libvirt.daemon", "libvirt.connection",
                                                 "libvirt.default-network", "libvirt.storage-pool",
-                                                "firewall.running"};
+                                                "firewall.running", "net.bond", "net.persistent"};
 
 const std::vector<HostCase> k_cases = {
     // The healthy base every other case varies: Intel VT-x, RHEL 9.4, cgroup v2, VT-d on, SELinux
@@ -141,6 +141,14 @@ const std::vector<HostCase> k_cases = {
     }},
     {"vnc-open", Verdict::degraded, {
         {"qemu.vnc-listen", Status::warn, "vnc_listen = \"0.0.0.0\" (qemu.conf:36) without vnc_tls"},
+    }},
+    // NetworkManager keyfiles and /proc/net/bonding of a bonded bridge: judged only with the live network
+    // (tests/unit/host/test_network_facts.cpp); without it, and without a profile, the network checks SKIP.
+    {"bonded-bridge", Verdict::ready, {
+        {"net.bond", Status::skip, "live services are not asked"},
+        {"net.persistent", Status::skip, "live services are not asked"},
+        {"net.bridge", Status::skip, "no profile: run with --profile FILE or from kvm-agent apply"},
+        {"firewall.zones", Status::skip, "no profile"},
     }},
 };
 

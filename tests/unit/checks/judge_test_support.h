@@ -10,13 +10,14 @@
 
 namespace checks::testing {
 
-inline Outcome run_check(std::string_view id, const HostFacts& facts) {
+// `expectations`: the profile's, for the checks that judge against one (null: a run without a profile).
+inline Outcome run_check(std::string_view id, const HostFacts& facts, const Expectations* expectations = nullptr) {
     const CheckSpec* spec = find_check(id);
     if (!spec) {
         ADD_FAILURE() << "no check \"" << id << "\" in the catalogue";
         return error("no such check");
     }
-    return spec->judge(facts);
+    return spec->run(facts, expectations);
 }
 
 inline std::string describe(const Outcome& outcome) {

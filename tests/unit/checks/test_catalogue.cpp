@@ -20,10 +20,10 @@ TEST(Catalogue, HasUniqueNonEmptyIdsAndTitles) {
     for (const auto& spec : catalogue()) {
         EXPECT_FALSE(spec.id.empty());
         EXPECT_FALSE(spec.title.empty()) << spec.id;
-        EXPECT_NE(spec.judge, nullptr) << spec.id;
+        EXPECT_NE(spec.judge == nullptr, spec.profile_judge == nullptr) << spec.id << ": exactly one judge";
         EXPECT_TRUE(ids.insert(spec.id).second) << "duplicate id " << spec.id;
     }
-    EXPECT_EQ(ids.size(), 28u) << "a check was added or removed: update the tests that cover every id";
+    EXPECT_EQ(ids.size(), 32u) << "a check was added or removed: update the tests that cover every id";
 }
 
 TEST(Catalogue, KeepsTheReportOrderStartingWithTheCpu) {
@@ -47,11 +47,37 @@ TEST(FindCheck, ReturnsNullForUnknownOrPartialIds) {
     EXPECT_EQ(find_check("NET.IP-FORWARD"), nullptr);
 }
 
+// A profile with one of everything the profile-aware checks judge.
+const Expectations& some_expectations() {
+    static const Expectations k_expectations{"/etc/kvm-agent/host.yaml",
+                                             {{"br0", std::vector<std::string>{"bond0"}, {"192.0.2.10/24"}}},
+                                             {{"bond0", "active-backup", 100u, std::vector<std::string>{"nic1", "nic2"}}},
+                                             {{"internal", {"br0"}, true, {"ssh"}, {"5900-5999/tcp"}}}};
+    return k_expectations;
+}
+
+TEST(Catalogue, OnlyTheNetworkAndFirewallChecksJudgeAgainstTheProfile) {
+    std::set<std::string_view> profile_aware;
+    for (const auto& spec : catalogue())
+        if (spec.profile_judge) profile_aware.insert(spec.id);
+    EXPECT_EQ(profile_aware, (std::set<std::string_view>{"net.bridge", "net.bond", "firewall.zones"}));
+}
+
+// Without a profile the checks that need one SKIP and say how to give one; net.bond judges the host's bonds.
+TEST(EveryCheck, ThatNeedsAProfileSkipsWithoutOne) {
+    StaticHostFacts facts;
+    facts.network_fact = netconfig::NetworkState{};
+    facts.firewall_fact = FirewallFacts{true, "RUNNING", "public", ""};
+    for (const char* id : {"net.bridge", "firewall.zones"})
+        EXPECT_OUTCOME(run_check(id, facts), Status::skip, "no profile: run with --profile FILE or from kvm-agent apply");
+    EXPECT_OUTCOME(run_check("net.bond", facts), Status::skip, "no bonds on this host; no profile");
+}
+
 // Nothing collected: every check SKIPs with the fact's reason instead of guessing.
 TEST(EveryCheck, SkipsWhenItsFactsWereNotCollected) {
     StaticHostFacts facts;
     for (const auto& spec : catalogue()) {
-        const Outcome outcome = spec.judge(facts);
+        const Outcome outcome = spec.run(facts, &some_expectations());
         EXPECT_EQ(outcome.status, Status::skip) << spec.id << ": " << testing::describe(outcome);
         EXPECT_NE(outcome.evidence.find("not collected"), std::string::npos) << spec.id << ": " << outcome.evidence;
     }
@@ -94,6 +120,10 @@ const std::map<std::string, std::function<void(StaticHostFacts&, ReadError)>>& u
         {"net.ip-forward", [](auto& f, auto e) { f.sysctl_facts["net.ipv4.ip_forward"] = e; }},
         {"net.br-netfilter", [](auto& f, auto e) { f.kernel_modules_fact = e; }},
         {"firewall.running", [](auto& f, auto e) { f.firewall_fact = e; }},
+        {"firewall.zones", [](auto& f, auto e) { f.firewall_fact = e; }},
+        {"net.bridge", [](auto& f, auto e) { f.network_fact = e; }},
+        {"net.bond", [](auto& f, auto e) { f.network_fact = e; }},
+        {"net.persistent", [](auto& f, auto e) { f.network_fact = e; }},
         {"storage.images-space", [](auto& f, auto e) { f.images_dir_fact = e; }},
         {"storage.mount-persistent", [](auto& f, auto e) { f.images_dir_fact = e; }},
         {"storage.selinux-context", [](auto& f, auto e) { f.selinux_fact = e; }},
@@ -107,7 +137,7 @@ TEST(EveryCheck, IsErrorWhenItsFirstFactIsUnreadable) {
         ASSERT_NE(it, unreadable_primary_fact().end()) << "no ERROR case for " << spec.id;
         StaticHostFacts facts;
         it->second(facts, ReadError{"cannot read it: Input/output error"});
-        const Outcome outcome = spec.judge(facts);
+        const Outcome outcome = spec.run(facts, &some_expectations());
         EXPECT_EQ(outcome.status, Status::error) << spec.id << ": " << testing::describe(outcome);
         EXPECT_EQ(outcome.evidence, "cannot read it: Input/output error") << spec.id;
         EXPECT_NE(outcome.fix.find("make the input readable"), std::string::npos) << spec.id;
