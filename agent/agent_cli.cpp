@@ -15,6 +15,7 @@
 
 #include "agent/confirm_window.h"
 #include "agent/doctor.h"
+#include "agent/expectations.h"
 #include "agent/network_apply.h"
 #include "agent/provision.h"
 #include "agent/readiness.h"
@@ -368,7 +369,8 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
 
     // The host's readiness after the run, published where admins and monitoring look.
     auto host = connect_host(HostSettings{});
-    auto readiness = run_doctor(host->facts(), {});
+    const auto expectations = expectations_from(loaded->profile);
+    auto readiness = run_doctor(host->facts(), {}, &expectations);
     ReadinessPaths paths;
     paths.state_dir = state_dir;
     std::vector<std::string> published;

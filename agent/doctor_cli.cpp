@@ -9,8 +9,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "agent/doctor.h"
+#include "agent/expectations.h"
 #include "agent/report_render.h"
 #include "agent/version.h"
 #include "agent/wiring.h"
@@ -39,7 +41,7 @@ void set_up_logging(int verbosity) {
 
 int run_doctor_cli(const std::string& program, int argc, const char* const* argv, std::ostream& out,
                    std::ostream& err) {
-    std::string output, color, root, uri, images_dir;
+    std::string output, color, root, uri, images_dir, profile_path;
     double timeout_seconds = 2.0;
     std::vector<std::string> check_ids;
     po::options_description options("Options");
@@ -49,6 +51,8 @@ int run_doctor_cli(const std::string& program, int argc, const char* const* argv
         ("list", "list every check id with its title and exit")
         ("output,o", po::value(&output)->default_value("text"), "text | json")
         ("check,c", po::value(&check_ids)->composing(), "run only this check id (repeatable)")
+        ("profile", po::value(&profile_path),
+         "judge against this host profile too (net.bridge, net.bond, firewall.zones need one)")
         ("root", po::value(&root)->default_value("/"),
          "read the host's files under DIR (an offline or chrooted system); live-service checks SKIP")
         ("connect", po::value(&uri)->default_value("qemu:///system"), "libvirt URI for the libvirt.* checks")
@@ -103,13 +107,22 @@ int run_doctor_cli(const std::string& program, int argc, const char* const* argv
         err << program << ": --timeout must be between 0 and 600 seconds\n";
         return k_exit_could_not_run;
     }
+    std::optional<checks::Expectations> expectations;
+    if (vm.count("profile")) {
+        auto loaded = profile::load_profile(profile_path);
+        if (!loaded) {
+            err << program << ": " << loaded.error().message << "\n";
+            return k_exit_could_not_run;
+        }
+        expectations = expectations_from(loaded.value());
+    }
     const int verbosity = vm.count("verbose") ? 1 : 0;
     set_up_logging(verbosity);
     spdlog::debug("reading the host under {} (libvirt {}, images {})", root, uri, images_dir);
 
     const auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
     auto host = connect_host({root, uri, images_dir, "default", timeout});
-    auto report = run_doctor(host->facts(), check_ids);
+    auto report = run_doctor(host->facts(), check_ids, expectations ? &*expectations : nullptr);
     if (!report) {
         err << program << ": " << report.error().message << "\n";
         return k_exit_could_not_run;

@@ -1,0 +1,13 @@
+#pragma once
+// The checks' expectations from a decoded host profile: its bridges and bonds (those it brings up) and its
+// firewall zones.
+#include "checks/expectations.h"
+#include "profile/profile.h"
+
+namespace agent {
+
+// Interfaces the profile sets down or absent are not expected: net.bridge and net.bond judge the ones it
+// brings up. `profile.source` becomes the path the fixes name.
+checks::Expectations expectations_from(const profile::HostProfile& profile);
+
+}  // namespace agent
