@@ -859,11 +859,16 @@ int main(int argc, char** argv) {
         struct Point {
             int size;
             double a, b, a_cpu, b_cpu;
+            double own, own_cpu;  // (a) - (b): what kvm-agent costs beyond the kernel work ip -batch also pays for
         };
         std::vector<Point> points;
-        for (auto& [size, by] : scaled)
-            points.push_back({size, median(by[Contender::agent].wall_ms), median(by[Contender::batch].wall_ms),
-                              median(by[Contender::agent].cpu_ms), median(by[Contender::batch].cpu_ms)});
+        for (auto& [size, by] : scaled) {
+            Point p{size, median(by[Contender::agent].wall_ms), median(by[Contender::batch].wall_ms),
+                    median(by[Contender::agent].cpu_ms), median(by[Contender::batch].cpu_ms), 0, 0};
+            p.own = p.a - p.b;
+            p.own_cpu = p.a_cpu - p.b_cpu;
+            points.push_back(p);
+        }
         // The added time per added bridge between points i-1 and i, in microseconds.
         auto marginal = [&](std::size_t i, double Point::*field) {
             return 1000.0 * (points[i].*field - points[i - 1].*field) / (points[i].size - points[i - 1].size);
@@ -892,6 +897,10 @@ int main(int argc, char** argv) {
                       << "| (b) marginal wall per bridge, " << range << " (the kernel's own scaling) | "
                       << fixed(growth(&Point::b), 2) << " | | |\n"
                       << "| (b) marginal CPU per bridge, " << range << " | " << fixed(growth(&Point::b_cpu), 2)
+                      << " | | |\n"
+                      << "| (a) - (b) marginal wall per bridge (kvm-agent's own cost), " << range << " | "
+                      << fixed(growth(&Point::own), 2) << " | | |\n"
+                      << "| (a) - (b) marginal CPU per bridge, " << range << " | " << fixed(growth(&Point::own_cpu), 2)
                       << " | | |\n";
         }
     }
