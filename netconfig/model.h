@@ -272,7 +272,9 @@ struct Route {
     std::optional<std::uint32_t> metric;            // priority; desired nullopt: any / kernel default
     std::optional<std::uint32_t> table_id;          // desired nullopt: main (254)
     bool absent = false;                            // desired only (`state: absent`): remove the matching routes
-    std::optional<std::string> protocol;            // origin: "kernel", "boot", "static", "dhcp", "ra"...; desired: added as (default static)
+    // Origin: "kernel", "boot", "static", "dhcp", "ra"... Observed: as the kernel says; desired: what the route
+    // is added as (empty: "static"), so a rollback restores a route with the origin it had.
+    std::optional<std::string> protocol;
 };
 
 inline constexpr std::uint32_t k_main_table = 254;
