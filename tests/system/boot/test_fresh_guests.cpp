@@ -1,48 +1,20 @@
 // Tests that need a guest of their own: a CPU without virtualization extensions, and a reboot.
 // Each boots a fresh guest from the cached image (its own overlay) and powers it off at the end.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <cstdlib>
 
 #include "tests/support/virt_host_validate.h"
 #include "tests/system/support/guest_doctor.h"
+#include "tests/system/support/guest_fixtures.h"
 
 namespace {
 
-namespace fs = std::filesystem;
 using namespace tests::system;
 
-class FreshGuest : public ::testing::Test {
-protected:
-    // Boots a guest, or skips with the reason the tier's image step recorded.
-    std::optional<GuestVm> boot(GuestCpu cpu) {
-        const char* root = std::getenv("KVM_SYSTEM_STATE_ROOT");
-        if (root == nullptr) {
-            ADD_FAILURE() << "KVM_SYSTEM_STATE_ROOT is not set: run through ctest -L system";
-            return std::nullopt;
-        }
-        BootOptions options;
-        options.image_dir = recorded_image_dir(root);
-        if (options.image_dir.empty()) {
-            m_skip_reason = unavailable_reason(root);
-            if (m_skip_reason.empty()) ADD_FAILURE() << "no guest image recorded under " << root;
-            return std::nullopt;
-        }
-        if (!tests::have_program("qemu-system-x86_64")) {
-            m_skip_reason = "qemu-system-x86_64 is not installed";
-            return std::nullopt;
-        }
-        options.state_dir = fs::path(root) / (::testing::UnitTest::GetInstance()->current_test_info()->name());
-        options.cpu = cpu;
-        options.build_dir = KVM_SYSTEM_BUILD_DIR;
-        return GuestVm::boot(options);
-    }
-    std::string m_skip_reason;
-};
+using FreshGuest = FreshGuestTest;
 
 TEST_F(FreshGuest, WithoutVirtualizationExtensionsTheHostIsNotReady) {
-    auto guest = boot(GuestCpu::no_virtualization);
+    auto guest = boot_guest([](BootOptions& options) { options.cpu = GuestCpu::no_virtualization; });
     if (!guest) GTEST_SKIP() << m_skip_reason;
 
     const auto run = run_doctor_in(*guest);
@@ -66,7 +38,7 @@ TEST_F(FreshGuest, WithoutVirtualizationExtensionsTheHostIsNotReady) {
 }
 
 TEST_F(FreshGuest, RebootKeepsTheDiskAndBringsServicesBack) {
-    auto guest = boot(GuestCpu::good_kvm_host);
+    auto guest = boot_guest();
     if (!guest) GTEST_SKIP() << m_skip_reason;
 
     guest->write_file("/var/lib/reboot-marker", "written before the reboot\n");
