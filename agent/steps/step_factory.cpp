@@ -7,6 +7,7 @@
 #include "agent/steps/kvm_step.h"
 #include "agent/steps/network_step.h"
 #include "agent/steps/packages_step.h"
+#include "agent/steps/storage_step.h"
 #include "agent/steps/sysctl_step.h"
 
 namespace agent {
@@ -20,6 +21,7 @@ common::Result<StepSelection> make_steps(const profile::HostProfile& profile, co
         {"packages", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_packages_step(profile, settings); }},
         {"kvm", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_kvm_step(profile, settings); }},
         {"sysctl", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_sysctl_step(profile, settings); }},
+        {"storage", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_storage_step(profile, settings); }},
         {"network",
          [&]() -> common::Result<std::unique_ptr<ProvisionStep>> {
              auto host = connect_network(network_settings);
