@@ -1,5 +1,10 @@
 // kvm-agent: provisions a KVM host from its profile (plan, apply, commit) and reports its readiness (status).
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/sinks/systemd_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -13,6 +18,16 @@
 #include "common/bounded_call.h"
 
 namespace {
+
+// Log lines (what a step changes, a package manager's output) go to the journal under systemd, else to stderr:
+// stdout carries only the report, which --output json makes one JSON document.
+void set_up_logging() {
+    auto logger = std::getenv("JOURNAL_STREAM") ? spdlog::systemd_logger_mt("kvm-agent", "kvm-agent")
+                                                : spdlog::stderr_color_mt("kvm-agent");
+    logger->set_pattern("%^%l%$: %v");
+    logger->set_level(spdlog::level::info);
+    spdlog::set_default_logger(logger);
+}
 
 void usage(std::ostream& out) {
     out << "Usage: kvm-agent COMMAND [OPTIONS]\n"
@@ -70,6 +85,7 @@ int dispatch(int argc, char** argv) {
 int main(int argc, char** argv) {
     int code = agent::k_exit_could_not_run;
     try {
+        set_up_logging();
         code = dispatch(argc, argv);
     } catch (const std::exception& e) {
         std::cerr << "kvm-agent: internal error: " << e.what() << "\n";
