@@ -1,0 +1,136 @@
+// The product's main job on a fresh guest: one profile with every section, applied by kvm-agent, read back
+// with the tools admins use, read back again after a reboot, and a second apply that changes nothing.
+#include <gtest/gtest.h>
+
+
+#include <nlohmann/json.hpp>
+
+#include "tests/system/support/guest_doctor.h"
+#include "tests/system/support/guest_fixtures.h"
+
+namespace {
+
+using namespace tests::system;
+
+constexpr const char* k_profile = R"(# every section, as a KVM host admin writes it
+kvm:
+  nested: true
+packages: [qemu-system-x86, libvirt-daemon-system, libvirt-clients]
+libvirt:
+  daemons: libvirtd
+  default-network: absent
+sysctl:
+  net.ipv4.ip_forward: 1
+network:
+  interfaces:
+  - name: bond0
+    type: bond
+    link-aggregation:
+      mode: active-backup
+      options: {miimon: 100}
+      port: [nic1, nic2]
+  - name: br0
+    type: linux-bridge
+    mac-address: from-port
+    ipv4:
+      enabled: true
+      address: [{ip: 192.0.2.10, prefix-length: 24}]
+    bridge:
+      options: {stp: {enabled: false}}
+      port: [{name: bond0}]
+  verify:
+    rollback-after: 30s
+firewall:
+  zones:
+  - name: internal
+    interfaces: [br0]
+    masquerade: true
+    ports: [5900-5999/tcp]
+storage:
+  images:
+    path: /var/lib/libvirt/images
+    device: /dev/vdb
+    filesystem: xfs
+    format: if-blank
+    min-free: 1GiB
+    pool: default
+)";
+
+class WholeHost : public FreshGuestTest {
+protected:
+    void SetUp() override {
+        // Room above the images-space minimum once /dev/vdb is formatted.
+        m_guest = boot_guest([](BootOptions& options) { options.data_disk_size = "30G"; });
+        if (!m_guest && !HasFailure()) GTEST_SKIP() << m_skip_reason;
+    }
+
+    tests::ProcessResult apply() {
+        return m_guest->run({k_guest_agent, "apply", "--profile", "/etc/kvm-agent/host.yaml", "--output", "json"}, std::chrono::seconds(1200));
+    }
+    std::string out(const std::vector<std::string>& argv) { return m_guest->run(argv).out; }
+
+    // Everything the profile asked for, read back with the admins' tools.
+    void expect_provisioned(const std::string& when) {
+        SCOPED_TRACE(when);
+        EXPECT_EQ(out({"systemctl", "is-enabled", "libvirtd.service"}), "enabled\n");
+        EXPECT_EQ(out({"systemctl", "is-active", "libvirtd.service"}), "active\n");
+        EXPECT_EQ(out({"virsh", "-c", "qemu:///system", "net-list", "--all", "--name"}).find("default"), std::string::npos);
+        const auto pool = out({"virsh", "-c", "qemu:///system", "pool-info", "default"});
+        EXPECT_NE(pool.find("running"), std::string::npos) << pool;
+        EXPECT_NE(pool.find("Autostart:      yes"), std::string::npos) << pool;
+        EXPECT_EQ(out({"sysctl", "-n", "net.ipv4.ip_forward"}), "1\n");
+        EXPECT_NE(out({"cat", "/proc/modules"}).find("kvm_amd "), std::string::npos);
+        const auto bonding = m_guest->read_file("/proc/net/bonding/bond0");
+        EXPECT_NE(bonding.find("Slave Interface: nic1"), std::string::npos);
+        EXPECT_NE(bonding.find("Slave Interface: nic2"), std::string::npos);
+        EXPECT_NE(out({"ip", "-4", "-br", "addr", "show", "br0"}).find("192.0.2.10/24"), std::string::npos);
+        for (const char* config : {"", "--permanent"}) {
+            std::vector<std::string> argv = {"firewall-cmd", "--zone=internal", "--list-all"};
+            if (*config) argv.insert(argv.begin() + 1, config);
+            const auto zone = out(argv);
+            EXPECT_NE(zone.find("interfaces: br0"), std::string::npos) << config << zone;
+            EXPECT_NE(zone.find("masquerade: yes"), std::string::npos) << config << zone;
+            EXPECT_NE(zone.find("5900-5999/tcp"), std::string::npos) << config << zone;
+        }
+        const auto mount = nlohmann::json::parse(out({"findmnt", "-J", "/var/lib/libvirt/images"}));
+        ASSERT_FALSE(mount.at("filesystems").empty());
+        EXPECT_EQ(mount["filesystems"][0].value("fstype", ""), "xfs");
+        EXPECT_EQ(mount["filesystems"][0].value("source", ""), "/dev/vdb");
+    }
+
+    std::optional<GuestVm> m_guest;
+};
+
+// Disabled until every step it drives (libvirt and firewall were still being wired when it was written) has
+// run green here once; ctest lists it as not run, never as passed.
+TEST_F(WholeHost, DISABLED_ApplyProvisionsEverySectionItSurvivesARebootAndASecondApplyChangesNothing) {
+    ASSERT_EQ(m_guest->run({"mkdir", "-p", "/etc/kvm-agent"}).exit_code, 0);
+    m_guest->write_file("/etc/kvm-agent/host.yaml", k_profile);
+    ASSERT_EQ(m_guest->run({"chmod", "600", "/etc/kvm-agent/host.yaml"}).exit_code, 0);
+
+    const auto first = apply();
+    ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+    const auto report = nlohmann::json::parse(first.out);
+    EXPECT_NE(report.value("verdict", ""), "NOT_READY") << first.out;
+    expect_provisioned("after apply");
+    EXPECT_EQ(m_guest->run({"test", "-e", "/var/lib/kvm-agent/firstboot.done"}).exit_code, 0);
+    const auto readiness = nlohmann::json::parse(m_guest->read_file("/var/lib/kvm-agent/readiness.json"));
+    EXPECT_EQ(readiness.value("verdict", ""), report.value("verdict", "?"));
+    EXPECT_NE(m_guest->read_file("/var/lib/kvm-agent/kvm_host.prom").find("kvm_host_ready "), std::string::npos);
+
+    m_guest->reboot();
+    // NetworkManager brings our profiles back a few seconds after systemd reports running.
+    m_guest->run({"nm-online", "-s", "-q", "-t", "60"});
+    expect_provisioned("after a reboot");
+    const auto connection = out({"nmcli", "-t", "-f", "GENERAL.STATE,GENERAL.CONNECTION", "device", "show", "br0"});
+    EXPECT_NE(connection.find("kvm-agent-br0"), std::string::npos) << connection;
+    EXPECT_EQ(connection.find("externally"), std::string::npos) << connection;
+
+    const auto second = apply();
+    EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
+    const auto again = nlohmann::json::parse(second.out);
+    for (const auto& [section, result] : again.at("sections").items())
+        EXPECT_TRUE(result.value("changed", nlohmann::json::array()).empty()) << section << ": " << result.dump();
+}
+
+}  // namespace
