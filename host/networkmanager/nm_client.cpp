@@ -122,7 +122,7 @@ std::vector<NmClient::Active> NmClient::active_connections() {
     for (const auto& path : property_or(properties, "ActiveConnections", std::vector<sdbus::ObjectPath>{})) {
         try {
             auto active = all_properties(*m_bus, path, k_active_interface, m_timeout);
-            out.push_back({property_or(active, "Uuid", std::string{}), property_or(active, "State", std::uint32_t{0})});
+            out.push_back({path, property_or(active, "Uuid", std::string{}), property_or(active, "State", std::uint32_t{0})});
         } catch (const sdbus::Error&) {
             // Gone between the two calls: deactivated meanwhile.
         }
@@ -198,6 +198,40 @@ std::string NmClient::start(const ProfileRef& profile) {
         return describe(e);
     }
     return {};
+}
+
+std::vector<std::string> NmClient::deactivate(const std::vector<std::string>& uuids,
+                                             std::chrono::milliseconds timeout) {
+    const std::set<std::string> wanted(uuids.begin(), uuids.end());
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::vector<std::string> problems;
+    try {
+        auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
+        for (const auto& active : active_connections()) {
+            if (!wanted.count(active.uuid)) continue;
+            try {
+                manager->callMethod("DeactivateConnection")
+                    .onInterface(k_manager_interface)
+                    .withTimeout(m_timeout)
+                    .withArguments(sdbus::ObjectPath(active.path));
+            } catch (const sdbus::Error& e) {
+                problems.push_back("deactivating " + active.uuid + ": " + describe(e));
+            }
+        }
+        while (true) {
+            bool gone = true;
+            for (const auto& active : active_connections()) gone = gone && !wanted.count(active.uuid);
+            if (gone) break;
+            if (std::chrono::steady_clock::now() >= deadline) {
+                problems.push_back("still active after " + std::to_string((timeout.count() + 999) / 1000) + " s");
+                break;
+            }
+            std::this_thread::sleep_for(k_poll_interval);
+        }
+    } catch (const sdbus::Error& e) {
+        problems.push_back("asking NetworkManager for its active connections: " + describe(e));
+    }
+    return problems;
 }
 
 std::vector<netconfig::ProfileActivation> NmClient::activate(const std::vector<ProfileRef>& profiles,

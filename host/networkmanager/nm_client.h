@@ -53,6 +53,12 @@ public:
     // are not saved and come back by themselves.
     common::Result<std::vector<netconfig::ProfileActivation>> active_on(const std::set<netconfig::IfName>& interfaces);
 
+    // Deactivates the active connections of the profiles `uuids` and waits (at most `timeout`) until they are
+    // gone. A profile NetworkManager runs on an interface that is about to become a port must go first: its
+    // device is otherwise still enslaved when the controller's profile is applied, and NetworkManager fails
+    // to set the bond's options ("the bond device has slaves"). Returns what went wrong, if anything.
+    std::vector<std::string> deactivate(const std::vector<std::string>& uuids, std::chrono::milliseconds timeout);
+
     // Activates `profiles`, each once what it comes `after` is activated, and waits until each is activated
     // or `timeout` has passed. A profile NetworkManager refuses for now ("device has no carrier" while its
     // parent comes up) or whose activation fails is asked again every second. One entry per profile, in the
@@ -63,6 +69,7 @@ public:
 private:
     explicit NmClient(std::unique_ptr<sdbus::IConnection> bus, std::chrono::milliseconds call_timeout);
     struct Active {
+        std::string path;
         std::string uuid;
         std::uint32_t state = 0;
     };

@@ -1,5 +1,6 @@
 #include "host/networkmanager/nm_persistence.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -58,8 +59,8 @@ std::string joined(const std::vector<std::string>& messages) {
 
 }  // namespace
 
-NmPersistence::NmPersistence(NmPersistenceOptions options)
-    : m_options(std::move(options)), m_files(m_options.root, m_options.backup_dir) {}
+NmPersistence::NmPersistence(NmPersistenceOptions options, netconfig::LinkOps* links)
+    : m_options(std::move(options)), m_files(m_options.root, m_options.backup_dir), m_links(links) {}
 
 std::optional<std::string> NmPersistence::why_not_ask() const {
     if (!m_options.ask_network_manager) return std::string("NetworkManager is not asked in this run");
@@ -113,6 +114,36 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
     }
     nm.asked = true;
     auto& c = *client.value();
+
+    // What NetworkManager runs on our interfaces now, before it knows our files.
+    std::set<netconfig::IfName> interfaces;
+    std::set<std::string> our_uuids;
+    std::set<netconfig::IfName> ports;
+    for (const auto& file : set->files) {
+        interfaces.insert(file.interface);
+        our_uuids.insert(file.uuid);
+        if (file.is_port) ports.insert(file.interface);
+    }
+    std::set<std::string> active_uuids;
+    std::vector<std::string> in_the_way;
+    if (auto before = c.active_on(interfaces)) {
+        for (const auto& active : before.value()) {
+            if (!our_uuids.count(active.uuid)) {
+                nm.displaced.push_back(active);
+                if (ports.count(active.interface)) in_the_way.push_back(active.uuid);
+            } else if (active.activated) {
+                active_uuids.insert(active.uuid);
+            }
+        }
+    }
+    // A port NetworkManager holds with a profile of its own is released first (see the header).
+    for (auto& displaced : nm.displaced) {
+        const auto* now = observed.find(displaced.interface);
+        if (m_links && ports.count(displaced.interface) && now && now->controller)
+            if (auto released = m_links->release(displaced.interface); !released)
+                displaced.detail = released.error().message;
+    }
+
     if (auto reloaded = c.reload(); !reloaded) {
         // Without the files loaded nothing of ours can be activated: every profile reports why.
         for (const auto& file : set->files)
@@ -121,19 +152,8 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
         return result;
     }
 
-    std::set<netconfig::IfName> interfaces;
-    std::set<std::string> our_uuids;
-    for (const auto& file : set->files) {
-        interfaces.insert(file.interface);
-        our_uuids.insert(file.uuid);
-    }
-    std::set<std::string> active_uuids;
-    if (auto before = c.active_on(interfaces)) {
-        for (const auto& active : before.value()) {
-            if (!our_uuids.count(active.uuid)) nm.displaced.push_back(active);
-            else if (active.activated) active_uuids.insert(active.uuid);
-        }
-    }
+    if (!in_the_way.empty())
+        c.deactivate(in_the_way, std::min(m_options.activation_timeout, std::chrono::milliseconds(20000)));
 
     // Unchanged files of profiles already active stay as they are: re-applying the same profile must not
     // bounce the network. A port comes up with its controller when that is activated again, else by itself;

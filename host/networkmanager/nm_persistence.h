@@ -8,11 +8,19 @@
 // a bond port) is left as it is on disk: ours win at boot by autoconnect-priority, and NetworkManager
 // deactivates it when ours activates on the device. It is recorded as displaced, and restore() activates it
 // again after removing our files.
+//
+// Such a NIC, enslaved by the apply while NetworkManager still runs its old profile on it, is one that
+// NetworkManager never releases from the bond, and then fails to configure the bond ("unable to set option
+// because the bond device has slaves"). So before asking NetworkManager, such a port is released over
+// `links` (the agent's netlink adapter) and its old profile deactivated; NetworkManager enslaves it again
+// moments later, as it does with every port when it takes over a bond. Without `links` that step is skipped
+// and the bond's activation may fail (and is reported so).
 #include <chrono>
 #include <filesystem>
 #include <string>
 
 #include "host/files/atomic_file.h"
+#include "netconfig/link_ops.h"
 #include "netconfig/persistence.h"
 
 namespace host::networkmanager {
@@ -27,7 +35,7 @@ struct NmPersistenceOptions {
 
 class NmPersistence : public netconfig::NetworkPersistence {
 public:
-    explicit NmPersistence(NmPersistenceOptions options = {});
+    explicit NmPersistence(NmPersistenceOptions options = {}, netconfig::LinkOps* links = nullptr);
 
     common::Result<std::monostate> check(const netconfig::NetworkState& desired,
                                          const netconfig::NetworkState& observed) override;
@@ -40,6 +48,7 @@ private:
 
     NmPersistenceOptions m_options;
     files::AtomicFiles m_files;
+    netconfig::LinkOps* m_links;
 };
 
 }  // namespace host::networkmanager

@@ -1,0 +1,76 @@
+// NetworkManager persistence in the shared guest: after an apply has made a bond of nic1+nic2 under br0 with
+// a VLAN on top, NmPersistence writes our keyfiles, has NetworkManager load and activate them, and the devices
+// are connected to our profiles (not externally); persisting again changes and bounces nothing; restore()
+// takes it all back. The reboot half is tests/system/boot/test_nm_reboot.cpp.
+#include <gtest/gtest.h>
+
+#include "tests/system/support/nm_guest.h"
+
+namespace {
+
+using namespace tests::system;
+
+class NmKeyfiles : public ::testing::Test {
+protected:
+    void SetUp() override {
+        const auto state = shared_state_dir();
+        if (state.empty()) GTEST_SKIP() << "KVM_SYSTEM_STATE_ROOT is not set: run through ctest -L system";
+        m_guest = GuestVm::attach(state);
+        if (!m_guest) {
+            const auto reason = unavailable_reason(state);
+            if (reason.empty()) FAIL() << "no guest runs in " << state << " and no reason was recorded";
+            GTEST_SKIP() << reason;
+        }
+        clean_nm_guest(*m_guest);
+    }
+    void TearDown() override {
+        if (m_guest) clean_nm_guest(*m_guest);
+    }
+    std::optional<GuestVm> m_guest;
+};
+
+TEST_F(NmKeyfiles, BondBridgeAndVlanAreConnectedToOurProfilesAndRestoreTakesThemBack) {
+    make_links_like_an_apply(*m_guest);
+    const auto persisted = persist_in(*m_guest);
+    ASSERT_EQ(persisted.process.exit_code, 0) << persisted.process.out << persisted.process.err;
+    EXPECT_EQ(persisted.result.at("network_manager").at("asked"), true) << persisted.result.dump(2);
+    ASSERT_EQ(persisted.result.at("network_manager").at("activations").size(), 5u) << persisted.result.dump(2);
+    for (const auto& activation : persisted.result.at("network_manager").at("activations"))
+        EXPECT_EQ(activation.at("activated"), true) << activation.dump();
+
+    // NetworkManager shows every device connected to our profile, not "connected (externally)".
+    for (const auto& device : k_nm_interfaces)
+        EXPECT_EQ(nm_device(*m_guest, device), "100 (connected)\nkvm-agent-" + device) << device;
+    for (const auto& device : k_nm_interfaces)
+        EXPECT_EQ(m_guest->run({"stat", "-c", "%a %U", k_keyfile_dir + "kvm-agent-" + device + ".nmconnection"}).out,
+                  "600 root\n");
+    const auto bonding = m_guest->read_file("/proc/net/bonding/bond0");
+    EXPECT_NE(bonding.find("Bonding Mode: fault-tolerance (active-backup)"), std::string::npos) << bonding;
+    EXPECT_NE(bonding.find("MII Polling Interval (ms): 100"), std::string::npos) << bonding;
+    EXPECT_NE(bonding.find("Slave Interface: nic1"), std::string::npos) << bonding;
+    EXPECT_NE(bonding.find("Slave Interface: nic2"), std::string::npos) << bonding;
+    const auto addresses = nlohmann::json::parse(m_guest->run({"ip", "-j", "addr", "show", "br0"}).out);
+    ASSERT_EQ(addresses.size(), 1u);
+    bool found = false;
+    for (const auto& info : addresses[0].at("addr_info"))
+        found = found || (info.at("local") == "192.0.2.10" && info.at("prefixlen") == 24);
+    EXPECT_TRUE(found) << addresses.dump();
+    EXPECT_EQ(addresses[0].at("address"), "52:54:00:4b:00:01");
+
+    // The same profile again: every file unchanged, every profile left active as it was.
+    const auto again = persist_in(*m_guest, "again.json");
+    ASSERT_EQ(again.process.exit_code, 0) << again.process.out << again.process.err;
+    for (const auto& file : again.result.at("files")) EXPECT_EQ(file.at("action"), "unchanged") << file.dump();
+    for (const auto& activation : again.result.at("network_manager").at("activations"))
+        EXPECT_EQ(activation.at("detail"), "already active, unchanged") << activation.dump();
+
+    // Restore with what the first persist did: our files go, NetworkManager drops our profiles.
+    const auto restored = nm_helper(*m_guest, {"restore", k_nm_test_dir + "/result.json", "60"});
+    ASSERT_EQ(restored.process.exit_code, 0) << restored.process.out << restored.process.err;
+    for (const auto& file : restored.result.at("files")) EXPECT_EQ(file.at("action"), "removed") << file.dump();
+    const auto profiles = m_guest->run({"nmcli", "-t", "-f", "NAME", "connection", "show"}).out;
+    EXPECT_EQ(profiles.find("kvm-agent-"), std::string::npos) << profiles;
+    EXPECT_EQ(m_guest->run({"ls", k_keyfile_dir}).out.find("kvm-agent-"), std::string::npos);
+}
+
+}  // namespace
