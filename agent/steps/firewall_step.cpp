@@ -1,0 +1,72 @@
+#include "agent/steps/firewall_step.h"
+
+#include <algorithm>
+
+#include "common/host_root.h"
+#include "common/text.h"
+#include "host/dbus/firewalld_config.h"
+#include "host/networkmanager/nm_zone.h"
+
+namespace agent {
+namespace {
+
+using namespace std::chrono_literals;
+
+// firewalld rewrites its rules for each runtime change and its zone file for each permanent one: a change may
+// take longer than a query on a loaded host.
+std::chrono::milliseconds change_timeout(const StepSettings& settings) {
+    return std::max<std::chrono::milliseconds>(settings.call_timeout, 30s);
+}
+
+std::string live_only(const StepSettings& settings) {
+    return "the firewall section needs the live host (firewalld and NetworkManager are asked over D-Bus), not the "
+           "offline root " + settings.root;
+}
+
+}  // namespace
+
+FirewallStep::FirewallStep(profile::FirewallSection section, StepSettings settings)
+    : m_section(std::move(section)), m_settings(std::move(settings)) {}
+
+common::Result<StepPlan> FirewallStep::plan() {
+    m_failed_on_input = false;
+    if (!common::HostRoot(m_settings.root).is_live()) return common::make_error(live_only(m_settings));
+    host::dbus::FirewalldConfig firewalld(m_settings.call_timeout, change_timeout(m_settings));
+    host::networkmanager::NmConnectionZones connections(m_settings.call_timeout);
+    const auto observed = provision::observe_firewall(m_section, firewalld, connections);
+    if (!observed) return observed.error();
+    const auto planned = provision::plan_firewall(m_section, observed.value());
+    if (!planned.problems.empty()) {
+        m_failed_on_input = true;
+        return common::make_error(common::join(planned.problems, "; "));
+    }
+    StepPlan plan;
+    plan.changes = provision::describe(planned.changes);
+    if (!observed->connections.not_asked.empty())
+        plan.notes.push_back("NetworkManager is not asked (" + observed->connections.not_asked +
+                             "): zones are set in firewalld only");
+    return plan;
+}
+
+StepOutcome FirewallStep::apply() {
+    m_failed_on_input = false;
+    StepOutcome outcome;
+    if (!common::HostRoot(m_settings.root).is_live()) {
+        outcome.failures.push_back(live_only(m_settings));
+        return outcome;
+    }
+    host::dbus::FirewalldConfig firewalld(m_settings.call_timeout, change_timeout(m_settings));
+    host::networkmanager::NmConnectionZones connections(m_settings.call_timeout);
+    auto converged = provision::converge_firewall(m_section, firewalld, connections);
+    m_failed_on_input = converged.failed_on_input;
+    outcome.changed = std::move(converged.changed);
+    outcome.failures = std::move(converged.failures);
+    outcome.notes = std::move(converged.notes);
+    return outcome;
+}
+
+std::unique_ptr<ProvisionStep> make_firewall_step(const profile::HostProfile& profile, const StepSettings& settings) {
+    return std::make_unique<FirewallStep>(profile.firewall.value_or(profile::FirewallSection{}), settings);
+}
+
+}  // namespace agent
