@@ -105,7 +105,7 @@ TEST(DoctorRoot, SkipsLiveServiceChecksWithTheReason) {
 
 TEST(AgentStatus, ReportsTheSameChecksAsTheDoctor) {
     const auto doctor = run_doctor_json();
-    const auto agent = run_process({KVM_AGENT_BINARY, "status", "--output", "json"});
+    const auto agent = run_process({KVM_AGENT_BINARY, "status", "--live", "--output", "json"});
     const auto report = nlohmann::json::parse(agent.out);
     EXPECT_EQ(agent.exit_code, doctor.process.exit_code);
     std::map<std::string, std::string> statuses;
