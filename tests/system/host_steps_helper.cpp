@@ -7,6 +7,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include "agent/steps/packages_step.h"
 
@@ -15,6 +17,8 @@ int main(int argc, char** argv) {
         std::cerr << "usage: host-steps-helper packages ROOT plan|apply NAME...\n";
         return 2;
     }
+    // The package manager's lines go to stderr, as kvm-agent sends them: stdout is the JSON.
+    spdlog::set_default_logger(spdlog::stderr_color_mt("host-steps-helper"));
     agent::StepSettings settings;
     settings.root = argv[2];
     settings.command_timeout = std::chrono::seconds(600);

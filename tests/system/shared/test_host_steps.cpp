@@ -69,6 +69,11 @@ protected:
     }
     std::string out(const std::vector<std::string>& argv) const { return trimmed(run(argv).out); }
     bool exists(const std::string& path) const { return run({"test", "-e", path}).exit_code == 0; }
+    // The guest agent writes into existing directories only.
+    void write(const std::string& path, const std::string& content) const {
+        run({"mkdir", "-p", path.substr(0, path.rfind('/'))});
+        m_guest->write_file(path, content);
+    }
 
     // Removes `path` (and its backup) at the end of the test unless it was there before.
     void remove_at_end_if_new(const std::string& path) {
@@ -79,7 +84,7 @@ protected:
     // `kvm-agent COMMAND --only SECTIONS` with `profile` and its JSON report; `code` is the exit status wanted.
     nlohmann::json agent(const std::string& command, const std::string& sections, const std::string& profile, int code,
                          std::chrono::seconds timeout = std::chrono::seconds(300)) {
-        m_guest->write_file(k_profile_path, profile);
+        write(k_profile_path, profile);
         EXPECT_EQ(run({"chmod", "600", k_profile_path}).exit_code, 0);
         const auto result =
             run({k_guest_agent, command, "--profile", k_profile_path, "--only", sections, "--output", "json"}, timeout);
@@ -133,7 +138,7 @@ TEST_F(GuestHostSteps, SysctlIsSetAndPersistedAndALaterFileThatOverridesItIsRepo
     // A file after ours in systemd-sysctl's order wins at boot: reported with its line, and it does win.
     const std::string later = "/etc/sysctl.d/99-zz-kvm-agent-test.conf";
     m_cleanup.push_back([this, later] { run({"rm", "-f", later}); });
-    m_guest->write_file(later, "# test\nnet.ipv4.ip_forward = 0\n");
+    write(later, "# test\nnet.ipv4.ip_forward = 0\n");
     const auto noted = agent("plan", "sysctl", profile, 0);
     EXPECT_TRUE(any_has(field(noted, "sysctl", "notes"),
                         later + ":2 sets net.ipv4.ip_forward = 0 after /etc/sysctl.d/90-kvm-host.conf in "
@@ -255,17 +260,17 @@ TEST_F(GuestHostSteps, AptInstallsAPackageFromALocalRepositoryAndASecondApplyCha
     });
 
     // A package with one file, in a flat repository apt trusts.
-    m_guest->write_file(build + "/DEBIAN/control", "Package: " + package +
+    write(build + "/DEBIAN/control", "Package: " + package +
                                                        "\nVersion: 1.0\nArchitecture: all\nMaintainer: kvm-agent tests "
                                                        "<root@localhost>\nDescription: kvm-agent system test package\n");
-    m_guest->write_file(build + "/usr/share/" + package + "/hello", "hello\n");
+    write(build + "/usr/share/" + package + "/hello", "hello\n");
     ASSERT_EQ(run({"mkdir", "-p", repo}).exit_code, 0);
     const auto built = run({"dpkg-deb", "--root-owner-group", "--build", build, repo + "/" + package + "_1.0_all.deb"});
     ASSERT_EQ(built.exit_code, 0) << built.err;
     const auto index = run({"env", "-C", repo, "dpkg-scanpackages", "--multiversion", "."});
     ASSERT_EQ(index.exit_code, 0) << index.err;
-    m_guest->write_file(repo + "/Packages", index.out);
-    m_guest->write_file(list, "deb [trusted=yes] file:" + repo + " ./\n");
+    write(repo + "/Packages", index.out);
+    write(list, "deb [trusted=yes] file:" + repo + " ./\n");
 
     // The guest's own mirror may be out of reach: apt-get update's failure for it is a note, not a stop.
     const std::string profile = "packages: [" + package + "]\n";
@@ -290,7 +295,7 @@ TEST_F(GuestHostSteps, DnfInstallsAnRpmFromACreaterepoRepositoryIntoAnInstallRoo
     const std::string root = "/tmp/kvm-agent-test-installroot";
     m_cleanup.push_back([=, this] { run({"rm", "-rf", top, repo, root}); });
 
-    m_guest->write_file(top + "/SPECS/" + package + ".spec",
+    write(top + "/SPECS/" + package + ".spec",
                         "Name: " + package + "\nVersion: 1.0\nRelease: 1\nSummary: kvm-agent system test package\n"
                         "License: Apache-2.0\nBuildArch: noarch\n\n%description\nOne file, for the dnf backend test.\n\n"
                         "%install\nmkdir -p %{buildroot}/usr/share/" + package + "\n"
@@ -304,9 +309,9 @@ TEST_F(GuestHostSteps, DnfInstallsAnRpmFromACreaterepoRepositoryIntoAnInstallRoo
     ASSERT_EQ(indexed.exit_code, 0) << indexed.out << indexed.err;
 
     // The install root says it is RHEL 9, so the step picks dnf, and finds its repository in its own yum.repos.d.
-    m_guest->write_file(root + "/etc/os-release", "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\n"
+    write(root + "/etc/os-release", "NAME=\"Red Hat Enterprise Linux\"\nID=\"rhel\"\nID_LIKE=\"fedora\"\n"
                                                   "VERSION_ID=\"9.3\"\n");
-    m_guest->write_file(root + "/etc/yum.repos.d/kvm-agent-test.repo",
+    write(root + "/etc/yum.repos.d/kvm-agent-test.repo",
                         "[kvm-agent-test]\nname=kvm-agent test\nbaseurl=file://" + repo + "\ngpgcheck=0\nenabled=1\n");
 
     const auto plan = run({k_helper, "packages", root, "plan", package});
