@@ -4,7 +4,9 @@
 #include <functional>
 #include <map>
 
+#include "agent/steps/firewall_step.h"
 #include "agent/steps/kvm_step.h"
+#include "agent/steps/libvirt_step.h"
 #include "agent/steps/network_step.h"
 #include "agent/steps/packages_step.h"
 #include "agent/steps/storage_step.h"
@@ -22,6 +24,8 @@ common::Result<StepSelection> make_steps(const profile::HostProfile& profile, co
         {"kvm", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_kvm_step(profile, settings); }},
         {"sysctl", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_sysctl_step(profile, settings); }},
         {"storage", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_storage_step(profile, settings); }},
+        {"libvirt", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_libvirt_step(profile, settings); }},
+        {"firewall", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_firewall_step(profile, settings); }},
         {"network",
          [&]() -> common::Result<std::unique_ptr<ProvisionStep>> {
              auto host = connect_network(network_settings);
