@@ -3,7 +3,9 @@
 // needs: load the connection files again, see which profiles are active on which interfaces, activate ours
 // and wait until they are. Every call is bounded by the call timeout; waiting by the activation timeout.
 #include <chrono>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <variant>

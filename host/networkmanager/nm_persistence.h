@@ -17,6 +17,7 @@
 // and the bond's activation may fail (and is reported so).
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "host/files/atomic_file.h"
