@@ -66,9 +66,10 @@ bool still_pending(const fs::path& dir) { return read_state(dir).value("state", 
         else std::this_thread::sleep_for(100ms);
     }
     if (!still_pending(dir)) std::_Exit(0);
-    auto failures = roll_back_network(before, adapters);
-    const auto file_failures = restore_files();
-    failures.insert(failures.end(), file_failures.begin(), file_failures.end());
+    // Files first (see apply_network): NetworkManager acts on their removal before the kernel is put back.
+    auto failures = restore_files();
+    const auto link_failures = roll_back_network(before, adapters);
+    failures.insert(failures.end(), link_failures.begin(), link_failures.end());
     auto state = read_state(dir);
     state["state"] = failures.empty() ? "rolled-back" : "rollback-failed";
     state["rolled_back_at"] = utc_now();

@@ -148,9 +148,11 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
         return report;
     }
 
-    report.rollback_failures = roll_back_network(report.before, adapters, &report.rollback);
-    const auto file_failures = restore_persisted(adapters.persistence, report.persisted);
-    report.rollback_failures.insert(report.rollback_failures.end(), file_failures.begin(), file_failures.end());
+    // Files first: once our profiles are gone NetworkManager takes their devices down, which would undo a
+    // kernel rollback made before it.
+    report.rollback_failures = restore_persisted(adapters.persistence, report.persisted);
+    const auto link_failures = roll_back_network(report.before, adapters, &report.rollback);
+    report.rollback_failures.insert(report.rollback_failures.end(), link_failures.begin(), link_failures.end());
     report.outcome = report.rollback_failures.empty() ? NetworkOutcome::rolled_back : NetworkOutcome::rollback_failed;
     if (auto restored = adapters.observer.observe()) report.after = *restored;
     return report;

@@ -57,7 +57,8 @@ public:
         if (!settings.persist) return;
         host::networkmanager::NmPersistenceOptions options;
         options.root = settings.config_root;
-        m_persistence.emplace(options);
+        // With the links, persistence can release a NIC that NetworkManager still holds in its own profile.
+        m_persistence.emplace(options, m_netlink.get());
     }
     NetworkAdapters adapters() override {
         return NetworkAdapters{*m_netlink, *m_netlink, m_prober, m_persistence ? &*m_persistence : nullptr};
