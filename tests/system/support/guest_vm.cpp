@@ -112,7 +112,8 @@ GuestVm GuestVm::boot(const BootOptions& options) {
         "-smp", std::to_string(options.cpus), "-m", std::to_string(options.memory_mib),
         "-nodefaults", "-display", "none", "-daemonize", "-pidfile", (state / "qemu.pid").string(),
         "-kernel", (options.image_dir / "vmlinuz").string(), "-initrd", (options.image_dir / "initrd.img").string(),
-        "-append", "root=/dev/vda rw console=ttyS0 systemd.show_status=0",
+        "-append", "root=/dev/vda rw console=ttyS0 systemd.show_status=0" +
+                       (options.extra_append.empty() ? std::string() : " " + options.extra_append),
         "-drive", "file=" + (state / "overlay.qcow2").string() + ",if=virtio,format=qcow2,cache=unsafe",
         "-drive", "file=" + (state / "data.qcow2").string() + ",if=virtio,format=qcow2,cache=unsafe",
         "-device", "virtio-serial-pci",

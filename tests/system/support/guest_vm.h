@@ -26,6 +26,7 @@ struct BootOptions {
     int memory_mib = 4096;  // above the doctor's 2 GiB host minimum
     int cpus = 2;
     std::string data_disk_size = "4G";  // blank /dev/vdb for the storage tests
+    std::string extra_append;  // more kernel command line ("security=selinux selinux=1")
     std::chrono::seconds boot_timeout{600};
 };
 
