@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/system/support/guest_fixtures.h"
 #include "tests/system/support/guest_doctor.h"
 
 namespace {
@@ -47,17 +48,11 @@ private:
     std::function<void()> m_undo;
 };
 
-class GuestProvisionSteps : public ::testing::Test {
+class GuestProvisionSteps : public SharedGuestTest {
 protected:
     void SetUp() override {
-        const auto state = shared_state_dir();
-        if (state.empty()) GTEST_SKIP() << "KVM_SYSTEM_STATE_ROOT is not set: run through ctest -L system";
-        m_guest = GuestVm::attach(state);
-        if (!m_guest) {
-            const auto reason = unavailable_reason(state);
-            if (reason.empty()) FAIL() << "no guest runs in " << state << " and no reason was recorded";
-            GTEST_SKIP() << reason;
-        }
+        SharedGuestTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
         ASSERT_EQ(run({"mkdir", "-p", "/etc/kvm-agent"}).exit_code, 0);
     }
 
@@ -92,7 +87,6 @@ protected:
             .value("elapsed_ms", -1L);
     }
 
-    std::optional<GuestVm> m_guest;
 };
 
 TEST_F(GuestProvisionSteps, LibvirtdDisabledAndStoppedIsEnabledAndStartedAndTheDefaultNetworkRemoved) {

@@ -4,29 +4,23 @@
 // takes it all back. The reboot half is tests/system/boot/test_nm_reboot.cpp.
 #include <gtest/gtest.h>
 
+#include "tests/system/support/guest_fixtures.h"
 #include "tests/system/support/nm_guest.h"
 
 namespace {
 
 using namespace tests::system;
 
-class NmKeyfiles : public ::testing::Test {
+class NmKeyfiles : public SharedGuestTest {
 protected:
     void SetUp() override {
-        const auto state = shared_state_dir();
-        if (state.empty()) GTEST_SKIP() << "KVM_SYSTEM_STATE_ROOT is not set: run through ctest -L system";
-        m_guest = GuestVm::attach(state);
-        if (!m_guest) {
-            const auto reason = unavailable_reason(state);
-            if (reason.empty()) FAIL() << "no guest runs in " << state << " and no reason was recorded";
-            GTEST_SKIP() << reason;
-        }
+        SharedGuestTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
         clean_nm_guest(*m_guest);
     }
     void TearDown() override {
         if (m_guest) clean_nm_guest(*m_guest);
     }
-    std::optional<GuestVm> m_guest;
 };
 
 TEST_F(NmKeyfiles, BondBridgeAndVlanAreConnectedToOurProfilesAndRestoreTakesThemBack) {

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/system/support/guest_fixtures.h"
 #include "tests/system/support/guest_doctor.h"
 
 namespace {
@@ -44,17 +45,11 @@ constexpr const char* k_zone_profile = R"(firewall:
     ports: [5900-5999/tcp]
 )";
 
-class ProfileChecks : public ::testing::Test {
+class ProfileChecks : public SharedGuestTest {
 protected:
     void SetUp() override {
-        const auto state = shared_state_dir();
-        if (state.empty()) GTEST_SKIP() << "KVM_SYSTEM_STATE_ROOT is not set: run through ctest -L system";
-        m_guest = GuestVm::attach(state);
-        if (!m_guest) {
-            const auto reason = unavailable_reason(state);
-            if (reason.empty()) FAIL() << "no guest runs in " << state << " and no reason was recorded";
-            GTEST_SKIP() << reason;
-        }
+        SharedGuestTest::SetUp();
+        if (IsSkipped() || HasFatalFailure()) return;
         clean_up();
     }
     void TearDown() override {
@@ -87,7 +82,6 @@ protected:
         return run_doctor_in(*m_guest, args);
     }
 
-    std::optional<GuestVm> m_guest;
 };
 
 TEST_F(ProfileChecks, BridgeAndBondPassThenFailWhenTheirPortsGo) {
