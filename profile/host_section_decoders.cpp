@@ -157,6 +157,12 @@ FirewallSection decode_firewall(const YAML::Node& node, Position where) {
                 else zone.ports = word_list(reader, field, "ports");
             }
             if (zone.name.empty()) fail_missing(reader, position, "zone", "name");
+            // firewalld's own limit: a zone name is a word of at most 17 characters.
+            const bool word = std::all_of(zone.name.begin(), zone.name.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+            });
+            if (!word || zone.name.size() > 17)
+                reader.fail(position, "bad zone name \"" + zone.name + "\" (letters, digits, _ and -, at most 17)");
             reader.set_subject(zone.name);
             for (const auto& port : zone.ports) {
                 const auto slash = port.find('/');
