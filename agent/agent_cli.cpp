@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "agent/confirm_window.h"
 #include "agent/doctor.h"
@@ -166,13 +167,20 @@ NetworkStep* network_step(const StepSelection& selection) {
     return nullptr;
 }
 
-// "[2/5] kvm: applying" on a terminal, so a long package install shows where it is and for how long.
-Progress terminal_progress(std::ostream& err, const std::string& output) {
-    if (output != "text" || !::isatty(STDERR_FILENO)) return {};
+// "[2/5] kvm: applying (12 s)" on a terminal, so a long package install shows where it is and for how long;
+// elsewhere (under systemd, in a pipe, with JSON on stdout) the same as one log line per step, which the
+// journal keeps with the rest of the run (apply only: a plan changes nothing worth a log line).
+Progress step_progress(std::ostream& err, const std::string& output, bool log_elsewhere) {
+    const bool terminal = output == "text" && ::isatty(STDERR_FILENO);
+    if (!terminal && !log_elsewhere) return {};
     const auto start = std::chrono::steady_clock::now();
-    return [&err, start](std::size_t index, std::size_t count, std::string_view section, std::string_view doing) {
+    return [&err, start, terminal](std::size_t index, std::size_t count, std::string_view section,
+                                   std::string_view doing) {
         const auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
-        err << "[" << index << "/" << count << "] " << section << ": " << doing << " (" << elapsed.count() << " s)\n";
+        if (terminal)
+            err << "[" << index << "/" << count << "] " << section << ": " << doing << " (" << elapsed.count() << " s)\n";
+        else
+            spdlog::info("step {}/{} {}: {}", index, count, section, doing);
     };
 }
 
@@ -249,7 +257,7 @@ int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostr
         return k_exit_failed;
     }
     note_left_alone(call, selection->left_alone);
-    const auto run = plan_steps(pointers(*selection), terminal_progress(err, common.output));
+    const auto run = plan_steps(pointers(*selection), step_progress(err, common.output, false));
     for (const auto& section : run.sections)
         if (!section.error.empty()) err << call.program << ": " << section.error << "\n";
     if (run.input_error()) return k_exit_bad_input;
@@ -350,7 +358,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
             if (section.input_error) err << call.program << ": " << section.error << "\n";
         return k_exit_bad_input;
     }
-    const auto run = apply_steps(pointers(*selection), terminal_progress(err, common.output));
+    const auto run = apply_steps(pointers(*selection), step_progress(err, common.output, true));
 
     auto* network = network_step(*selection);
     std::optional<pid_t> watcher;
