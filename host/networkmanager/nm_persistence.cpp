@@ -172,6 +172,7 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
         wanted.push_back(ref);
     }
     const auto activations = c.activate(wanted, m_options.activation_timeout);
+    const auto left = settle_deleted(c, desired, observed);
     std::map<std::string, netconfig::ProfileActivation> by_uuid;
     for (const auto& activation : activations) by_uuid[activation.uuid] = activation;
     for (const auto& file : set->files) {
@@ -179,7 +180,33 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
         if (auto found = by_uuid.find(file.uuid); found != by_uuid.end()) nm.activations.push_back(found->second);
         else nm.activations.push_back({file.interface, file.id, file.uuid, true, "already active, unchanged"});
     }
+    nm.activations.insert(nm.activations.end(), left.begin(), left.end());
     return result;
+}
+
+// An interface the apply deleted while NetworkManager still had our profile active on it is one NetworkManager
+// may create again (the profile autoconnects) before the reload takes the profile away; the reload then
+// deactivates it, but a device NetworkManager took over may stay. So: wait until NetworkManager runs nothing on
+// such an interface, then delete whatever device of that name is left. One failed entry per device that
+// could not be deleted (the apply did not reach the profile's state then).
+std::vector<netconfig::ProfileActivation> NmPersistence::settle_deleted(NmClient& client, const netconfig::NetworkState& desired,
+                                   const netconfig::NetworkState& observed) {
+    std::set<netconfig::IfName> deleted;
+    for (const auto& wanted : desired.interfaces)
+        if (wanted.state == netconfig::InterfaceState::absent && !observed.find(wanted.name))
+            deleted.insert(wanted.name);
+    std::vector<netconfig::ProfileActivation> left;
+    if (deleted.empty()) return left;
+    if (auto active = client.active_on(deleted)) {
+        std::vector<std::string> uuids;
+        for (const auto& activation : active.value()) uuids.push_back(activation.uuid);
+        if (!uuids.empty()) client.deactivate(uuids, std::chrono::milliseconds(10000));
+    }
+    if (!m_links) return left;
+    for (const auto& name : deleted)
+        if (auto gone = m_links->delete_link(name); !gone)  // gone already: succeeds
+            left.push_back({name, "", "", false, "NetworkManager created it again: " + gone.error().message});
+    return left;
 }
 
 common::Result<netconfig::PersistResult> NmPersistence::restore(const netconfig::PersistResult& persisted_before) {

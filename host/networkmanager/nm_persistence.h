@@ -19,12 +19,15 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "host/files/atomic_file.h"
 #include "netconfig/link_ops.h"
 #include "netconfig/persistence.h"
 
 namespace host::networkmanager {
+
+class NmClient;
 
 struct NmPersistenceOptions {
     std::filesystem::path root = "/";  // not "/": an offline system; files only, NetworkManager is not asked
@@ -46,6 +49,8 @@ public:
 
 private:
     std::optional<std::string> why_not_ask() const;
+    std::vector<netconfig::ProfileActivation> settle_deleted(NmClient& client, const netconfig::NetworkState& desired,
+                                                             const netconfig::NetworkState& observed);
 
     NmPersistenceOptions m_options;
     files::AtomicFiles m_files;
