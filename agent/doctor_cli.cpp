@@ -16,6 +16,7 @@
 #include "agent/report_render.h"
 #include "agent/version.h"
 #include "agent/wiring.h"
+#include "common/journal_stream.h"
 
 namespace agent {
 namespace po = boost::program_options;
@@ -29,7 +30,7 @@ bool stdout_wants_color() {
 
 void set_up_logging(int verbosity) {
     // Under systemd (a first-boot unit) log lines go to the journal with their priority; else to stderr.
-    static auto logger = std::getenv("JOURNAL_STREAM")
+    static auto logger = common::stderr_is_journal()
                              ? spdlog::systemd_logger_mt("kvm-doctor", "kvm-doctor")
                              : spdlog::stderr_color_mt("kvm-doctor");
     logger->set_pattern("%^%l%$: %v");

@@ -16,13 +16,14 @@
 #include "agent/readiness.h"
 #include "agent/version.h"
 #include "common/bounded_call.h"
+#include "common/journal_stream.h"
 
 namespace {
 
 // Log lines (what a step changes, a package manager's output) go to the journal under systemd, else to stderr:
 // stdout carries only the report, which --output json makes one JSON document.
 void set_up_logging() {
-    auto logger = std::getenv("JOURNAL_STREAM") ? spdlog::systemd_logger_mt("kvm-agent", "kvm-agent")
+    auto logger = common::stderr_is_journal() ? spdlog::systemd_logger_mt("kvm-agent", "kvm-agent")
                                                 : spdlog::stderr_color_mt("kvm-agent");
     logger->set_pattern("%^%l%$: %v");
     logger->set_level(spdlog::level::info);

@@ -57,6 +57,7 @@ public:
         if (!settings.persist) return;
         host::networkmanager::NmPersistenceOptions options;
         options.root = settings.config_root;
+        options.zones = settings.zones;
         // With the links, persistence can release a NIC that NetworkManager still holds in its own profile.
         m_persistence.emplace(options, m_netlink.get());
     }

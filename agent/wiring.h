@@ -2,6 +2,7 @@
 // The ONE place real adapters are constructed: a HostRoot, the D-Bus/libvirt/KVM adapters (only when
 // the root is this live host), and the HostFacts reader over them.
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,7 @@ public:
 struct NetworkSettings {
     bool persist = true;            // false (--memory-only): change the running state only
     std::string config_root = "/";  // where configuration files go; not "/": NetworkManager is not asked
+    std::map<std::string, std::string> zones;  // interface -> firewalld zone, written into its profile
 };
 
 common::Result<std::unique_ptr<NetworkHost>> connect_network(const NetworkSettings& settings = {});

@@ -138,7 +138,8 @@ struct Cannot {
 
 class Generator {
 public:
-    Generator(const NetworkState& desired, const NetworkState& observed) : m_desired(desired), m_observed(observed) {
+    Generator(const NetworkState& desired, const NetworkState& observed, const std::map<std::string, std::string>& zones)
+        : m_desired(desired), m_observed(observed), m_zones(zones) {
         for (const auto& wanted : m_desired.interfaces) {
             if (absent(wanted)) continue;
             if (auto ports = listed_ports(wanted))
@@ -269,6 +270,8 @@ private:
         text.set("connection", "interface-name", escape(name.str()));
         text.set("connection", "autoconnect", yes_no(file.autoconnect));
         text.set("connection", "autoconnect-priority", std::to_string(k_nm_autoconnect_priority));
+        if (const auto zone = m_zones.find(name.str()); zone != m_zones.end())
+            text.set("connection", "zone", escape(zone->second));
         const auto master = m_master_of.find(name);
         if (master != m_master_of.end()) {
             text.set("connection", "master", nm_profile_uuid(master->second));
@@ -527,6 +530,7 @@ private:
 
     const NetworkState& m_desired;
     const NetworkState& m_observed;
+    const std::map<std::string, std::string>& m_zones;
     std::map<IfName, IfName> m_master_of;  // port -> the listed bridge or bond that claims it
     std::set<IfName> m_visited;
     std::vector<IfName> m_order;
@@ -555,9 +559,10 @@ std::string nm_profile_uuid(const IfName& interface) {
     return text;
 }
 
-common::Result<NmKeyfileSet> nm_keyfiles(const NetworkState& desired, const NetworkState& observed) {
+common::Result<NmKeyfileSet> nm_keyfiles(const NetworkState& desired, const NetworkState& observed,
+                                         const std::map<std::string, std::string>& zones) {
     try {
-        return Generator(desired, observed).run();
+        return Generator(desired, observed, zones).run();
     } catch (const Cannot& cannot) {
         return common::make_error("cannot persist the network for NetworkManager: " + cannot.message);
     }

@@ -25,6 +25,7 @@
 //   cloned-mac-address, so the bridge keeps it across reboots whatever order NetworkManager enslaves ports in.
 // - state: down persists with autoconnect=false; state: absent removes the interface's file, and so does a
 //   port its listed bridge or bond no longer claims (its profile would enslave it again at boot).
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,9 @@ std::string nm_profile_uuid(const IfName& interface);
 // persisted: an interface whose type is unknown (not listed with a type and not on the host), a type
 // NetworkManager has no keyfile for here ("other" other than dummy), a route that leaves through an interface
 // without a profile of ours (list that interface to persist it) or a port.
-common::Result<NmKeyfileSet> nm_keyfiles(const NetworkState& desired, const NetworkState& observed);
+// `zones` (interface -> firewalld zone, from the profile's firewall section) go into connection.zone, so the
+// file already says what the firewall step would otherwise set on the profile, and a re-apply rewrites nothing.
+common::Result<NmKeyfileSet> nm_keyfiles(const NetworkState& desired, const NetworkState& observed,
+                                         const std::map<std::string, std::string>& zones = {});
 
 }  // namespace netconfig

@@ -28,7 +28,12 @@ common::Result<StepSelection> make_steps(const profile::HostProfile& profile, co
         {"firewall", [&]() -> common::Result<std::unique_ptr<ProvisionStep>> { return make_firewall_step(profile, settings); }},
         {"network",
          [&]() -> common::Result<std::unique_ptr<ProvisionStep>> {
-             auto host = connect_network(network_settings);
+             // The zones the firewall section puts our interfaces in go into their profiles too.
+             auto with_zones = network_settings;
+             if (profile.firewall)
+                 for (const auto& zone : profile.firewall->zones)
+                     for (const auto& interface : zone.interfaces) with_zones.zones[interface] = zone.name;
+             auto host = connect_network(with_zones);
              if (!host) return host.error();
              return std::unique_ptr<ProvisionStep>(
                  std::make_unique<NetworkStep>(profile, std::move(host).value(), network_options));

@@ -71,14 +71,14 @@ std::optional<std::string> NmPersistence::why_not_ask() const {
 
 common::Result<std::monostate> NmPersistence::check(const netconfig::NetworkState& desired,
                                                     const netconfig::NetworkState& observed) {
-    auto set = netconfig::nm_keyfiles(desired, observed);
+    auto set = netconfig::nm_keyfiles(desired, observed, m_options.zones);
     if (!set) return set.error();
     return std::monostate{};
 }
 
 common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig::NetworkState& desired,
                                                                 const netconfig::NetworkState& observed) {
-    auto set = netconfig::nm_keyfiles(desired, observed);
+    auto set = netconfig::nm_keyfiles(desired, observed, m_options.zones);
     if (!set) return set.error();
 
     netconfig::PersistResult result;

@@ -17,6 +17,7 @@
 // and the bond's activation may fail (and is reported so).
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ struct NmPersistenceOptions {
     std::chrono::milliseconds call_timeout{2000};           // each D-Bus call
     std::chrono::milliseconds activation_timeout{60000};    // all activations together
     bool ask_network_manager = true;                        // false: write the files only
+    std::map<std::string, std::string> zones;               // interface -> firewalld zone (connection.zone)
 };
 
 class NmPersistence : public netconfig::NetworkPersistence {

@@ -1,7 +1,9 @@
 // The product's main job on a fresh guest: one profile with every section, applied by kvm-agent, read back
-// with the tools admins use, read back again after a reboot, and a second apply that changes nothing.
+// with the tools admins use, read back again after a reboot, and a second apply that changes nothing; and the
+// same profile applied by runs killed with SIGKILL one step further each time.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 
 #include <nlohmann/json.hpp>
 
@@ -98,15 +100,38 @@ protected:
         EXPECT_EQ(mount["filesystems"][0].value("source", ""), "/dev/vdb");
     }
 
+    void write_profile() {
+        ASSERT_EQ(m_guest->run({"mkdir", "-p", "/etc/kvm-agent"}).exit_code, 0);
+        m_guest->write_file("/etc/kvm-agent/host.yaml", k_profile);
+        ASSERT_EQ(m_guest->run({"chmod", "600", "/etc/kvm-agent/host.yaml"}).exit_code, 0);
+    }
+
+    // Runs apply in the guest and kill -9s it as soon as it logs the start of step `step` (the boundary after
+    // step - 1). The exit code: 137 when it was killed there, the agent's own when it ended first.
+    int apply_killed_at(int step) {
+        const std::string script =
+            std::string(k_guest_agent) + " apply --profile /etc/kvm-agent/host.yaml --output json >/dev/null "
+            "2>/tmp/killed-apply.log & pid=$!\n"
+            "while kill -0 $pid 2>/dev/null; do\n"
+            "  if grep -q 'step " + std::to_string(step) + "/' /tmp/killed-apply.log; then kill -9 $pid; wait $pid; exit 137; fi\n"
+            "  sleep 0.02\n"
+            "done\n"
+            "wait $pid\n";
+        return m_guest->run({"bash", "-c", script}, std::chrono::seconds(1200)).exit_code;
+    }
+    // How many steps the apply log counts ("step 3/7 sysctl: applying").
+    int logged_step_count() {
+        const auto log = m_guest->read_file("/tmp/killed-apply.log");
+        const auto at = log.find("step 1/");
+        return at == std::string::npos ? 0 : std::atoi(log.c_str() + at + 7);
+    }
+
     std::optional<GuestVm> m_guest;
 };
 
-// Disabled until every step it drives (libvirt and firewall were still being wired when it was written) has
-// run green here once; ctest lists it as not run, never as passed.
-TEST_F(WholeHost, DISABLED_ApplyProvisionsEverySectionItSurvivesARebootAndASecondApplyChangesNothing) {
-    ASSERT_EQ(m_guest->run({"mkdir", "-p", "/etc/kvm-agent"}).exit_code, 0);
-    m_guest->write_file("/etc/kvm-agent/host.yaml", k_profile);
-    ASSERT_EQ(m_guest->run({"chmod", "600", "/etc/kvm-agent/host.yaml"}).exit_code, 0);
+TEST_F(WholeHost, ApplyProvisionsEverySectionItSurvivesARebootAndASecondApplyChangesNothing) {
+    write_profile();
+    if (HasFatalFailure()) return;
 
     const auto first = apply();
     ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
@@ -130,6 +155,33 @@ TEST_F(WholeHost, DISABLED_ApplyProvisionsEverySectionItSurvivesARebootAndASecon
     EXPECT_EQ(second.exit_code, 0) << second.out << second.err;
     const auto again = nlohmann::json::parse(second.out);
     for (const auto& [section, result] : again.at("sections").items())
+        EXPECT_TRUE(result.value("changed", nlohmann::json::array()).empty()) << section << ": " << result.dump();
+}
+
+// Each run is killed at the next step boundary, so run k finds the host as run k-1's kill left it: every run
+// picks up where the last stopped, the last converges, and no killed run leaves a temporary file, a stamp
+// that claims success, or a lock that blocks the next.
+TEST_F(WholeHost, KilledWithSigkillAtEachStepBoundaryTheNextRunConverges) {
+    write_profile();
+    if (HasFatalFailure()) return;
+
+    EXPECT_EQ(apply_killed_at(2), 137) << m_guest->read_file("/tmp/killed-apply.log");
+    const int steps = logged_step_count();
+    ASSERT_GE(steps, 7) << m_guest->read_file("/tmp/killed-apply.log");
+    for (int step = 3; step <= steps; ++step)
+        EXPECT_EQ(apply_killed_at(step), 137) << "step " << step << ":\n" << m_guest->read_file("/tmp/killed-apply.log");
+    EXPECT_NE(m_guest->run({"test", "-e", "/var/lib/kvm-agent/firstboot.done"}).exit_code, 0)
+        << "a killed run wrote the first-boot stamp";
+
+    const auto converged = apply();
+    ASSERT_EQ(converged.exit_code, 0) << converged.out << converged.err;
+    expect_provisioned("after the killed runs and one more");
+    const auto leftovers = out({"find", "/etc", "/var/lib/kvm-agent", "/var/lib/libvirt", "-name", "*.kvm-agent-tmp"});
+    EXPECT_EQ(leftovers, "") << "half-written files left behind";
+
+    const auto again = apply();
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    for (const auto& [section, result] : nlohmann::json::parse(again.out).at("sections").items())
         EXPECT_TRUE(result.value("changed", nlohmann::json::array()).empty()) << section << ": " << result.dump();
 }
 

@@ -3,6 +3,7 @@
 // the test's own. Both skip with the reason the tier recorded when no guest can be had here.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
@@ -49,12 +50,22 @@ protected:
             m_skip_reason = "qemu-system-x86_64 is not installed";
             return std::nullopt;
         }
-        options.state_dir = root / ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        options.state_dir = root / state_dir_name(::testing::UnitTest::GetInstance()->current_test_info()->name());
         options.build_dir = KVM_SYSTEM_BUILD_DIR;
         if (adjust) adjust(options);
         return GuestVm::boot(options);
     }
     std::string m_skip_reason;
+
+private:
+    // QEMU's sockets live in the state directory and a socket path has at most 107 bytes: a long test name is
+    // cut to 32 characters and made unique again with a hash of the whole.
+    static std::string state_dir_name(const std::string& test) {
+        if (test.size() <= 32) return test;
+        char hash[9];
+        std::snprintf(hash, sizeof hash, "%08zx", std::hash<std::string>{}(test) & 0xffffffffu);
+        return test.substr(0, 32) + "-" + hash;
+    }
 };
 
 }  // namespace tests::system

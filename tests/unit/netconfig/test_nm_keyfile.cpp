@@ -255,6 +255,23 @@ TEST(NmKeyfile, ApplyingTheSameProfileAgainWritesTheSameFiles) {
     }
 }
 
+// The firewall section's zone for an interface is in its profile: the firewall step then finds it set, and
+// NetworkManager never rewrites our file in its own words.
+TEST(NmKeyfile, TheFirewallZoneOfAnInterfaceIsItsProfilesZone) {
+    const auto set = nm_keyfiles(desired_from(k_bond_bridge_vlan), guest_host(), {{"br0", "internal"}});
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    const auto& bridge = file_for(*set, "br0").content;
+    const auto start = bridge.find("[connection]\n");
+    ASSERT_NE(start, std::string::npos) << bridge;
+    const auto connection = bridge.substr(start, bridge.find("\n\n", start) - start + 1);
+    EXPECT_NE(connection.find("\nzone=internal\n"), std::string::npos) << bridge;
+    for (const auto& file : set->files) {
+        if (file.interface.str() != "br0") {
+            EXPECT_EQ(file.content.find("zone="), std::string::npos) << file.file_name;
+        }
+    }
+}
+
 TEST(NmKeyfile, ABridgeThatFollowsItsPortKeepsTheMacTheApplyGaveIt) {
     // udev gives a bond made by the apply a MAC of its own (MACAddressPolicy=persistent) and its ports take it;
     // the planner gave br0 nic1's own MAC all the same. The keyfile pins what br0 has, not the bond's MAC.
