@@ -283,9 +283,11 @@ private:
         if (w && w->mtu) text.set("ethernet", "mtu", std::to_string(*w->mtu));
         if (w && w->mac_address) {
             text.set("ethernet", "cloned-mac-address", w->mac_address->to_string());
-        } else if (w && w->mac_from_port) {
+        } else if (w && (w->mac_from_port || w->bond)) {
             // After the apply the interface has the MAC the planner chose (a new bond follows its first port, an
             // existing one keeps the MAC udev gave it): keep that one. Before, work it out as the planner does.
+            // A bond's is pinned too: at boot it would take the MAC of whichever port NetworkManager enslaves
+            // first, and the bridge above it, and the next apply, would see another.
             const auto mac = now && now->mac_address ? now->mac_address : mac_for(name);
             if (mac) text.set("ethernet", "cloned-mac-address", mac->to_string());
         }

@@ -158,6 +158,9 @@ master=edc79717-d27c-5ef1-90a5-5f8d9cedca1d
 slave-type=bridge
 autoconnect-slaves=1
 
+[ethernet]
+cloned-mac-address=52:54:00:4B:00:01
+
 [bond]
 mode=active-backup
 miimon=100
