@@ -48,6 +48,7 @@
 
 #include "tests/support/process.h"
 #include "tests/system/support/guest_vm.h"
+#include "tests/system/support/whole_host_profile.h"
 
 namespace {
 
@@ -67,50 +68,8 @@ const std::string k_dir = "/root/kvm-bench";
 const std::string k_agent = "/usr/local/sbin/kvm-agent";  // copied from the build tree: no 9p read in the timing
 const std::string k_profile_path = "/etc/kvm-agent/host.yaml";
 
-// The kvm-agent profile: every section, as the whole-host system test applies it.
-constexpr const char* k_profile = R"YAML(# every section, as a KVM host admin writes it
-kvm:
-  nested: true
-packages: [qemu-system-x86, libvirt-daemon-system, libvirt-clients]
-libvirt:
-  daemons: libvirtd
-  default-network: absent
-sysctl:
-  net.ipv4.ip_forward: 1
-network:
-  interfaces:
-  - name: bond0
-    type: bond
-    link-aggregation:
-      mode: active-backup
-      options: {miimon: 100}
-      port: [nic1, nic2]
-  - name: br0
-    type: linux-bridge
-    mac-address: from-port
-    ipv4:
-      enabled: true
-      address: [{ip: 192.0.2.10, prefix-length: 24}]
-    bridge:
-      options: {stp: {enabled: false}}
-      port: [{name: bond0}]
-  verify:
-    rollback-after: 30s
-firewall:
-  zones:
-  - name: internal
-    interfaces: [br0]
-    masquerade: true
-    ports: [5900-5999/tcp]
-storage:
-  images:
-    path: /var/lib/libvirt/images
-    device: /dev/vdb
-    filesystem: xfs
-    format: if-blank
-    min-free: 1GiB
-    pool: default
-)YAML";
+// The kvm-agent profile: every section, the one the whole-host system tests apply.
+constexpr const char* k_profile = tests::system::k_whole_host_profile;
 
 // The same end state as an admin writes it for Ansible. The play gathers no facts and the configuration turns
 // pipelining on and interpreter discovery off: the fastest way to run it, so the comparison favours Ansible.
