@@ -87,7 +87,7 @@ protected:
     // step - 1). The exit code: 137 when it was killed there, the agent's own when it ended first.
     int apply_killed_at(int step) {
         const std::string script =
-            std::string(k_guest_agent) + " apply --profile /etc/kvm-agent/host.yaml --output json >/dev/null "
+            std::string(k_guest_agent) + " apply --profile /etc/kvm-agent/host.yaml --output json >/tmp/killed-apply.json "
             "2>/tmp/killed-apply.log & pid=$!\n"
             "while kill -0 $pid 2>/dev/null; do\n"
             "  if grep -q 'step " + std::to_string(step) + "/' /tmp/killed-apply.log; then kill -9 $pid; wait $pid; exit 137; fi\n"
@@ -95,6 +95,10 @@ protected:
             "done\n"
             "wait $pid\n";
         return m_guest->run({"bash", "-c", script}, std::chrono::seconds(1200)).exit_code;
+    }
+    // What the last killed (or not killed) run wrote: its log and, when it ended by itself, its report.
+    std::string killed_apply_output() {
+        return m_guest->read_file("/tmp/killed-apply.log") + "\nreport: " + m_guest->read_file("/tmp/killed-apply.json");
     }
     // How many steps the apply log counts ("step 3/7 sysctl: applying").
     int logged_step_count() {
@@ -146,11 +150,11 @@ TEST_F(WholeHost, KilledWithSigkillAtEachStepBoundaryTheNextRunConverges) {
     write_profile();
     if (HasFatalFailure()) return;
 
-    EXPECT_EQ(apply_killed_at(2), 137) << m_guest->read_file("/tmp/killed-apply.log");
+    EXPECT_EQ(apply_killed_at(2), 137) << killed_apply_output();
     const int steps = logged_step_count();
     ASSERT_GE(steps, 7) << m_guest->read_file("/tmp/killed-apply.log");
     for (int step = 3; step <= steps; ++step)
-        EXPECT_EQ(apply_killed_at(step), 137) << "step " << step << ":\n" << m_guest->read_file("/tmp/killed-apply.log");
+        EXPECT_EQ(apply_killed_at(step), 137) << "step " << step << ":\n" << killed_apply_output();
     EXPECT_NE(m_guest->run({"test", "-e", "/var/lib/kvm-agent/firstboot.done"}).exit_code, 0)
         << "a killed run wrote the first-boot stamp";
 

@@ -173,16 +173,26 @@ void GuestVm::wait_until_running(Clock::time_point deadline) const {
     run({"nm-online", "-s", "-q", "-t", "120"}, std::chrono::seconds(130));
 }
 
+nlohmann::json GuestVm::agent(const std::string& command, const nlohmann::json& arguments) const {
+    try {
+        return agent_call(m_state_dir / "qga.sock", command, arguments);
+    } catch (const std::exception& error) {
+        // A guest that stops answering usually says why on its console (a hung task, a soft lockup, a panic).
+        const bool alive = process_alive(qemu_pid(m_state_dir));
+        throw std::runtime_error(std::string(error.what()) + " (" + command + "; QEMU " +
+                                 (alive ? "still runs" : "has exited") + "); console:\n" +
+                                 console_tail(m_state_dir, 40));
+    }
+}
+
 GuestResult GuestVm::run(const std::vector<std::string>& argv, std::chrono::seconds timeout) const {
-    const auto socket = m_state_dir / "qga.sock";
     nlohmann::json args = nlohmann::json::array();
     for (std::size_t i = 1; i < argv.size(); ++i) args.push_back(argv[i]);
-    const auto started =
-        agent_call(socket, "guest-exec", {{"path", argv.at(0)}, {"arg", args}, {"capture-output", true}});
+    const auto started = agent("guest-exec", {{"path", argv.at(0)}, {"arg", args}, {"capture-output", true}});
     const auto pid = started.at("pid").get<long long>();
     const auto deadline = Clock::now() + timeout;
     for (auto pause = 20ms;; pause = std::min(pause * 2, std::chrono::milliseconds(250))) {
-        const auto status = agent_call(socket, "guest-exec-status", {{"pid", pid}});
+        const auto status = agent("guest-exec-status", {{"pid", pid}});
         if (status.value("exited", false)) {
             GuestResult result;
             result.exit_code = status.contains("exitcode") ? status["exitcode"].get<int>() : -1;
@@ -198,25 +208,22 @@ GuestResult GuestVm::run(const std::vector<std::string>& argv, std::chrono::seco
 }
 
 void GuestVm::write_file(const std::string& guest_path, const std::string& content) const {
-    const auto socket = m_state_dir / "qga.sock";
-    const auto handle = agent_call(socket, "guest-file-open", {{"path", guest_path}, {"mode", "w"}});
+    const auto handle = agent("guest-file-open", {{"path", guest_path}, {"mode", "w"}});
     constexpr std::size_t k_chunk = 48 * 1024;
     for (std::size_t offset = 0; offset < content.size(); offset += k_chunk)
-        agent_call(socket, "guest-file-write",
-                   {{"handle", handle}, {"buf-b64", base64_encode(content.substr(offset, k_chunk))}});
-    agent_call(socket, "guest-file-close", {{"handle", handle}});
+        agent("guest-file-write", {{"handle", handle}, {"buf-b64", base64_encode(content.substr(offset, k_chunk))}});
+    agent("guest-file-close", {{"handle", handle}});
 }
 
 std::string GuestVm::read_file(const std::string& guest_path) const {
-    const auto socket = m_state_dir / "qga.sock";
-    const auto handle = agent_call(socket, "guest-file-open", {{"path", guest_path}, {"mode", "r"}});
+    const auto handle = agent("guest-file-open", {{"path", guest_path}, {"mode", "r"}});
     std::string content;
     for (;;) {
-        const auto chunk = agent_call(socket, "guest-file-read", {{"handle", handle}, {"count", 65536}});
+        const auto chunk = agent("guest-file-read", {{"handle", handle}, {"count", 65536}});
         content += base64_decode(chunk.value("buf-b64", ""));
         if (chunk.value("eof", true) || chunk.value("count", 0) == 0) break;
     }
-    agent_call(socket, "guest-file-close", {{"handle", handle}});
+    agent("guest-file-close", {{"handle", handle}});
     return content;
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/support/process.h"
 
 namespace tests::system {
@@ -66,6 +68,8 @@ public:
 private:
     GuestVm(std::filesystem::path state_dir, bool owned);
     void wait_until_running(std::chrono::steady_clock::time_point deadline) const;
+    // One guest agent request; a failure carries the console's last lines.
+    nlohmann::json agent(const std::string& command, const nlohmann::json& arguments) const;
 
     std::filesystem::path m_state_dir;
     bool m_owned = false;
