@@ -4,8 +4,8 @@ namespace netconfig {
 
 OpResult apply_step(const Step& step, LinkOps& ops) {
     switch (step.kind) {
-    case StepKind::create_bond: return ops.create_bond(step.name, step.bond_mode, step.bond_options);
-    case StepKind::create_bridge: return ops.create_bridge(step.name, step.bridge_options);
+    case StepKind::create_bond: return ops.create_bond(step.name, step.bond_mode, step.bond_options, step.initial_mac);
+    case StepKind::create_bridge: return ops.create_bridge(step.name, step.bridge_options, step.initial_mac);
     case StepKind::create_vlan: return ops.create_vlan(step.name, step.vlan);
     case StepKind::create_veth: return ops.create_veth(step.name, step.peer);
     case StepKind::set_bond_options: return ops.set_bond_options(step.name, step.bond_mode, step.bond_options);

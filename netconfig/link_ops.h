@@ -22,9 +22,12 @@ class LinkOps {
 public:
     virtual ~LinkOps() = default;
 
-    // Virtual interfaces are created administratively down. Options left empty keep the kernel's defaults.
-    virtual OpResult create_bridge(const IfName& name, const BridgeOptions& options) = 0;
-    virtual OpResult create_bond(const IfName& name, std::optional<BondMode> mode, const BondOptions& options) = 0;
+    // Virtual interfaces are created administratively down. Options left empty keep the kernel's defaults; a
+    // bridge or bond created with a `mac` has it from the start (nullopt: the kernel makes one up).
+    virtual OpResult create_bridge(const IfName& name, const BridgeOptions& options,
+                                   const std::optional<MacAddress>& mac) = 0;
+    virtual OpResult create_bond(const IfName& name, std::optional<BondMode> mode, const BondOptions& options,
+                                 const std::optional<MacAddress>& mac) = 0;
     virtual OpResult create_vlan(const IfName& name, const VlanConfig& vlan) = 0;
     virtual OpResult create_veth(const IfName& name, const IfName& peer) = 0;
     virtual OpResult delete_link(const IfName& name) = 0;

@@ -570,4 +570,18 @@ common::Result<NmKeyfileSet> nm_keyfiles(const NetworkState& desired, const Netw
     }
 }
 
+std::vector<IfName> bond_ports_to_release(const NmKeyfileSet& set, const NetworkState& observed,
+                                          const std::set<std::string>& active_uuids) {
+    std::vector<IfName> ports;
+    for (const auto& file : set.files) {
+        if (!file.is_port) continue;
+        const auto* port = observed.find(file.interface);
+        const auto* bond = observed.find(file.controller);
+        if (!port || port->controller != file.controller || !bond || bond->type != InterfaceType::bond) continue;
+        if (active_uuids.count(nm_profile_uuid(file.controller))) continue;
+        ports.push_back(file.interface);
+    }
+    return ports;
+}
+
 }  // namespace netconfig

@@ -26,6 +26,7 @@
 // - state: down persists with autoconnect=false; state: absent removes the interface's file, and so does a
 //   port its listed bridge or bond no longer claims (its profile would enslave it again at boot).
 #include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,5 +69,12 @@ std::string nm_profile_uuid(const IfName& interface);
 // file already says what the firewall step would otherwise set on the profile, and a re-apply rewrites nothing.
 common::Result<NmKeyfileSet> nm_keyfiles(const NetworkState& desired, const NetworkState& observed,
                                          const std::map<std::string, std::string>& zones = {});
+
+// The ports to release from their bond before NetworkManager activates our profiles: ports of ours enslaved
+// now (in `observed`) to a bond whose profile is not among `active_uuids`. NetworkManager sets a bond's options
+// as it activates the profile, which the kernel refuses while the bond has ports ("the bond device has
+// slaves"), and it releases only the ports it knows it enslaved: whether it noticed ours in time is a race.
+std::vector<IfName> bond_ports_to_release(const NmKeyfileSet& set, const NetworkState& observed,
+                                          const std::set<std::string>& active_uuids);
 
 }  // namespace netconfig

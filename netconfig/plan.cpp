@@ -252,12 +252,14 @@ private:
                         create.bond_mode = wanted->bond->mode;
                         create.bond_options = wanted->bond->options;
                     }
+                    create.initial_mac = mac_for(name);
                     emit(create);
                     break;
                 }
                 case InterfaceType::linux_bridge: {
                     auto create = step(StepKind::create_bridge, name);
                     if (wanted->bridge) create.bridge_options = wanted->bridge->options;
+                    if (wanted->mac_address || wanted->mac_from_port) create.initial_mac = mac_for(name);
                     emit(create);
                     break;
                 }
@@ -625,6 +627,7 @@ void apply(NetworkState& state, const Step& step) {
             created.bond->mode = step.bond_mode;
             created.bond->options = step.bond_options;
             created.bond->ports.emplace();
+            if (step.initial_mac) created.mac_address = step.initial_mac;
             state.interfaces.push_back(std::move(created));
             break;
         }
@@ -633,6 +636,7 @@ void apply(NetworkState& state, const Step& step) {
             created.bridge.emplace();
             created.bridge->options = step.bridge_options;
             created.bridge->ports.emplace();
+            if (step.initial_mac) created.mac_address = step.initial_mac;
             state.interfaces.push_back(std::move(created));
             break;
         }
@@ -774,6 +778,11 @@ std::string route_text(const Route& route) {
 
 std::string parenthesized(const std::string& text) { return text.empty() ? "" : " (" + text + ")"; }
 
+std::string with_mac(std::string options, const std::optional<MacAddress>& mac) {
+    if (mac) add_part(options, "mac-address " + mac->to_string());
+    return options;
+}
+
 }  // namespace
 
 std::string_view to_string(StepKind kind) { return name_of(kind, k_step_kinds); }
@@ -781,8 +790,10 @@ std::string_view to_string(StepKind kind) { return name_of(kind, k_step_kinds); 
 std::string Step::to_string() const {
     const auto& n = name.str();
     switch (kind) {
-        case StepKind::create_bond: return "create bond " + n + parenthesized(options_text(bond_mode, bond_options));
-        case StepKind::create_bridge: return "create bridge " + n + parenthesized(options_text(bridge_options));
+        case StepKind::create_bond:
+            return "create bond " + n + parenthesized(with_mac(options_text(bond_mode, bond_options), initial_mac));
+        case StepKind::create_bridge:
+            return "create bridge " + n + parenthesized(with_mac(options_text(bridge_options), initial_mac));
         case StepKind::create_vlan:
             return "create vlan " + n + " (id " + std::to_string(vlan.id) + " on " + vlan.base_iface.str() + ")";
         case StepKind::create_veth: return "create veth pair " + n + " and " + peer.str();

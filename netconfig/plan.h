@@ -91,6 +91,9 @@ struct Step {
     IfName peer;                        // create_veth
     std::uint32_t mtu = 0;              // set_mtu
     MacAddress mac;                     // set_mac
+    // create_bond, create_bridge: the MAC the link is born with. udev (MACAddressPolicy=persistent) gives a new
+    // link whose MAC the kernel made up one of its own, moments later; one born with ours it leaves alone.
+    std::optional<MacAddress> initial_mac;
     InterfaceAddress address;           // add_address, del_address
     Route route;                        // add_route, replace_route, del_route
 

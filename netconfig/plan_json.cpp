@@ -48,6 +48,7 @@ nlohmann::json to_json(const Route& route) {
 nlohmann::json to_json(const Step& step) {
     nlohmann::json out{{"step", to_string(step.kind)}};
     if (!step.name.empty()) out["interface"] = step.name.str();
+    if (step.initial_mac) out["mac-address"] = step.initial_mac->to_string();
     switch (step.kind) {
         case StepKind::create_bond:
         case StepKind::set_bond_options:

@@ -259,16 +259,20 @@ common::Result<netconfig::NetworkState> NetlinkAdapter::observe() {
     return assemble_state(*links, addresses, routes);
 }
 
-OpResult NetlinkAdapter::create_bridge(const IfName& name, const netconfig::BridgeOptions& options) {
+OpResult NetlinkAdapter::create_bridge(const IfName& name, const netconfig::BridgeOptions& options,
+                                       const std::optional<netconfig::MacAddress>& mac) {
     LinkRequest request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-    request.name(name).open(IFLA_LINKINFO).string(IFLA_INFO_KIND, "bridge").open(IFLA_INFO_DATA);
+    request.name(name);
+    if (mac) request.bytes(IFLA_ADDRESS, mac->bytes.data(), static_cast<int>(mac->bytes.size()));
+    request.open(IFLA_LINKINFO).string(IFLA_INFO_KIND, "bridge").open(IFLA_INFO_DATA);
     put_bridge_options(request, options);
     request.close().close();
     return send(*m_socket, request, "creating bridge " + name.str());
 }
 
 OpResult NetlinkAdapter::create_bond(const IfName& name, std::optional<netconfig::BondMode> mode,
-                                     const netconfig::BondOptions& options) {
+                                     const netconfig::BondOptions& options,
+                                     const std::optional<netconfig::MacAddress>& mac) {
     const std::string what = "creating bond " + name.str();
     int primary = 0;
     if (options.primary) {
@@ -277,7 +281,9 @@ OpResult NetlinkAdapter::create_bond(const IfName& name, std::optional<netconfig
         primary = *index;
     }
     LinkRequest request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-    request.name(name).open(IFLA_LINKINFO).string(IFLA_INFO_KIND, "bond").open(IFLA_INFO_DATA);
+    request.name(name);
+    if (mac) request.bytes(IFLA_ADDRESS, mac->bytes.data(), static_cast<int>(mac->bytes.size()));
+    request.open(IFLA_LINKINFO).string(IFLA_INFO_KIND, "bond").open(IFLA_INFO_DATA);
     put_bond_options(request, mode, options, primary);
     request.close().close();
     return send(*m_socket, request, what);

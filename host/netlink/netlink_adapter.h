@@ -22,9 +22,11 @@ public:
     // including the kernel's own prefix routes (Route::protocol says "kernel" for those).
     common::Result<netconfig::NetworkState> observe() override;
 
-    netconfig::OpResult create_bridge(const netconfig::IfName& name, const netconfig::BridgeOptions& options) override;
+    netconfig::OpResult create_bridge(const netconfig::IfName& name, const netconfig::BridgeOptions& options,
+                                      const std::optional<netconfig::MacAddress>& mac) override;
     netconfig::OpResult create_bond(const netconfig::IfName& name, std::optional<netconfig::BondMode> mode,
-                                    const netconfig::BondOptions& options) override;
+                                    const netconfig::BondOptions& options,
+                                    const std::optional<netconfig::MacAddress>& mac) override;
     netconfig::OpResult create_vlan(const netconfig::IfName& name, const netconfig::VlanConfig& vlan) override;
     netconfig::OpResult create_veth(const netconfig::IfName& name, const netconfig::IfName& peer) override;
     netconfig::OpResult delete_link(const netconfig::IfName& name) override;

@@ -137,12 +137,19 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
         }
     }
     // A port NetworkManager holds with a profile of its own is released first (see the header).
+    std::set<netconfig::IfName> released;
     for (auto& displaced : nm.displaced) {
         const auto* now = observed.find(displaced.interface);
-        if (m_links && ports.count(displaced.interface) && now && now->controller)
-            if (auto released = m_links->release(displaced.interface); !released)
-                displaced.detail = released.error().message;
+        if (m_links && ports.count(displaced.interface) && now && now->controller) {
+            if (auto done = m_links->release(displaced.interface); !done) displaced.detail = done.error().message;
+            else released.insert(displaced.interface);
+        }
     }
+    // So is every port of a bond whose profile is not active yet (see bond_ports_to_release).
+    if (m_links)
+        for (const auto& port : netconfig::bond_ports_to_release(*set, observed, active_uuids))
+            // One that stays enslaved fails the bond's activation, which is reported with NetworkManager's reason.
+            if (!released.count(port)) static_cast<void>(m_links->release(port));
 
     if (auto reloaded = c.reload(); !reloaded) {
         // Without the files loaded nothing of ours can be activated: every profile reports why.

@@ -34,7 +34,7 @@ nlohmann::json find_route(const nlohmann::json& routes, const std::string& desti
 using LinkOpsTest = NetnsTest;
 
 TEST_F(LinkOpsTest, CreatesABridgeWithStpAndForwardDelayThenChangesTheOptions) {
-    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), stp(true, 4)));
+    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), stp(true, 4), std::nullopt));
     auto br0 = link("br0");
     ASSERT_FALSE(br0.is_null());
     EXPECT_EQ(br0["linkinfo"]["info_kind"], "bridge");
@@ -57,17 +57,26 @@ TEST_F(LinkOpsTest, CreatesABridgeWithStpAndForwardDelayThenChangesTheOptions) {
 }
 
 TEST_F(LinkOpsTest, ABridgeCreatedWithoutOptionsKeepsTheKernelDefaults) {
-    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), {}));
+    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), {}, std::nullopt));
     const auto br0 = link("br0");
     const auto& data = br0["linkinfo"]["info_data"];
     EXPECT_EQ(data["stp_state"], 0);
     EXPECT_EQ(data["forward_delay"], 1500);
 }
 
+// Born with the MAC, not given it afterwards: udev's MACAddressPolicy leaves such a link alone, where it would
+// overwrite, moments after creation, a MAC set by a second request.
+TEST_F(LinkOpsTest, ABridgeCreatedWithAMacHasItFromTheStart) {
+    const auto mac = netconfig::MacAddress::parse("02:11:22:33:44:55");
+    ASSERT_TRUE(mac);
+    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), {}, mac));
+    EXPECT_EQ(link("br0")["address"], "02:11:22:33:44:55");
+}
+
 TEST_F(LinkOpsTest, AttachesVethPortsWithCostAndPriorityAndReleasesThem) {
     add_veth("v0", "v0p");
     add_veth("v1", "v1p");
-    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), stp(true, 2)));
+    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), stp(true, 2), std::nullopt));
     ASSERT_OP_OK(adapter().set_master(IfName("v0"), IfName("br0")));
     ASSERT_OP_OK(adapter().set_master(IfName("v1"), IfName("br0")));
     ASSERT_OP_OK(adapter().set_port_options({IfName("v0"), 7, 3}));
@@ -120,7 +129,7 @@ TEST_F(LinkOpsTest, CreatesAndDeletesAVethPair) {
 
 TEST_F(LinkOpsTest, DeletesABridgeAndItsPortsStay) {
     add_veth("v0", "v0p");
-    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), {}));
+    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), {}, std::nullopt));
     ASSERT_OP_OK(adapter().set_master(IfName("v0"), IfName("br0")));
     ASSERT_OP_OK(adapter().delete_link(IfName("br0")));
     EXPECT_TRUE(link("br0").is_null());
@@ -247,7 +256,7 @@ TEST_F(RouteOpsTest, ARouteThroughAMissingInterfaceNamesTheInterface) {
 TEST_F(RouteOpsTest, MovesTheAddressAndDefaultRouteFromAPortToItsBridge) {
     ip({"route", "add", "default", "via", "10.0.0.254", "dev", "v0"});
 
-    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), stp(false, std::nullopt)));
+    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), stp(false, std::nullopt), std::nullopt));
     const auto v0_mac = netconfig::MacAddress::parse(link("v0")["address"].get<std::string>()).value();
     ASSERT_OP_OK(adapter().set_mac(IfName("br0"), v0_mac));
     ASSERT_OP_OK(adapter().set_master(IfName("v0"), IfName("br0")));
@@ -290,7 +299,7 @@ TEST_F(LinkOpsTest, RemovingWhatIsAlreadyGoneSucceeds) {
 
 TEST_F(LinkOpsTest, CreatingABondFailsHereWithTheKernelsReason) {
     // This kernel has no bonding driver (the system tier has one): the error says what and why.
-    const auto result = adapter().create_bond(IfName("bond0"), netconfig::BondMode::active_backup, {});
+    const auto result = adapter().create_bond(IfName("bond0"), netconfig::BondMode::active_backup, {}, std::nullopt);
     ASSERT_FALSE(result.ok());
     EXPECT_EQ(result.error().message.rfind("creating bond bond0: Operation not supported", 0), 0u)
         << result.error().message;
@@ -316,8 +325,8 @@ TEST_F(LinkOpsTest, ErrorsNameTheOperationAndTheObject) {
     ASSERT_FALSE(no_link.ok());
     EXPECT_EQ(no_link.error().message, "setting MTU 1400 on ghost0: No such device");
 
-    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), {}));
-    const auto exists = adapter().create_bridge(IfName("br0"), {});
+    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), {}, std::nullopt));
+    const auto exists = adapter().create_bridge(IfName("br0"), {}, std::nullopt);
     ASSERT_FALSE(exists.ok());
     EXPECT_EQ(exists.error().message, "creating bridge br0: File exists");
 

@@ -174,7 +174,7 @@ TEST_F(ObserveTest, ReadsBackWhatTheAdapterSet) {
     options.stp.hello_time = 3;
     options.stp.max_age = 30;
     options.stp.priority = 8192;
-    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), options));
+    ASSERT_OP_OK(adapter().create_bridge(IfName("br0"), options, std::nullopt));
     ASSERT_OP_OK(adapter().set_master(IfName("v0"), IfName("br0")));
     ASSERT_OP_OK(adapter().set_port_options({IfName("v0"), 42, 9}));
 

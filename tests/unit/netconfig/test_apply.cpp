@@ -20,14 +20,15 @@ public:
     explicit RecordingOps(std::optional<std::size_t> fail_at = std::nullopt) : m_fail_at(fail_at) {}
     std::vector<std::string> calls;
 
-    OpResult create_bridge(const IfName& name, const netconfig::BridgeOptions& options) override {
+    OpResult create_bridge(const IfName& name, const netconfig::BridgeOptions& options,
+                           const std::optional<netconfig::MacAddress>& mac) override {
         return record("create_bridge " + name.str() + " stp=" + flag(options.stp.enabled) +
-                      " fd=" + number(options.stp.forward_delay));
+                      " fd=" + number(options.stp.forward_delay) + mac_text(mac));
     }
     OpResult create_bond(const IfName& name, std::optional<netconfig::BondMode> mode,
-                         const netconfig::BondOptions& options) override {
+                         const netconfig::BondOptions& options, const std::optional<netconfig::MacAddress>& mac) override {
         return record("create_bond " + name.str() + " mode=" + (mode ? std::string(to_string(*mode)) : "-") +
-                      " miimon=" + number(options.miimon));
+                      " miimon=" + number(options.miimon) + mac_text(mac));
     }
     OpResult create_vlan(const IfName& name, const netconfig::VlanConfig& vlan) override {
         return record("create_vlan " + name.str() + " on " + vlan.base_iface.str() + " id " + std::to_string(vlan.id));
@@ -75,6 +76,9 @@ public:
 private:
     static std::string flag(std::optional<bool> value) { return value ? (*value ? "on" : "off") : "-"; }
     static std::string number(std::optional<std::uint32_t> value) { return value ? std::to_string(*value) : "-"; }
+    static std::string mac_text(const std::optional<netconfig::MacAddress>& mac) {
+        return mac ? " mac=" + mac->to_string() : "";
+    }
     static std::string text(const netconfig::Route& route) {
         std::string out = route.destination.to_string();
         if (route.next_hop_address) out += " via " + route.next_hop_address->to_string();

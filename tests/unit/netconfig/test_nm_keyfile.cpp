@@ -531,5 +531,26 @@ TEST(NmKeyfile, DummyInterfacesAndVethPairsHaveProfiles) {
     EXPECT_NE(file_for(*set, "veth0").content.find("[veth]\npeer=veth0p\n"), std::string::npos);
 }
 
+// Before NetworkManager activates our bond profile, the ports the apply enslaved leave the bond (NetworkManager
+// sets the bond's options first, which the kernel refuses while it has ports); once the profile runs, nothing
+// is released, so a re-apply does not bounce the bond.
+TEST(NmKeyfile, BondPortsAreReleasedOnlyWhileTheBondsProfileIsNotActive) {
+    const auto desired = desired_from(k_bond_bridge_vlan);
+    const auto host = after_bond_bridge_vlan();
+    const auto set = nm_keyfiles(desired, host);
+    ASSERT_TRUE(set.ok()) << set.error().message;
+
+    // bond0 is a port of br0 too, but a bridge takes options with ports: it stays.
+    EXPECT_EQ(bond_ports_to_release(*set, host, {}), (std::vector<IfName>{IfName("nic1"), IfName("nic2")}));
+    EXPECT_EQ(bond_ports_to_release(*set, host, {nm_profile_uuid(IfName("br0"))}),
+              (std::vector<IfName>{IfName("nic1"), IfName("nic2")}));
+    EXPECT_TRUE(bond_ports_to_release(*set, host, {nm_profile_uuid(IfName("bond0"))}).empty());
+
+    // A port not enslaved yet (the apply stopped before it) has nothing to leave.
+    auto partly = host;
+    find(partly, "nic2")->controller.reset();
+    EXPECT_EQ(bond_ports_to_release(*set, partly, {}), (std::vector<IfName>{IfName("nic1")}));
+}
+
 }  // namespace
 }  // namespace netconfig

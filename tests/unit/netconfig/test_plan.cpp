@@ -74,8 +74,8 @@ NetworkState sorted(NetworkState state) {
 TEST(NetconfigPlan, MovesTheAddressAndDefaultRouteFromANicToANewBridgeOverIt) {
     EXPECT_EQ(plan_lines(desired_from_fixture("bridge-over-nic.yaml"), single_homed_host()),
               (Lines{
-                  "create bridge br0 (stp on, forward-delay 4, hello-time 2, max-age 20, priority 32768)",
-                  "set mac-address of br0 to 52:54:00:00:00:01",
+                  "create bridge br0 (stp on, forward-delay 4, hello-time 2, max-age 20, priority 32768, "
+                  "mac-address 52:54:00:00:00:01)",
                   "add address 192.0.2.10/24 to br0",
                   "add address 2001:db8::10/64 to br0",
                   "make eno1 a port of br0",
@@ -90,11 +90,9 @@ TEST(NetconfigPlan, MovesTheAddressAndDefaultRouteFromANicToANewBridgeOverIt) {
 TEST(NetconfigPlan, BuildsTheDesignExampleBondUnderABridgeWithAVlan) {
     EXPECT_EQ(plan_lines(desired_from_fixture("design-example.yaml"), single_homed_host()),
               (Lines{
-                  "create bond bond0 (mode active-backup, miimon 100)",
-                  "create bridge br0 (stp off)",
+                  "create bond bond0 (mode active-backup, miimon 100, mac-address 52:54:00:00:00:01)",
+                  "create bridge br0 (stp off, mac-address 52:54:00:00:00:01)",
                   "create vlan br0.20 (id 20 on br0)",
-                  "set mac-address of bond0 to 52:54:00:00:00:01",
-                  "set mac-address of br0 to 52:54:00:00:00:01",
                   "add address 192.0.2.10/24 to br0",
                   "set eno1 down",
                   "make eno1 a port of bond0",
@@ -118,15 +116,13 @@ TEST(NetconfigPlan, BuildsTwoBondsUnderTwoBridgesLowerLayersFirst) {
     EXPECT_EQ(plan_lines(desired_from_fixture("two-bonds-two-bridges.yaml"), host),
               (Lines{
                   "create bond bond0 (mode 802.3ad, miimon 100, updelay 200, downdelay 200, lacp_rate fast, "
-                  "xmit_hash_policy layer3+4)",
-                  "create bond bond1 (mode balance-alb, miimon 100, primary eno3)",
+                  "xmit_hash_policy layer3+4, mac-address 52:54:00:00:00:01)",
+                  "create bond bond1 (mode balance-alb, miimon 100, primary eno3, mac-address 52:54:00:00:00:03)",
                   "create bridge br-guests (stp off)",
                   "create bridge br-storage",
                   "create vlan mgmt (id 100 on br-guests)",
                   "set mtu of bond1 to 9000",
                   "set mtu of br-storage to 9000",
-                  "set mac-address of bond0 to 52:54:00:00:00:01",
-                  "set mac-address of bond1 to 52:54:00:00:00:03",
                   "add address 198.51.100.2/25 to br-guests",
                   "add address 203.0.113.2/24 to br-storage",
                   "add address 10.0.100.2/24 to mgmt",
@@ -403,8 +399,7 @@ TEST(NetconfigPlan, GivesABridgeItsFirstPortsOwnMacWhenABondHoldsThatPort) {
   - {name: br0, type: linux-bridge, mac-address: from-port, bridge: {port: [{name: eno4}]}}
 )");
     EXPECT_EQ(plan_lines(desired, host), (Lines{
-                                             "create bridge br0",
-                                             "set mac-address of br0 to 52:54:00:00:00:04",
+                                             "create bridge br0 (mac-address 52:54:00:00:00:04)",
                                              "make eno4 a port of br0",
                                              "set eno4 up",
                                              "set br0 up",
@@ -492,12 +487,12 @@ TEST(NetconfigStep, IsJsonWithTheProfilesKeyNames) {
     ASSERT_TRUE(json.is_array());
     EXPECT_EQ(json.size(), planned->steps.size());
     EXPECT_EQ(json[0], nlohmann::json::parse(R"j({"step": "create-bond", "interface": "bond0",
-        "mode": "active-backup", "options": {"miimon": 100},
-        "text": "create bond bond0 (mode active-backup, miimon 100)"})j"));
+        "mode": "active-backup", "options": {"miimon": 100}, "mac-address": "52:54:00:00:00:01",
+        "text": "create bond bond0 (mode active-backup, miimon 100, mac-address 52:54:00:00:00:01)"})j"));
     EXPECT_EQ(json[2]["vlan"], nlohmann::json::parse(R"({"base-iface": "br0", "id": 20})"));
-    EXPECT_EQ(json[5]["address"], nlohmann::json::parse(R"({"ip": "192.0.2.10", "prefix-length": 24})"));
-    EXPECT_EQ(json[7]["controller"], "bond0");
-    EXPECT_EQ(json[15]["route"], nlohmann::json::parse(
+    EXPECT_EQ(json[3]["address"], nlohmann::json::parse(R"({"ip": "192.0.2.10", "prefix-length": 24})"));
+    EXPECT_EQ(json[5]["controller"], "bond0");
+    EXPECT_EQ(json[13]["route"], nlohmann::json::parse(
                                      R"({"destination": "0.0.0.0/0", "next-hop-address": "192.0.2.1",
                                          "next-hop-interface": "br0"})"));
     for (const auto& step : json) EXPECT_TRUE(value_of(step["step"].get<std::string>(), k_step_kinds)) << step;
