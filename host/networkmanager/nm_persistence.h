@@ -13,8 +13,10 @@
 // NetworkManager never releases from the bond, and then fails to configure the bond ("unable to set option
 // because the bond device has slaves"). So before asking NetworkManager, such a port is released over
 // `links` (the agent's netlink adapter) and its old profile deactivated; NetworkManager enslaves it again
-// moments later, as it does with every port when it takes over a bond. Without `links` that step is skipped
-// and the bond's activation may fail (and is reported so).
+// moments later, as it does with every port when it takes over a bond. The same goes for every port of a bond
+// whose profile of ours is not active yet: whether NetworkManager noticed that the apply enslaved it, and so
+// releases it itself, is a race. Without `links` that step is skipped and the bond's activation may fail (and
+// is reported so).
 #include <chrono>
 #include <filesystem>
 #include <map>
