@@ -11,10 +11,11 @@ namespace tests::system {
 
 // Returns the reply's "return" member; throws std::runtime_error on a socket error, a timeout or an
 // agent "error" reply. `expect_reply` is false for commands the agent answers by going away
-// (guest-shutdown).
+// (guest-shutdown). The default timeout is generous: an emulated (TCG) guest busy with NetworkManager,
+// firewalld and libvirtd at once has been seen to leave the agent unanswered for tens of seconds.
 nlohmann::json agent_call(const std::filesystem::path& socket_path, const std::string& command,
                           const nlohmann::json& arguments = nullptr,
-                          std::chrono::milliseconds timeout = std::chrono::seconds(30), bool expect_reply = true);
+                          std::chrono::milliseconds timeout = std::chrono::seconds(60), bool expect_reply = true);
 
 std::string base64_encode(const std::string& bytes);
 std::string base64_decode(const std::string& text);
