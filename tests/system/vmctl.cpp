@@ -4,6 +4,7 @@
 //   vmctl exec   STATE -- PROGRAM ARGS...  run a command in the guest; its output and exit code pass through
 //   vmctl reboot STATE                     reboot the guest and wait for systemd again
 //   vmctl stop   STATE                     power the guest off
+//   vmctl diagnose STATE                   QEMU's view of the vCPUs, the guest's blocked tasks, the console
 // start options: --image DIR (default: what `vmctl image` recorded in STATE's parent), --cpu good|no-virt,
 //   --build DIR and --src DIR (shared read-only at /mnt/build and /mnt/src in the guest).
 // Exit 77 means "cannot be had here" (no QEMU, no image and no way to build one); the reason is printed
@@ -27,7 +28,7 @@ constexpr int k_unavailable = 77;
 
 int usage() {
     std::cerr << "usage: vmctl image ROOT | start STATE [--image DIR] [--cpu good|no-virt] [--build DIR] "
-                 "[--src DIR] | exec STATE -- PROGRAM ARGS... | reboot STATE | stop STATE\n";
+                 "[--src DIR] | exec STATE -- PROGRAM ARGS... | reboot STATE | stop STATE | diagnose STATE\n";
     return 2;
 }
 
@@ -130,6 +131,11 @@ int main(int argc, char** argv) {
             return with_guest(state_dir, exec_in, rest);
         }
         if (command == "reboot") return with_guest(state_dir, reboot, rest);
+        if (command == "diagnose")
+            return with_guest(state_dir, [](const GuestVm& guest, const std::vector<std::string>&) {
+                std::cout << guest.diagnose();
+                return 0;
+            }, rest);
         if (command == "stop") {
             auto guest = GuestVm::attach(state_dir);
             if (guest) guest->power_off();

@@ -102,6 +102,26 @@ nlohmann::json agent_call(const std::filesystem::path& socket_path, const std::s
     }
 }
 
+std::string monitor_command(const std::filesystem::path& qmp_socket, const std::string& command_line,
+                            std::chrono::milliseconds timeout) {
+    AgentSocket socket(qmp_socket, Clock::now() + timeout);
+    // The greeting, then capabilities negotiation; events may come between replies and are skipped.
+    const auto reply_to = [&socket]() {
+        for (;;) {
+            const auto reply = parse_reply(socket.read_line());
+            if (!reply.is_object()) continue;
+            if (reply.contains("error"))
+                throw std::runtime_error("QEMU monitor: " + reply["error"].value("desc", reply.dump()));
+            if (reply.contains("return")) return reply["return"];
+        }
+    };
+    socket.send({{"execute", "qmp_capabilities"}});
+    reply_to();
+    socket.send({{"execute", "human-monitor-command"}, {"arguments", {{"command-line", command_line}}}});
+    const auto text = reply_to();
+    return text.is_string() ? text.get<std::string>() : text.dump();
+}
+
 namespace {
 constexpr char k_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 }

@@ -17,6 +17,11 @@ nlohmann::json agent_call(const std::filesystem::path& socket_path, const std::s
                           const nlohmann::json& arguments = nullptr,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60), bool expect_reply = true);
 
+// One human-monitor command ("info cpus") through QEMU's own QMP socket on the host: what QEMU says of a
+// guest whose agent stopped answering. Throws like agent_call when QEMU does not answer.
+std::string monitor_command(const std::filesystem::path& qmp_socket, const std::string& command_line,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 std::string base64_encode(const std::string& bytes);
 std::string base64_decode(const std::string& text);
 

@@ -1,9 +1,12 @@
 #include "tests/system/support/guest_vm.h"
 
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -98,7 +101,8 @@ GuestVm GuestVm::boot(const BootOptions& options) {
             throw std::runtime_error("no " + std::string(file) + " in " + options.image_dir.string());
     fs::create_directories(options.state_dir);
     const fs::path& state = options.state_dir;
-    for (const char* stale : {"overlay.qcow2", "data.qcow2", "qga.sock", "console.sock", "console.log", "qemu.pid"})
+    for (const char* stale :
+         {"overlay.qcow2", "data.qcow2", "qga.sock", "qmp.sock", "console.sock", "console.log", "qemu.pid"})
         fs::remove(state / stale);
     create_image({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                   fs::absolute(options.image_dir / "base.qcow2").string(), (state / "overlay.qcow2").string()});
@@ -123,6 +127,8 @@ GuestVm GuestVm::boot(const BootOptions& options) {
         "-chardev", "socket,id=console,path=" + (state / "console.sock").string() +
                         ",server=on,wait=off,logfile=" + (state / "console.log").string(),
         "-serial", "chardev:console",
+        // QEMU's monitor, for diagnosing a guest that stopped answering (GuestVm::diagnose).
+        "-qmp", "unix:" + (state / "qmp.sock").string() + ",server=on,wait=off",
         // nic0: the uplink (user network, gateway 10.0.2.2); nic1 and nic2: an isolated segment for bonds.
         "-netdev", "user,id=uplink", "-device", "virtio-net-pci,netdev=uplink,mac=52:54:00:4b:00:00",
         "-netdev", "hubport,id=lan1,hubid=1", "-device", "virtio-net-pci,netdev=lan1,mac=52:54:00:4b:00:01",
@@ -177,12 +183,43 @@ nlohmann::json GuestVm::agent(const std::string& command, const nlohmann::json& 
     try {
         return agent_call(m_state_dir / "qga.sock", command, arguments);
     } catch (const std::exception& error) {
-        // A guest that stops answering usually says why on its console (a hung task, a soft lockup, a panic).
-        const bool alive = process_alive(qemu_pid(m_state_dir));
-        throw std::runtime_error(std::string(error.what()) + " (" + command + "; QEMU " +
-                                 (alive ? "still runs" : "has exited") + "); console:\n" +
-                                 console_tail(m_state_dir, 40));
+        throw std::runtime_error(std::string(error.what()) + " (" + command + ")\n" + diagnose());
     }
+}
+
+std::string GuestVm::diagnose() const {
+    if (!process_alive(qemu_pid(m_state_dir))) return "QEMU has exited; console:\n" + console_tail(m_state_dir, 40);
+    std::string out = "QEMU still runs.\n";
+    // Where the vCPUs are (halted, in the kernel, in a nested guest) by QEMU's own account.
+    const auto qmp = m_state_dir / "qmp.sock";
+    try {
+        out += monitor_command(qmp, "info status") + monitor_command(qmp, "info cpus");
+        std::istringstream registers(monitor_command(qmp, "info registers -a"));
+        for (std::string line; std::getline(registers, line);)
+            if (line.rfind("CPU#", 0) == 0 || line.rfind("RIP=", 0) == 0 || line.find("HLT=") != std::string::npos ||
+                line.rfind("EFER=", 0) == 0)
+                out += line + "\n";
+    } catch (const std::exception& error) {
+        out += "QEMU's monitor did not answer either (" + std::string(error.what()) + "): QEMU itself is stuck.\n";
+    }
+    // The console is a root shell: the guest kernel's list of blocked tasks and its CPUs' backtraces, if the
+    // guest still runs its shell.
+    if (const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); fd >= 0) {
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        const std::string path = (m_state_dir / "console.sock").string();
+        if (path.size() < sizeof address.sun_path) {
+            std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+            if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
+                const std::string keys = "\necho w > /proc/sysrq-trigger; echo l > /proc/sysrq-trigger; "
+                                         "ps -eo pid,stat,wchan:24,etime,args --sort=-pcpu | head -25\n";
+                if (::send(fd, keys.data(), keys.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(keys.size()))
+                    std::this_thread::sleep_for(5s);
+            }
+        }
+        ::close(fd);
+    }
+    return out + "console:\n" + console_tail(m_state_dir, 150);
 }
 
 GuestResult GuestVm::run(const std::vector<std::string>& argv, std::chrono::seconds timeout) const {

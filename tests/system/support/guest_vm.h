@@ -61,6 +61,10 @@ public:
     void keep_running() { m_owned = false; }
 
     std::string boot_id() const;
+    // What can be learnt of a guest that stopped answering: whether QEMU runs, its vCPUs' state from QEMU's
+    // monitor, and the console after asking the guest kernel (through the console's shell) for its blocked
+    // tasks and CPU backtraces. Takes a few seconds.
+    std::string diagnose() const;
     const std::filesystem::path& state_dir() const { return m_state_dir; }
     // "kvm" or "tcg", and the -cpu model this guest runs with.
     std::string accelerator() const;
