@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -228,8 +230,31 @@ GuestResult GuestVm::run(const std::vector<std::string>& argv, std::chrono::seco
     const auto started = agent("guest-exec", {{"path", argv.at(0)}, {"arg", args}, {"capture-output", true}});
     const auto pid = started.at("pid").get<long long>();
     const auto deadline = Clock::now() + timeout;
+    // An emulated guest under load has been seen to leave its agent silent for over a minute (see
+    // docs/testing.md); one that comes back within a few minutes goes on, with what was seen on stderr.
+    bool silent_now = false;
+    Clock::time_point silent_since{};
     for (auto pause = 20ms;; pause = std::min(pause * 2, std::chrono::milliseconds(250))) {
-        const auto status = agent("guest-exec-status", {{"pid", pid}});
+        nlohmann::json status;
+        try {
+            status = agent_call(m_state_dir / "qga.sock", "guest-exec-status", {{"pid", pid}});
+            if (silent_now)
+                std::cerr << "note: the guest agent answered again after "
+                          << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - silent_since).count()
+                          << " s of silence\n";
+            silent_now = false;
+        } catch (const std::exception& error) {
+            const bool first = !silent_now;
+            if (first) silent_since = Clock::now() - 60s;  // the call's own timeout
+            silent_now = true;
+            const auto silent = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - silent_since);
+            const std::string what = std::string(error.what()) + " for " + std::to_string(silent.count()) +
+                                     " s (guest-exec-status of " + argv.at(0) + ")";
+            if (!process_alive(qemu_pid(m_state_dir)) || silent > 240s || Clock::now() > deadline)
+                throw std::runtime_error(what + "\n" + diagnose());
+            if (first) std::cerr << "note: " << what << "; waiting for it\n" << diagnose();
+            continue;
+        }
         if (status.value("exited", false)) {
             GuestResult result;
             result.exit_code = status.contains("exitcode") ? status["exitcode"].get<int>() : -1;
