@@ -230,8 +230,9 @@ GuestResult GuestVm::run(const std::vector<std::string>& argv, std::chrono::seco
     const auto started = agent("guest-exec", {{"path", argv.at(0)}, {"arg", args}, {"capture-output", true}});
     const auto pid = started.at("pid").get<long long>();
     const auto deadline = Clock::now() + timeout;
-    // An emulated guest under load has been seen to leave its agent silent for over a minute (see
-    // docs/testing.md); one that comes back within a few minutes goes on, with what was seen on stderr.
+    // Emulated guests have left their agent silent for a minute and more, with nothing on the console; whether
+    // they were stalled or hung is not known yet (docs/testing.md). One that comes back within four minutes
+    // goes on, with the diagnosis of its first silence on stderr; one that does not fails with a second one.
     bool silent_now = false;
     Clock::time_point silent_since{};
     for (auto pause = 20ms;; pause = std::min(pause * 2, std::chrono::milliseconds(250))) {
