@@ -111,14 +111,16 @@ GuestVm GuestVm::boot(const BootOptions& options) {
     create_image({"qemu-img", "create", "-q", "-f", "qcow2", (state / "data.qcow2").string(), options.data_disk_size});
 
     const auto [accel, cpu_model] = choose_accelerator(options.cpu);
-    std::ofstream(state / "accel.txt") << (accel.rfind("kvm", 0) == 0 ? "kvm" : "tcg") << " " << cpu_model << "\n";
+    const bool emulated = accel.rfind("kvm", 0) != 0;
+    std::ofstream(state / "accel.txt") << (emulated ? "tcg" : "kvm") << " " << cpu_model << "\n";
+    const int cpus = options.cpus > 0 ? options.cpus : emulated ? 1 : 2;
 
     std::vector<std::string> argv = {
         "qemu-system-x86_64", "-machine", "q35", "-accel", accel, "-cpu", cpu_model,
-        "-smp", std::to_string(options.cpus), "-m", std::to_string(options.memory_mib),
+        "-smp", std::to_string(cpus), "-m", std::to_string(options.memory_mib),
         "-nodefaults", "-display", "none", "-daemonize", "-pidfile", (state / "qemu.pid").string(),
         "-kernel", (options.image_dir / "vmlinuz").string(), "-initrd", (options.image_dir / "initrd.img").string(),
-        "-append", "root=/dev/vda rw console=ttyS0 systemd.show_status=0" +
+        "-append", "root=/dev/vda rw console=ttyS0 systemd.show_status=0 nokaslr" +
                        (options.extra_append.empty() ? std::string() : " " + options.extra_append),
         "-drive", "file=" + (state / "overlay.qcow2").string() + ",if=virtio,format=qcow2,cache=unsafe",
         "-drive", "file=" + (state / "data.qcow2").string() + ",if=virtio,format=qcow2,cache=unsafe",
