@@ -32,8 +32,8 @@ public:
     AgentSocket(const AgentSocket&) = delete;
     AgentSocket& operator=(const AgentSocket&) = delete;
 
-    void send(const nlohmann::json& message) {
-        const std::string line = message.dump() + "\n";
+    void send(const nlohmann::json& message) { send_text(message.dump() + "\n"); }
+    void send_text(const std::string& line) {
         std::size_t sent = 0;
         while (sent < line.size()) {
             const ssize_t n = ::send(m_fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
@@ -100,6 +100,11 @@ nlohmann::json agent_call(const std::filesystem::path& socket_path, const std::s
             throw std::runtime_error("guest agent " + command + ": " + reply["error"].value("desc", reply.dump()));
         if (reply.contains("return")) return reply["return"];
     }
+}
+
+void send_to_socket(const std::filesystem::path& socket_path, const std::string& text) {
+    AgentSocket socket(socket_path, Clock::now() + std::chrono::seconds(5));
+    socket.send_text(text);
 }
 
 std::string monitor_command(const std::filesystem::path& qmp_socket, const std::string& command_line,

@@ -22,6 +22,9 @@ nlohmann::json agent_call(const std::filesystem::path& socket_path, const std::s
 std::string monitor_command(const std::filesystem::path& qmp_socket, const std::string& command_line,
                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+// Writes `text` to the stream socket at `socket_path` (the serial console's) and closes it; throws on failure.
+void send_to_socket(const std::filesystem::path& socket_path, const std::string& text);
+
 std::string base64_encode(const std::string& bytes);
 std::string base64_decode(const std::string& text);
 

@@ -1,12 +1,9 @@
 #include "tests/system/support/guest_vm.h"
 
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <optional>
 #include <iostream>
@@ -208,20 +205,13 @@ std::string GuestVm::diagnose() const {
     }
     // The console is a root shell: the guest kernel's list of blocked tasks and its CPUs' backtraces, if the
     // guest still runs its shell.
-    if (const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0); fd >= 0) {
-        sockaddr_un address{};
-        address.sun_family = AF_UNIX;
-        const std::string path = (m_state_dir / "console.sock").string();
-        if (path.size() < sizeof address.sun_path) {
-            std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-            if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-                const std::string keys = "\necho w > /proc/sysrq-trigger; echo l > /proc/sysrq-trigger; "
-                                         "ps -eo pid,stat,wchan:24,etime,args --sort=-pcpu | head -25\n";
-                if (::send(fd, keys.data(), keys.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(keys.size()))
-                    std::this_thread::sleep_for(5s);
-            }
-        }
-        ::close(fd);
+    try {
+        send_to_socket(m_state_dir / "console.sock",
+                       "\necho w > /proc/sysrq-trigger; echo l > /proc/sysrq-trigger; "
+                       "ps -eo pid,stat,wchan:24,etime,args --sort=-pcpu | head -25\n");
+        std::this_thread::sleep_for(5s);
+    } catch (const std::exception& error) {
+        out += "The console did not take the keys: " + std::string(error.what()) + "\n";
     }
     return out + "console:\n" + console_tail(m_state_dir, 150);
 }
