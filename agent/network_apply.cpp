@@ -1,6 +1,10 @@
 #include "agent/network_apply.h"
 
+#include <algorithm>
+#include <thread>
+
 #include "netconfig/apply.h"
+#include "netconfig/dynamic_addressing.h"
 
 namespace agent {
 
@@ -30,9 +34,10 @@ common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, ne
     if (!observed) return common::make_error("observing the network: " + observed.error().message);
     // Ports, VLAN bases and route devices outside the profile must exist on this host.
     if (auto problem = profile::check_against(profile, names_of(*observed))) return *problem;
-    auto steps = netconfig::plan(profile.network->desired, *observed);
+    auto desired = netconfig::with_inherited_addressing(profile.network->desired, *observed);
+    auto steps = netconfig::plan(desired, *observed);
     if (!steps) return common::make_error(profile.source + ": " + steps.error().message);
-    return NetworkPlan{std::move(observed).value(), std::move(steps).value()};
+    return NetworkPlan{std::move(observed).value(), std::move(desired), std::move(steps).value()};
 }
 
 std::vector<std::string> roll_back_network(const netconfig::NetworkState& before, NetworkAdapters adapters,
@@ -81,10 +86,10 @@ namespace {
 
 // Makes the verified state survive a reboot; the failures (a file that cannot be written, a profile the
 // network service does not activate).
-std::vector<std::string> persist(const profile::HostProfile& profile, NetworkAdapters adapters,
-                                 NetworkApplyReport& report) {
+std::vector<std::string> persist(const netconfig::NetworkState& desired, NetworkAdapters adapters,
+                                 const netconfig::NetworkState& observed, NetworkApplyReport& report) {
     if (!adapters.persistence) return {};
-    auto persisted = adapters.persistence->persist(profile.network->desired, report.after);
+    auto persisted = adapters.persistence->persist(desired, observed);
     if (!persisted) return {"persisting: " + persisted.error().message};
     report.persisted = std::move(persisted).value();
     std::vector<std::string> failures;
@@ -93,6 +98,31 @@ std::vector<std::string> persist(const profile::HostProfile& profile, NetworkAda
             failures.push_back("NetworkManager did not activate " + activation.profile + " on " +
                                activation.interface.str() + (activation.detail.empty() ? "" : ": " + activation.detail));
     return failures;
+}
+
+// Reads the network again every `interval` until `done` holds for it or `budget` has passed; the last state read.
+template <typename Done>
+common::Result<netconfig::NetworkState> observe_until(netconfig::NetworkObserver& observer, Done done,
+                                                      std::chrono::milliseconds budget,
+                                                      std::chrono::milliseconds interval) {
+    const auto deadline = std::chrono::steady_clock::now() + budget;
+    for (;;) {
+        auto now = observer.observe();
+        if (!now || done(*now) || std::chrono::steady_clock::now() >= deadline) return now;
+        std::this_thread::sleep_for(interval);
+    }
+}
+
+// Every lease and autoconf address `before` had is on its interface again.
+bool leases_back(const netconfig::NetworkState& before, const netconfig::NetworkState& now) {
+    for (const auto& [name, address] : netconfig::dynamic_addresses(before)) {
+        const auto* iface = now.find(name);
+        if (!iface) return false;
+        const auto& addresses = address.ip.family == netconfig::IpFamily::v4 ? iface->ipv4.addresses
+                                                                             : iface->ipv6.addresses;
+        if (!addresses || std::find(addresses->begin(), addresses->end(), address) == addresses->end()) return false;
+    }
+    return true;
 }
 
 bool files_changed(const netconfig::PersistResult& persisted) {
@@ -107,13 +137,14 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
                                                  const NetworkApplyOptions& options) {
     auto planned = plan_network(profile, adapters.observer);
     if (!planned) return planned.error();
+    const auto desired = std::move(planned->desired);
     NetworkApplyReport report;
     report.before = std::move(planned->observed);
     report.plan = std::move(planned->plan);
     if (report.plan.empty()) {
         // The running state is right; the configuration that brings it back after a reboot may not be.
         report.after = report.before;
-        report.failures = persist(profile, adapters, report);
+        report.failures = persist(desired, adapters, report.after, report);
         if (!report.failures.empty()) {
             report.rollback_failures = restore_persisted(adapters.persistence, report.persisted);
             report.outcome = report.rollback_failures.empty() ? NetworkOutcome::rolled_back : NetworkOutcome::rollback_failed;
@@ -123,26 +154,49 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
         return report;
     }
     if (adapters.persistence) {
-        if (auto can = adapters.persistence->check(profile.network->desired, report.before); !can)
+        if (auto can = adapters.persistence->check(desired, report.before); !can)
             return common::make_error(profile.source + ": " + can.error().message);
     }
+    const auto& verification = profile.network->verify;
+    std::optional<netconfig::GatewayBaseline> baseline;
+    if (netconfig::probes_gateway(verification))
+        baseline = netconfig::probe_gateways_before(report.before, adapters.prober, options.baseline_probe_timeout);
 
     const auto ran = netconfig::apply(report.plan, adapters.links);
     report.completed = ran.completed;
     if (!ran.ok())
         report.failures.push_back("step \"" + report.plan.steps[ran.completed].to_string() + "\": " + ran.error->message);
 
-    auto after = adapters.observer.observe();
+    // Addresses from DHCP or autoconf only come once the network service runs our profile: it is persisted and
+    // activated now, and verification waits for the lease and its routes.
+    const auto requests = netconfig::dynamic_requests(desired);
+    const bool dynamic = !requests.empty() && adapters.persistence;
+    if (ran.ok() && dynamic) {
+        if (auto links_now = adapters.observer.observe(); !links_now)
+            report.failures.push_back("observing the network after the change: " + links_now.error().message);
+        else
+            report.failures = persist(desired, adapters, *links_now, report);
+    }
+    auto after = report.failures.empty() && dynamic
+                     ? observe_until(
+                           adapters.observer,
+                           [&](const netconfig::NetworkState& now) {
+                               return netconfig::missing_dynamic_addressing(requests, desired, report.before, now)
+                                   .empty();
+                           },
+                           options.probe_timeout, options.poll_interval)
+                     : adapters.observer.observe();
     if (!after) {
         report.failures.push_back("observing the network after the change: " + after.error().message);
     } else if (ran.ok()) {
         report.after = *after;
-        report.verification = netconfig::verify(profile.network->desired, profile.network->verify, report.before,
-                                                *after, adapters.prober, options.probe_timeout);
-        report.failures.insert(report.failures.end(), report.verification.failures.begin(),
-                               report.verification.failures.end());
+        if (report.failures.empty()) {
+            report.verification = netconfig::verify(desired, verification, report.before, *after, adapters.prober,
+                                                    options.probe_timeout, baseline ? &*baseline : nullptr);
+            report.failures = report.verification.failures;
+        }
     }
-    if (report.failures.empty()) report.failures = persist(profile, adapters, report);
+    if (report.failures.empty() && !report.persisted) report.failures = persist(desired, adapters, report.after, report);
     if (report.failures.empty()) {
         report.outcome = NetworkOutcome::applied;
         return report;
@@ -151,6 +205,12 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     // Files first: once our profiles are gone NetworkManager takes their devices down, which would undo a
     // kernel rollback made before it.
     report.rollback_failures = restore_persisted(adapters.persistence, report.persisted);
+    // The host's own profiles are active again: their leases come back from the network service, with the
+    // flags and lifetimes it gives them, and the kernel rollback then has only what they did not bring back.
+    if (report.persisted && report.persisted->network_manager.asked)
+        static_cast<void>(observe_until(
+            adapters.observer, [&](const netconfig::NetworkState& now) { return leases_back(report.before, now); },
+            options.probe_timeout, options.poll_interval));
     const auto link_failures = roll_back_network(report.before, adapters, &report.rollback);
     report.rollback_failures.insert(report.rollback_failures.end(), link_failures.begin(), link_failures.end());
     report.outcome = report.rollback_failures.empty() ? NetworkOutcome::rolled_back : NetworkOutcome::rollback_failed;

@@ -26,6 +26,9 @@ struct NetworkAdapters {
 
 struct NetworkPlan {
     netconfig::NetworkState observed;
+    // The profile's state as this host gives it meaning: a bridge or bond the profile says nothing about in a
+    // family takes over the DHCP or autoconf of its ports (netconfig::with_inherited_addressing).
+    netconfig::NetworkState desired;
     netconfig::Plan plan;
 };
 
@@ -56,12 +59,20 @@ struct NetworkApplyReport {
 };
 
 struct NetworkApplyOptions {
-    // How long the probes may take to answer: network.verify.rollback-after, 60 s when the profile is silent.
+    // How long the probes may take to answer, and how long an interface on DHCP or autoconf may take to get its
+    // lease and routes: network.verify.rollback-after, 60 s when the profile is silent.
     std::chrono::milliseconds probe_timeout{60000};
+    // How long each default gateway is asked before the change (one that answers does so in milliseconds).
+    std::chrono::milliseconds baseline_probe_timeout{3000};
+    // How often the network is read again while waiting for a lease.
+    std::chrono::milliseconds poll_interval{250};
 };
 
 // Applies the plan, verifies it, then persists it (when given a persistence); on any failure takes the host
-// back to `before`, puts back the files it wrote, and says why. Errors are for a host that cannot be observed
+// back to `before`, puts back the files it wrote, and says why. An interface on DHCP or autoconf gets its
+// addresses from the network service during the apply: its profile is persisted and activated right after the
+// links are made, and verification waits (up to probe_timeout) for the lease and its default route. A rollback
+// then waits, within the same bound, for the leases the host had before to come back from its own profiles. Errors are for a host that cannot be observed
 // at all (nothing was changed then).
 common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& profile, NetworkAdapters adapters,
                                                  const NetworkApplyOptions& options = {});

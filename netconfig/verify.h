@@ -3,6 +3,7 @@
 // no step), and the host must still reach the network (network.verify.probe). Pure: the probes go through
 // ConnectivityProber, which host/ implements with real packets and tests fake.
 #include <chrono>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,29 @@ struct VerifyReport {
     bool ok() const { return failures.empty(); }
 };
 
+// The default gateways asked before the change. The gateway probe judges a loss, not an absence: a gateway
+// that did not answer before the change (QEMU's fe80::2, a router that drops echo requests) is reported after
+// it, and not required to answer then.
+struct GatewayBaseline {
+    std::set<IpAddress> answered;
+    std::set<IpAddress> silent;
+};
+
+// Asks each default gateway of `before` once (bounded by `timeout`, kept short: a gateway that answers does so
+// within milliseconds) and records which answered.
+GatewayBaseline probe_gateways_before(const NetworkState& before, ConnectivityProber& prober,
+                                      std::chrono::milliseconds timeout);
+
 // `before` and `after` are the states observed around the apply. A default route the host had before and no
-// longer has is a failure of its own: the gateway probe would have nothing to ask.
+// longer has is a failure of its own: the gateway probe would have nothing to ask. An interface asking for
+// DHCP or autoconf must have its lease and, where the host had one, a default route through it. Without a
+// `baseline`, every gateway of `after` must answer; with one, those that were silent before are only reported.
 VerifyReport verify(const NetworkState& desired, const Verification& verification, const NetworkState& before,
                     const NetworkState& after, ConnectivityProber& prober,
-                    std::chrono::milliseconds probe_timeout = std::chrono::seconds(3));
+                    std::chrono::milliseconds probe_timeout = std::chrono::seconds(3),
+                    const GatewayBaseline* baseline = nullptr);
+
+// Whether `verification` asks for the gateway probe (it does when it names no probe at all).
+bool probes_gateway(const Verification& verification);
 
 }  // namespace netconfig
