@@ -248,6 +248,7 @@ struct VethConfig {
 struct Interface {
     IfName name;
     std::optional<InterfaceType> type;      // desired: nullopt = whatever the existing interface is
+    std::string description;                // desired only: nmstate's free text about the interface
     std::string other_kind;                 // type other: the kernel's IFLA_INFO_KIND or the profile's word ("dummy")
     std::optional<InterfaceState> state;    // desired: nullopt = up, as in nmstate
     std::optional<std::uint32_t> mtu;       // bytes

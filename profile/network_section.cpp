@@ -183,6 +183,12 @@ netconfig::BridgeConfig decode_bridge(Reader& reader, const Entry& section, cons
 
 netconfig::BondConfig decode_bond(Reader& reader, const Entry& section, const std::string& path) {
     netconfig::BondConfig bond;
+    // nmstate renamed "slaves" to "port" in 2.0 and dropped the old name; say so rather than "unknown key".
+    if (section.value.IsMap())
+        for (auto it = section.value.begin(); it != section.value.end(); ++it)
+            if (it->first.IsScalar() && it->first.Scalar() == "slaves")
+                reader.fail(position_of(it->first.Mark()),
+                            "\"slaves\" in \"link-aggregation\" is nmstate's old name: write \"port\" instead");
     for (const auto& entry : reader.entries(section.value, section.value_position, "link-aggregation",
                                             {"mode", "options", "port", "ports"}, path)) {
         if (entry.key == "mode") {
@@ -270,12 +276,14 @@ netconfig::Interface decode_interface(Reader& reader, const YAML::Node& node, Po
     iface.name = own_name(reader, name_node.Scalar(), name_position);
     reader.set_subject(iface.name.str());
 
-    static const std::vector<std::string_view> k_keys{"name", "type", "state", "mtu", "mac-address", "ipv4", "ipv6",
-                                                      "bridge", "link-aggregation", "vlan", "veth"};
+    static const std::vector<std::string_view> k_keys{"name", "description", "type", "state", "mtu", "mac-address",
+                                                      "ipv4", "ipv6", "bridge", "link-aggregation", "vlan", "veth"};
     for (const auto& entry : reader.entries(node, where, "", k_keys, path)) {
         const auto entry_path = path + "." + entry.key;
         if (entry.key == "name") continue;
-        if (entry.key == "type") {
+        if (entry.key == "description") {
+            iface.description = reader.text(entry);  // nmstate's free text for people; nothing on the host reads it
+        } else if (entry.key == "type") {
             iface.type = interface_type(reader, entry);
         } else if (entry.key == "state") {
             iface.state = choice(reader, entry, "state", netconfig::k_interface_states);

@@ -124,6 +124,26 @@ TEST(Profile, LoadsBondOptionsPortsAliasAbsentInterfacesAndAbsentRoutes) {
     EXPECT_TRUE(desired.routes[2].absent);
 }
 
+TEST(Profile, TakesNmstatesDescriptionAndNamesTheNewKeyForLegacySlaves) {
+    const auto loaded = parse_profile(R"(network:
+  interfaces:
+  - name: br0
+    description: guests on the LAN
+    type: linux-bridge
+)",
+                                      "host.yaml");
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    EXPECT_EQ(loaded->network->desired.interfaces[0].description, "guests on the LAN");
+
+    EXPECT_EQ(error_of(R"(network:
+  interfaces:
+  - name: bond0
+    type: bond
+    link-aggregation: {mode: active-backup, slaves: [eno1]}
+)"),
+              "host.yaml:5:45: bond0: \"slaves\" in \"link-aggregation\" is nmstate's old name: write \"port\" instead");
+}
+
 TEST(Profile, TreatsAnEmptyFileAndAnEmptySectionAsNothingToDo) {
     for (const char* text : {"", "# only a comment\n", "network:\n", "network: {}\n", "---\n"}) {
         const auto loaded = parse_profile(text, "host.yaml");
