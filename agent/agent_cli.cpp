@@ -235,11 +235,19 @@ void render_network_text(std::ostream& out, const NetworkApplyReport& network) {
 int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
     const Invocation call{"kvm-agent plan", out, err};
     CommonOptions common;
+    NetworkSettings network_settings;
+    bool memory_only = false;
     po::options_description options("Options");
     add_common_options(options, common);
+    // As apply takes them: the files plan compares with are the ones apply would write.
+    options.add_options()
+        ("memory-only", po::bool_switch(&memory_only), "compare the running network only, not its configuration files")
+        ("config-root", po::value(&network_settings.config_root)->default_value("/"),
+         "compare with the network configuration files under DIR (an image or offline root)");
     int code = 0;
     if (!parse_options(call, options, argc, argv,
-                       "Usage: kvm-agent plan [--profile FILE] [--only SECTION,...] [--output text|json]\n"
+                       "Usage: kvm-agent plan [--profile FILE] [--only SECTION,...] [--output text|json] "
+                       "[--memory-only] [--config-root DIR]\n"
                        "Shows what apply would change. Exit status: 0 in sync, 2 changes pending, 1 the host "
                        "cannot be observed, 3 bad profile or option.",
                        code))
@@ -249,8 +257,7 @@ int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostr
 
     StepSettings settings;
     settings.dry_run_only = true;
-    NetworkSettings network_settings;
-    network_settings.persist = false;
+    network_settings.persist = !memory_only;
     auto selection = make_steps(loaded->profile, loaded->sections, settings, network_settings, {});
     if (!selection) {
         err << call.program << ": " << selection.error().message << "\n";

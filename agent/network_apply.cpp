@@ -28,7 +28,8 @@ std::string_view to_string(NetworkOutcome outcome) {
     return "?";
 }
 
-common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, netconfig::NetworkObserver& observer) {
+common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, netconfig::NetworkObserver& observer,
+                                         netconfig::NetworkPersistence* persistence) {
     if (!profile.network) return NetworkPlan{};
     auto observed = observer.observe();
     if (!observed) return common::make_error("observing the network: " + observed.error().message);
@@ -37,7 +38,16 @@ common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, ne
     auto desired = netconfig::with_inherited_addressing(profile.network->desired, *observed);
     auto steps = netconfig::plan(desired, *observed);
     if (!steps) return common::make_error(profile.source + ": " + steps.error().message);
-    return NetworkPlan{std::move(observed).value(), std::move(desired), std::move(steps).value()};
+    NetworkPlan planned{std::move(observed).value(), std::move(desired), std::move(steps).value(), {}};
+    if (persistence) {
+        // The files are written from the host as the steps leave it.
+        auto expected = planned.observed;
+        netconfig::simulate(expected, planned.plan.steps);
+        auto files = persistence->pending(planned.desired, expected);
+        if (!files) return common::make_error(profile.source + ": " + files.error().message);
+        planned.file_changes = std::move(files).value();
+    }
+    return planned;
 }
 
 std::vector<std::string> roll_back_network(const netconfig::NetworkState& before, NetworkAdapters adapters,
@@ -135,13 +145,15 @@ bool files_changed(const netconfig::PersistResult& persisted) {
 
 common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& profile, NetworkAdapters adapters,
                                                  const NetworkApplyOptions& options) {
-    auto planned = plan_network(profile, adapters.observer);
+    auto planned = plan_network(profile, adapters.observer, adapters.persistence);
     if (!planned) return planned.error();
     const auto desired = std::move(planned->desired);
+    const auto requests = netconfig::dynamic_requests(desired);
     NetworkApplyReport report;
     report.before = std::move(planned->observed);
     report.plan = std::move(planned->plan);
-    if (report.plan.empty()) {
+    // A switch to DHCP or autoconf may change no kernel state yet, only the files: it is verified all the same.
+    if (report.plan.empty() && (planned->file_changes.empty() || requests.empty())) {
         // The running state is right; the configuration that brings it back after a reboot may not be.
         report.after = report.before;
         report.failures = persist(desired, adapters, report.after, report);
@@ -169,7 +181,6 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
 
     // Addresses from DHCP or autoconf only come once the network service runs our profile: it is persisted and
     // activated now, and verification waits for the lease and its routes.
-    const auto requests = netconfig::dynamic_requests(desired);
     const bool dynamic = !requests.empty() && adapters.persistence;
     if (ran.ok() && dynamic) {
         if (auto links_now = adapters.observer.observe(); !links_now)

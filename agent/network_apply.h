@@ -30,12 +30,17 @@ struct NetworkPlan {
     // family takes over the DHCP or autoconf of its ports (netconfig::with_inherited_addressing).
     netconfig::NetworkState desired;
     netconfig::Plan plan;
+    // The configuration files the apply would change besides the kernel state, one line each: a switch from
+    // static addresses to DHCP shows here even when the kernel has nothing to change yet.
+    std::vector<std::string> file_changes;
+    bool empty() const { return plan.empty() && file_changes.empty(); }
 };
 
-// The plan that would bring the host to the profile's network section; an error when the host cannot be
-// observed (prefixed "observing the network: ") or the profile asks what cannot be done (prefixed with the
-// profile's name).
-common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, netconfig::NetworkObserver& observer);
+// The plan that would bring the host to the profile's network section, and with a `persistence` the files it
+// would change; an error when the host cannot be observed (prefixed "observing the network: ") or the profile
+// asks what cannot be done (prefixed with the profile's name).
+common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, netconfig::NetworkObserver& observer,
+                                         netconfig::NetworkPersistence* persistence = nullptr);
 
 enum class NetworkOutcome {
     in_sync,          // nothing to do

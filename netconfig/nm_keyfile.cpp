@@ -584,4 +584,46 @@ std::vector<IfName> bond_ports_to_release(const NmKeyfileSet& set, const Network
     return ports;
 }
 
+namespace {
+
+// "section.key" -> value, in file order.
+std::vector<std::pair<std::string, std::string>> keyfile_entries(std::string_view text) {
+    std::vector<std::pair<std::string, std::string>> entries;
+    std::string section;
+    while (!text.empty()) {
+        const auto end = text.find('\n');
+        std::string_view line = text.substr(0, end);
+        text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
+        if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+        if (line.front() == '[' && line.back() == ']') {
+            section = std::string(line.substr(1, line.size() - 2));
+            continue;
+        }
+        const auto equals = line.find('=');
+        if (equals == std::string_view::npos) continue;
+        entries.emplace_back(section + "." + std::string(line.substr(0, equals)), std::string(line.substr(equals + 1)));
+    }
+    return entries;
+}
+
+}  // namespace
+
+std::vector<std::string> nm_keyfile_changes(std::string_view before, std::string_view after) {
+    const auto old_entries = keyfile_entries(before);
+    const auto new_entries = keyfile_entries(after);
+    auto value_in = [](const auto& entries, const std::string& key) -> std::optional<std::string> {
+        for (const auto& [k, v] : entries)
+            if (k == key) return v;
+        return std::nullopt;
+    };
+    std::vector<std::string> changes;
+    auto note = [&](const std::string& key, const std::optional<std::string>& was, const std::optional<std::string>& is) {
+        if (was != is) changes.push_back(key + " " + was.value_or("(none)") + " -> " + is.value_or("(none)"));
+    };
+    for (const auto& [key, value] : new_entries) note(key, value_in(old_entries, key), value);
+    for (const auto& [key, value] : old_entries)
+        if (!value_in(new_entries, key)) note(key, value, std::nullopt);
+    return changes;
+}
+
 }  // namespace netconfig

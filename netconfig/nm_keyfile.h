@@ -70,6 +70,11 @@ std::string nm_profile_uuid(const IfName& interface);
 common::Result<NmKeyfileSet> nm_keyfiles(const NetworkState& desired, const NetworkState& observed,
                                          const std::map<std::string, std::string>& zones = {});
 
+// What differs between two versions of a keyfile, key by key in the order of `after` (then keys only `before`
+// has): "ipv4.method manual -> auto", "ipv4.address1 192.0.2.10/24 -> (none)". Comments and blank lines are
+// not keys; a file that is not a keyfile compares as one without keys.
+std::vector<std::string> nm_keyfile_changes(std::string_view before, std::string_view after);
+
 // The ports to release from their bond before NetworkManager activates our profiles: ports of ours enslaved
 // now (in `observed`) to a bond whose profile is not among `active_uuids`. NetworkManager sets a bond's options
 // as it activates the profile, which the kernel refuses while the bond has ports ("the bond device has

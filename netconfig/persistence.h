@@ -69,6 +69,11 @@ public:
     // Whether `desired` can be persisted on this host (an error says why not); touches nothing.
     virtual common::Result<std::monostate> check(const NetworkState& desired, const NetworkState& observed) = 0;
 
+    // What persist() would change for `desired` given `observed`, one line per file ("replace
+    // /etc/NetworkManager/system-connections/kvm-agent-br0.nmconnection: ipv4.method manual -> auto"), touching
+    // nothing; empty when every file is as persist() would write it.
+    virtual common::Result<std::vector<std::string>> pending(const NetworkState& desired, const NetworkState& observed) = 0;
+
     // Writes what makes `desired` survive a reboot, given `observed` (the host after the apply), and has the
     // running network service take it over. An error when a file cannot be written: the files written before
     // it are put back, and nothing was asked of NetworkManager. Activation failures are not errors: see

@@ -8,7 +8,8 @@ bool is_observation_error(const common::Error& error) { return error.message.rfi
 }  // namespace
 
 common::Result<StepPlan> NetworkStep::plan() {
-    auto planned = plan_network(m_profile, m_host->adapters().observer);
+    const auto adapters = m_host->adapters();
+    auto planned = plan_network(m_profile, adapters.observer, adapters.persistence);
     if (!planned) {
         m_failed_on_input = !is_observation_error(planned.error());
         return planned.error();
@@ -16,6 +17,7 @@ common::Result<StepPlan> NetworkStep::plan() {
     m_plan = planned->plan;
     StepPlan plan;
     for (const auto& step : planned->plan.steps) plan.changes.push_back(step.to_string());
+    plan.changes.insert(plan.changes.end(), planned->file_changes.begin(), planned->file_changes.end());
     return plan;
 }
 

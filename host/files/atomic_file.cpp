@@ -177,6 +177,13 @@ common::Result<FileChange> AtomicFiles::write(std::string_view host_path, std::s
     return change;
 }
 
+common::Result<std::optional<AtomicFiles::Current>> AtomicFiles::read(std::string_view host_path) const {
+    auto existing = read_existing(resolve(host_path));
+    if (!existing) return existing.error();
+    if (!existing.value()) return std::optional<Current>{};
+    return std::optional<Current>{Current{std::move(existing.value()->content), existing.value()->mode}};
+}
+
 common::Result<FileChange> AtomicFiles::remove(std::string_view host_path) {
     const auto path = resolve(host_path);
     auto existing = read_existing(path);

@@ -9,6 +9,7 @@
 // copied the same way to the backup tree (default /var/lib/kvm-agent/backup/<host path>), where no daemon
 // loads configuration from. One backup per path: the version before the latest change.
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -42,6 +43,14 @@ public:
     // Undoes `change`: a created file is removed, a replaced or removed one comes back from its backup with
     // its mode. Returns what the restore did to the file.
     common::Result<FileChange> restore(const FileChange& change);
+
+    // The file's content and permission bits now, or nullopt when there is none; the same checks as write()
+    // (no symlink, a regular file, at most 16 MiB), touching nothing.
+    struct Current {
+        std::string content;
+        unsigned mode = 0;
+    };
+    common::Result<std::optional<Current>> read(std::string_view host_path) const;
 
     std::filesystem::path resolve(std::string_view host_path) const;
     std::string backup_path(std::string_view host_path) const;  // a host path

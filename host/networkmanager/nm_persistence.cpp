@@ -76,6 +76,38 @@ common::Result<std::monostate> NmPersistence::check(const netconfig::NetworkStat
     return std::monostate{};
 }
 
+common::Result<std::vector<std::string>> NmPersistence::pending(const netconfig::NetworkState& desired,
+                                                                const netconfig::NetworkState& observed) {
+    auto set = netconfig::nm_keyfiles(desired, observed, m_options.zones);
+    if (!set) return set.error();
+    std::vector<std::string> lines;
+    for (const auto& file : set->files) {
+        const auto path = keyfile_path(file.interface);
+        auto now = m_files.read(path);
+        if (!now) return common::make_error("reading " + path + ": " + now.error().message);
+        if (!now.value()) {
+            lines.push_back("create " + path);
+            continue;
+        }
+        auto changes = netconfig::nm_keyfile_changes(now.value()->content, file.content);
+        if (now.value()->mode != 0600) changes.push_back("mode 0" + std::to_string(now.value()->mode / 64) +
+                                                         std::to_string(now.value()->mode / 8 % 8) +
+                                                         std::to_string(now.value()->mode % 8) + " -> 0600");
+        if (changes.empty() && now.value()->content != file.content) changes.push_back("comments");
+        if (changes.empty()) continue;
+        std::string line = "replace " + path + ":";
+        for (std::size_t i = 0; i < changes.size(); ++i) line += (i ? ", " : " ") + changes[i];
+        lines.push_back(line);
+    }
+    for (const auto& interface : set->removed) {
+        const auto path = keyfile_path(interface);
+        auto now = m_files.read(path);
+        if (!now) return common::make_error("reading " + path + ": " + now.error().message);
+        if (now.value()) lines.push_back("remove " + path);
+    }
+    return lines;
+}
+
 common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig::NetworkState& desired,
                                                                 const netconfig::NetworkState& observed) {
     auto set = netconfig::nm_keyfiles(desired, observed, m_options.zones);

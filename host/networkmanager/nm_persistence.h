@@ -47,6 +47,8 @@ public:
 
     common::Result<std::monostate> check(const netconfig::NetworkState& desired,
                                          const netconfig::NetworkState& observed) override;
+    common::Result<std::vector<std::string>> pending(const netconfig::NetworkState& desired,
+                                                     const netconfig::NetworkState& observed) override;
     common::Result<netconfig::PersistResult> persist(const netconfig::NetworkState& desired,
                                                      const netconfig::NetworkState& observed) override;
     common::Result<netconfig::PersistResult> restore(const netconfig::PersistResult& persisted) override;

@@ -94,6 +94,8 @@ protected:
             argv.insert(argv.end(), {"--only", "network"});
         if (!args.empty() && args[0] == "apply")
             argv.insert(argv.end(), {"--config-root", config_root().string(), "--state-dir", (m_dir / "state").string()});
+        // plan compares with the files apply wrote.
+        if (!args.empty() && args[0] == "plan") argv.insert(argv.end(), {"--config-root", config_root().string()});
         return run_process(argv, 60s);
     }
     fs::path config_root() const { return m_dir / "root"; }
@@ -200,6 +202,45 @@ TEST_F(AgentCli, MovesTheAddressAndDefaultRouteOntoABridgeAndSecondApplyChangesN
     EXPECT_TRUE(report.at("network").at("steps").empty());
     EXPECT_EQ(agent({"plan", "--profile", profile.string()}).exit_code, 0);
     expect_unchanged(converged);
+}
+
+// `text` with its one `from` replaced by `to`.
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    if (at == std::string::npos) throw std::logic_error("no \"" + from + "\" in the profile");
+    return text.replace(at, from.size(), to);
+}
+
+TEST_F(AgentCli, PlanShowsASwitchOfAddressingMethodThatOnlyTheFilesCarry) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    ASSERT_EQ(agent({"apply", "--profile", profile.string()}).exit_code, 0);
+    const auto converged = snapshot();
+    const auto keyfile_before = read_text(keyfile("br0"));
+    const std::string static_ipv4 = "      dhcp: false\n      address: [{ip: 192.0.2.10, prefix-length: 24}]\n";
+
+    // Static to DHCP: the kernel keeps its address until a lease replaces it; the profile changes.
+    const auto to_dhcp = write_profile(replaced(k_bridge_over_nic, static_ipv4, "      dhcp: true\n"), "dhcp.yaml");
+    const auto dhcp_plan = agent({"plan", "--profile", to_dhcp.string()});
+    EXPECT_EQ(dhcp_plan.exit_code, 2) << dhcp_plan.out << dhcp_plan.err;
+    EXPECT_NE(dhcp_plan.out.find("replace /etc/NetworkManager/system-connections/kvm-agent-br0.nmconnection: "
+                                 "ipv4.method manual -> auto"),
+              std::string::npos)
+        << dhcp_plan.out;
+
+    // nmstate's `enabled: false`: the address goes from the kernel and the profile alike.
+    auto disabled_text = replaced(k_bridge_over_nic, "      enabled: true\n" + static_ipv4, "      enabled: false\n");
+    disabled_text = replaced(disabled_text, "next-hop-address: 192.0.2.1, next-hop-interface: br0}",
+                             "next-hop-interface: br0, state: absent}");
+    const auto disabled_plan = agent({"plan", "--profile", write_profile(disabled_text, "disabled.yaml").string()});
+    EXPECT_EQ(disabled_plan.exit_code, 2) << disabled_plan.out << disabled_plan.err;
+    EXPECT_NE(disabled_plan.out.find("remove address 192.0.2.10/24 from br0"), std::string::npos) << disabled_plan.out;
+    EXPECT_NE(disabled_plan.out.find("ipv4.method manual -> disabled"), std::string::npos) << disabled_plan.out;
+
+    // Neither plan touched the host or the files; with --memory-only plan compares the kernel alone.
+    expect_unchanged(converged);
+    EXPECT_EQ(read_text(keyfile("br0")), keyfile_before);
+    EXPECT_EQ(agent({"plan", "--profile", profile.string()}).exit_code, 0);
+    EXPECT_EQ(agent({"plan", "--profile", to_dhcp.string(), "--memory-only"}).exit_code, 0);
 }
 
 TEST_F(AgentCli, RollsBackByItselfWhenTheGatewayStopsAnswering) {

@@ -554,3 +554,22 @@ TEST(NmKeyfile, BondPortsAreReleasedOnlyWhileTheBondsProfileIsNotActive) {
 
 }  // namespace
 }  // namespace netconfig
+
+namespace netconfig {
+namespace {
+
+TEST(NmKeyfileChanges, NamesEachKeyThatDiffersWithItsOldAndNewValue) {
+    const std::string before = "# Written by kvm-agent\n[connection]\nid=kvm-agent-br0\n\n[ipv4]\nmethod=manual\n"
+                               "address1=192.0.2.10/24\n\n[ipv6]\nmethod=link-local\n";
+    const std::string after = "# Written by kvm-agent, again\n[connection]\nid=kvm-agent-br0\n\n[ipv4]\nmethod=auto\n\n"
+                              "[ipv6]\nmethod=auto\naddr-gen-mode=eui64\n";
+    EXPECT_EQ(nm_keyfile_changes(before, after),
+              (std::vector<std::string>{"ipv4.method manual -> auto", "ipv6.method link-local -> auto",
+                                        "ipv6.addr-gen-mode (none) -> eui64", "ipv4.address1 192.0.2.10/24 -> (none)"}));
+    EXPECT_TRUE(nm_keyfile_changes(before, "# another comment\n" + before).empty());
+    EXPECT_EQ(nm_keyfile_changes("not a keyfile", "[ipv4]\nmethod=auto\n"),
+              (std::vector<std::string>{"ipv4.method (none) -> auto"}));
+}
+
+}  // namespace
+}  // namespace netconfig
