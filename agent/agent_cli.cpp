@@ -401,6 +401,8 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     int exit_code = k_exit_in_sync;
     if (run.input_error()) exit_code = k_exit_bad_input;
     else if (run.failed() || !window_error.empty()) exit_code = k_exit_failed;
+    if (network && network->report() && network->report()->outcome == NetworkOutcome::rollback_failed)
+        exit_code = k_exit_rollback_failed;
     else if (!loaded->partial && readiness && readiness->verdict == checks::Verdict::not_ready)
         exit_code = k_exit_changes_pending;  // applied, but the host is NOT_READY
     if (exit_code == k_exit_in_sync && !loaded->partial && !window) {

@@ -11,6 +11,8 @@ inline constexpr int k_exit_in_sync = 0;
 inline constexpr int k_exit_failed = 1;
 inline constexpr int k_exit_changes_pending = 2;
 inline constexpr int k_exit_bad_input = 3;
+// apply: a change failed and taking the host back failed too; what is left is printed (the host needs an admin).
+inline constexpr int k_exit_rollback_failed = 4;
 
 // argv[0] is the command name ("plan", "apply", "commit").
 int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);

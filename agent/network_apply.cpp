@@ -58,18 +58,13 @@ std::vector<std::string> roll_back_network(const netconfig::NetworkState& before
     auto steps = netconfig::plan(target, *now);
     if (!steps) return {"planning the rollback: " + steps.error().message};
     if (steps_taken) *steps_taken = *steps;
-    std::vector<std::string> failures;
-    const auto ran = netconfig::apply(*steps, adapters.links);
-    // A failed step does not end the rollback: a second pass over what is left restores what it can.
-    if (!ran.ok()) {
-        failures.push_back("rollback step \"" + steps->steps[ran.completed].to_string() + "\": " + ran.error->message);
-        auto later = adapters.observer.observe();
-        if (later) {
+    // Every step is tried: one that fails (an onlink route the kernel refuses, a device gone) does not keep
+    // the others from restoring what they can. A second pass picks up what an earlier failure held back.
+    auto failures = netconfig::apply_every(*steps, adapters.links);
+    if (!failures.empty()) {
+        if (auto later = adapters.observer.observe()) {
             auto retry = netconfig::plan(target, *later);
-            if (retry && !retry->empty()) {
-                const auto second = netconfig::apply(*retry, adapters.links);
-                if (second.ok()) failures.clear();
-            }
+            if (retry && (retry->empty() || netconfig::apply_every(*retry, adapters.links).empty())) failures.clear();
         }
     }
     auto after = adapters.observer.observe();

@@ -44,4 +44,12 @@ ApplyOutcome apply(const Plan& plan, LinkOps& ops) {
     return outcome;
 }
 
+std::vector<std::string> apply_every(const Plan& plan, LinkOps& ops) {
+    std::vector<std::string> failures;
+    for (const auto& step : plan.steps)
+        if (auto done = apply_step(step, ops); !done)
+            failures.push_back("rollback step \"" + step.to_string() + "\": " + done.error().message);
+    return failures;
+}
+
 }  // namespace netconfig

@@ -3,6 +3,8 @@
 // decides what touches the kernel (host/netlink's adapter) or records (a test's fake).
 #include <cstddef>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "netconfig/link_ops.h"
@@ -22,5 +24,9 @@ OpResult apply_step(const Step& step, LinkOps& ops);
 // The steps in order; stops at the first failure and leaves what ran in place (rolling back is the caller's
 // decision: plan(rollback_target(before, re-observed))).
 ApplyOutcome apply(const Plan& plan, LinkOps& ops);
+
+// Every step in order, going on past a failed one: for a rollback, where each step restored is worth having
+// even when another cannot be. One line per failed step ("rollback step \"add address ...\": ...").
+std::vector<std::string> apply_every(const Plan& plan, LinkOps& ops);
 
 }  // namespace netconfig

@@ -209,6 +209,16 @@ TEST(Apply, StopsAtTheFirstFailureWithLinkOpsMessage) {
     }
 }
 
+TEST(Apply, ARollbackTriesEveryStepAndNamesEachOneThatFailed) {
+    netconfig::Plan plan;
+    for (const auto& [one, call] : every_kind()) plan.steps.push_back(one);
+    RecordingOps ops(std::size_t{5});
+    const auto failures = netconfig::apply_every(plan, ops);
+    EXPECT_EQ(ops.calls.size(), plan.steps.size()) << "every step ran, past the failed one";
+    ASSERT_EQ(failures.size(), 1u);
+    EXPECT_EQ(failures[0], "rollback step \"" + plan.steps[5].to_string() + "\": " + ops.calls[5] + ": refused");
+}
+
 TEST(Apply, AnEmptyPlanMakesNoCalls) {
     RecordingOps ops;
     const auto outcome = netconfig::apply(netconfig::Plan{}, ops);
