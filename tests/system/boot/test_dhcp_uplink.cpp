@@ -53,13 +53,7 @@ constexpr const char* k_silence_gateway_on_br0 = R"(table inet kvmtest {
 
 class DhcpUplink : public FreshGuestTest {
 protected:
-    nlohmann::json ip_json(const std::vector<std::string>& args) const {
-        std::vector<std::string> argv = {"ip", "-j"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const auto result = m_guest->run(argv);
-        if (result.exit_code != 0 || result.out.empty()) return nlohmann::json::array();
-        return nlohmann::json::parse(result.out);
-    }
+    nlohmann::json ip_json(const std::vector<std::string>& args) const { return guest_ip_json(*m_guest, args); }
 
     // `ip -j -d addr` without what a lease renewal changes by itself.
     nlohmann::json addresses() const {

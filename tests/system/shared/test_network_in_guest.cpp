@@ -7,6 +7,7 @@
 
 #include "tests/system/support/guest_doctor.h"
 #include "tests/system/support/guest_fixtures.h"
+#include "tests/system/support/nm_guest.h"
 
 namespace {
 
@@ -71,13 +72,7 @@ protected:
         return m_guest->run(argv);
     }
 
-    nlohmann::json ip_json(const std::vector<std::string>& args) {
-        std::vector<std::string> argv = {"ip", "-j"};
-        argv.insert(argv.end(), args.begin(), args.end());
-        const auto result = m_guest->run(argv);
-        if (result.exit_code != 0 || result.out.empty()) return nlohmann::json::array();
-        return nlohmann::json::parse(result.out);
-    }
+    nlohmann::json ip_json(const std::vector<std::string>& args) { return guest_ip_json(*m_guest, args); }
 };
 
 TEST_F(GuestNetwork, BondOfTwoNicsUnderABridgeWithAVlanAndASecondApplyChangesNothing) {

@@ -102,6 +102,16 @@ inline HelperRun persist_in(const GuestVm& guest, const std::string& result_name
     return nm_helper(guest, {"persist", k_nm_test_dir + "/host.yaml", k_nm_test_dir + "/" + result_name, "90"});
 }
 
+// What `ip -j ARGS` prints in the guest, parsed; an empty array when it fails or prints nothing (a link
+// that does not exist).
+inline nlohmann::json guest_ip_json(const GuestVm& guest, const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"ip", "-j"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const auto result = guest.run(argv);
+    if (result.exit_code != 0 || result.out.empty()) return nlohmann::json::array();
+    return nlohmann::json::parse(result.out);
+}
+
 // "100 (connected)\nkvm-agent-br0" for a device connected to our profile.
 inline std::string nm_device(const GuestVm& guest, const std::string& device) {
     const auto result = guest.run({"nmcli", "-t", "-f", "GENERAL.STATE,GENERAL.CONNECTION", "device", "show", device});
