@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "netconfig/apply.h"
+#include "netconfig/creation_defaults.h"
 #include "netconfig/dynamic_addressing.h"
 
 namespace agent {
@@ -36,7 +37,9 @@ common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, ne
     // Ports, VLAN bases and route devices outside the profile must exist on this host.
     if (auto problem = profile::check_against(profile, names_of(*observed))) return *problem;
     auto desired = netconfig::with_inherited_addressing(profile.network->desired, *observed);
-    auto steps = netconfig::plan(desired, *observed);
+    // What the apply creates gets nmstate's defaults; the files need not spell them out (NetworkManager has
+    // the same ones), so they are written from `desired` and the host the steps leave.
+    auto steps = netconfig::plan(netconfig::with_creation_defaults(desired, *observed), *observed);
     if (!steps) return common::make_error(profile.source + ": " + steps.error().message);
     NetworkPlan planned{std::move(observed).value(), std::move(desired), std::move(steps).value(), {}};
     if (persistence) {

@@ -361,7 +361,8 @@ std::optional<Scenario> make_scenario(const Workspace& work, int bridges, const 
     for (int i = 0; i < bridges; ++i) {
         profile += "  - name: " + bridge(i) + "\n    type: linux-bridge\n    state: up\n" +
                    "    ipv4: {enabled: true, dhcp: false, address: [{ip: " + address(i) + ", prefix-length: 24}]}\n" +
-                   "    bridge: {port: [{name: " + veth(i) + "}]}\n";
+                   // STP off and the kernel's port cost, as `ip link add type bridge` makes them: the same work.
+                   "    bridge: {options: {stp: {enabled: false}}, port: [{name: " + veth(i) + "}]}\n";
         veths += "link add " + veth(i) + " type veth peer name p" + std::to_string(i) + " netns " + peer_namespace + "\n";
         s.ops.push_back({"link", "add", bridge(i), "type", "bridge"});
         s.ops.push_back({"link", "set", veth(i), "master", bridge(i)});

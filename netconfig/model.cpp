@@ -1,5 +1,6 @@
 #include "netconfig/model.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -252,6 +253,27 @@ std::optional<IpNetwork> IpNetwork::parse(std::string_view text) {
 std::string IpNetwork::to_string() const { return address.to_string() + "/" + std::to_string(prefix_length); }
 
 std::string InterfaceAddress::to_string() const { return ip.to_string() + "/" + std::to_string(prefix_length); }
+
+bool InterfaceAddress::covers(const IpAddress& other) const {
+    if (ip.family != other.family) return false;
+    const unsigned bits = std::min(prefix_length, other.max_prefix_length());
+    for (unsigned bit = 0; bit < bits; ++bit) {
+        const unsigned mask = 0x80u >> (bit % 8);
+        if ((ip.bytes[bit / 8] & mask) != (other.bytes[bit / 8] & mask)) return false;
+    }
+    return true;
+}
+
+bool needs_onlink(const Route& route, const std::vector<InterfaceAddress>& device_addresses) {
+    if (!route.next_hop_address || route.next_hop_address->family != IpFamily::v4) return false;
+    bool has_v4 = false;
+    for (const auto& address : device_addresses) {
+        if (address.ip.family != IpFamily::v4) continue;
+        has_v4 = true;
+        if (address.covers(*route.next_hop_address)) return false;
+    }
+    return has_v4;  // without any IPv4 address the route fails either way, and says so
+}
 
 const Interface* NetworkState::find(const IfName& name) const {
     for (const auto& iface : interfaces)

@@ -176,6 +176,7 @@ struct InterfaceAddress {
     bool dynamic = false;  // observed only: not IFA_F_PERMANENT (DHCP/SLAAC lease); desired entries are static
 
     std::string to_string() const;  // "192.0.2.10/24"
+    bool covers(const IpAddress& other) const;  // `other` lies in this address's prefix
     // Identity is ip + prefix length; `dynamic` is a remark about origin.
     friend bool operator==(const InterfaceAddress& a, const InterfaceAddress& b) {
         return a.ip == b.ip && a.prefix_length == b.prefix_length;
@@ -265,9 +266,13 @@ struct Interface {
     std::optional<VethConfig> veth;         // veth only
 };
 
+// rtm_scope values (RT_SCOPE_*): how far the destination is.
+enum class RouteScope : std::uint8_t { universe = 0, link = 253, host = 254 };
+
 // One route (routes.config entry). Identity: destination, next hop, table, metric.
 struct Route {
     IpNetwork destination;                          // "0.0.0.0/0" for the default route
+    bool any_destination = false;                   // absent only: no destination given, every one matches
     std::optional<IpAddress> next_hop_address;      // gateway; nullopt: on-link / direct
     std::optional<IfName> next_hop_interface;       // output device
     std::optional<std::uint32_t> metric;            // priority; desired nullopt: any / kernel default
@@ -276,9 +281,18 @@ struct Route {
     // Origin: "kernel", "boot", "static", "dhcp", "ra"... Observed: as the kernel says; desired: what the route
     // is added as (empty: "static"), so a rollback restores a route with the origin it had.
     std::optional<std::string> protocol;
+    // Flags a host's routes carry, observed and restored as they were (the planner sets onlink itself when a
+    // gateway lies outside every prefix of its device, as at hosting providers' /32 setups).
+    bool onlink = false;                            // RTNH_F_ONLINK: the gateway is on the link without a prefix
+    std::optional<RouteScope> scope;                // nullopt: the kernel's choice (link without gateway, else universe)
+    std::optional<IpAddress> source;                // RTA_PREFSRC: the address the host sends from
 };
 
 inline constexpr std::uint32_t k_main_table = 254;
+
+// An IPv4 gateway outside every prefix of the addresses its device has is reachable only as onlink (a /32
+// address and the provider's gateway): without the flag the kernel refuses the route.
+bool needs_onlink(const Route& route, const std::vector<InterfaceAddress>& device_addresses);
 
 struct NetworkState {
     std::vector<Interface> interfaces;

@@ -8,6 +8,8 @@
 #include <set>
 #include <utility>
 
+#include "netconfig/creation_defaults.h"
+
 namespace netconfig {
 
 namespace {
@@ -334,7 +336,7 @@ private:
         const StpOptions none;
         const auto& want = w && w->bridge ? w->bridge->options.stp : none;
         const auto& have = now && now->bridge ? now->bridge->options.stp : none;
-        text.set("bridge", "stp", yes_no(either(want.enabled, have.enabled).value_or(false)));
+        text.set("bridge", "stp", yes_no(either(want.enabled, have.enabled).value_or(k_default_stp)));
         set_option(text, "bridge", "forward-delay", want.forward_delay, have.forward_delay, 15, 2, 30);
         set_option(text, "bridge", "hello-time", want.hello_time, have.hello_time, 2, 1, 10);
         set_option(text, "bridge", "max-age", want.max_age, have.max_age, 20, 6, 40);
@@ -513,7 +515,8 @@ private:
         n = 0;
         for (const auto& placed : routes) {
             const auto& route = placed.route;
-            if (placed.as_gateway && !config.addresses.empty()) {
+            const bool onlink = route.onlink || needs_onlink(route, config.addresses);
+            if (placed.as_gateway && !onlink && !route.source && !config.addresses.empty()) {
                 text.set(section, "gateway", route.next_hop_address->to_string());
                 if (route.metric) text.set(section, "route-metric", std::to_string(*route.metric));
                 continue;
@@ -523,8 +526,15 @@ private:
             if (route.metric) value += "," + std::to_string(*route.metric);
             const auto key = "route" + std::to_string(++n);
             text.set(section, key, value);
-            if (route.table_id && *route.table_id != k_main_table)
-                text.set(section, key + "_options", "table=" + std::to_string(*route.table_id));
+            // NetworkManager's route attributes: the table, onlink and the preferred source, as the host has them.
+            std::string options;
+            const auto add_option = [&options](const std::string& option) {
+                options += (options.empty() ? "" : ",") + option;
+            };
+            if (onlink) add_option("onlink=true");
+            if (route.source) add_option("src=" + route.source->to_string());
+            if (route.table_id && *route.table_id != k_main_table) add_option("table=" + std::to_string(*route.table_id));
+            if (!options.empty()) text.set(section, key + "_options", options);
         }
         // The kernel's EUI-64 link-local address, not NetworkManager's stable-privacy one: the same after a reboot.
         if (family == IpFamily::v6 && method != "disabled") text.set(section, "addr-gen-mode", "eui64");

@@ -116,12 +116,18 @@ bool satisfies(const Route& current, const Route& wanted) {
            (!wanted.next_hop_interface || current.next_hop_interface == wanted.next_hop_interface) &&
            current.next_hop_address == wanted.next_hop_address;
 }
-// An absent route matches on the keys it gives.
+// An absent route matches on the keys it gives, as in nmstate: no destination or table-id matches any.
 bool matches_absent(const Route& current, const Route& absent) {
-    return current.destination == absent.destination && table_of(current) == table_of(absent) &&
+    return (absent.any_destination || current.destination == absent.destination) &&
+           (!absent.table_id || table_of(current) == *absent.table_id) &&
            (!absent.metric || current.metric == absent.metric) &&
            (!absent.next_hop_interface || current.next_hop_interface == absent.next_hop_interface) &&
            (!absent.next_hop_address || current.next_hop_address == absent.next_hop_address);
+}
+// Every key the kernel tells routes apart by: a removal names exactly one route.
+bool same_route(const Route& a, const Route& b) {
+    return a.destination == b.destination && table_of(a) == table_of(b) && a.metric == b.metric &&
+           a.next_hop_interface == b.next_hop_interface && a.next_hop_address == b.next_hop_address;
 }
 // The kernel keys of a route: RTM_NEWROUTE with NLM_F_REPLACE swaps the route with the same ones.
 bool same_slot(const Route& a, const Route& b) {
@@ -131,7 +137,8 @@ bool derived_from_addresses(const Route& route) { return route.protocol == "kern
 
 class Planner {
 public:
-    Planner(const NetworkState& desired, const NetworkState& observed) : m_desired(desired), m_state(observed) {
+    Planner(const NetworkState& desired, const NetworkState& observed)
+        : m_desired(desired), m_observed(observed), m_state(observed) {
         for (const auto& iface : m_desired.interfaces)
             if (!is_absent(iface))
                 if (auto ports = listed_ports(iface))
@@ -288,11 +295,20 @@ private:
         }
     }
 
+    // nmstate takes `ethernet` for a veth end as well: to everything above the link both are Ethernet.
+    static bool same_kind(InterfaceType wanted, InterfaceType now) {
+        return wanted == now || (wanted == InterfaceType::ethernet && now == InterfaceType::veth);
+    }
+
     static void check_same_kind(const Interface& wanted, const Interface& now) {
         const auto& name = wanted.name.str();
-        if (wanted.type && now.type && *wanted.type != *now.type)
-            impossible(name + " is " + std::string(to_string(*now.type)) + " on the host, not " +
-                       std::string(to_string(*wanted.type)) + " (mark it absent to replace it)");
+        if (wanted.type && now.type && !same_kind(*wanted.type, *now.type)) {
+            const auto wanted_type = std::string(to_string(*wanted.type));
+            // Only what we could create again may be replaced; a NIC stays, the new interface needs a name.
+            impossible(name + " is " + std::string(to_string(*now.type)) + " on the host, not " + wanted_type +
+                       (is_deletable(now) ? " (mark it absent to replace it)"
+                                          : " (it cannot be replaced: give the " + wanted_type + " another name)"));
+        }
         if (wanted.vlan && now.vlan &&
             (wanted.vlan->id != now.vlan->id || wanted.vlan->base_iface != now.vlan->base_iface))
             impossible(name + " is vlan " + std::to_string(now.vlan->id) + " on " + now.vlan->base_iface.str() +
@@ -451,7 +467,8 @@ private:
             const auto& routes = m_state.routes;
             if (std::any_of(routes.begin(), routes.end(), [&](const Route& r) { return satisfies(r, wanted); }))
                 continue;
-            Route route = wanted;  // a rollback's routes keep the origin they had ("boot", "dhcp")
+            Route route = wanted;  // a rollback's routes keep the origin and flags they had ("boot", onlink)
+            if (!route.onlink && needs_onlink(route)) route.onlink = true;
             const auto slot = std::find_if(routes.begin(), routes.end(), [&](const Route& r) {
                 return same_slot(r, wanted);
             });
@@ -464,18 +481,29 @@ private:
 
     bool becomes_port(const Interface& iface) const { return m_master_of.count(iface.name) > 0; }
 
+    bool needs_onlink(const Route& route) const {
+        const auto* device = route.next_hop_interface ? current(*route.next_hop_interface) : nullptr;
+        return device && device->ipv4.addresses && netconfig::needs_onlink(route, *device->ipv4.addresses);
+    }
+
+    // Routes the host had before this apply and still has: an absent entry removes those it matches, never a
+    // route the profile itself adds (nmstate's gateway change: an absent default route beside the new one).
     void remove_routes() {
+        const auto wanted_present = [&](const Route& route) {
+            return std::any_of(m_desired.routes.begin(), m_desired.routes.end(),
+                               [&](const Route& r) { return !r.absent && satisfies(route, r); });
+        };
         std::vector<Route> doomed;
-        for (const auto& route : m_state.routes) {
+        for (const auto& route : m_observed.routes) {
+            const bool still_there = std::any_of(m_state.routes.begin(), m_state.routes.end(),
+                                                 [&](const Route& r) { return same_route(r, route); });
+            if (!still_there || wanted_present(route) || derived_from_addresses(route)) continue;
             const bool unwanted = std::any_of(m_desired.routes.begin(), m_desired.routes.end(), [&](const Route& r) {
                 return r.absent && matches_absent(route, r);
             });
             // A port carries no routes; those the kernel made for its addresses go with them.
             const auto* device = route.next_hop_interface ? current(*route.next_hop_interface) : nullptr;
-            const bool on_port = device && becomes_port(*device) && !derived_from_addresses(route) &&
-                                 !std::any_of(m_desired.routes.begin(), m_desired.routes.end(), [&](const Route& r) {
-                                     return !r.absent && satisfies(route, r);
-                                 });
+            const bool on_port = device && becomes_port(*device);
             if (unwanted || on_port) doomed.push_back(route);
         }
         for (auto& route : doomed) {
@@ -572,6 +600,7 @@ private:
     }
 
     const NetworkState& m_desired;
+    const NetworkState& m_observed;        // the host before this apply
     NetworkState m_state;                  // the observed state with the steps so far applied
     std::map<IfName, IfName> m_master_of;  // port -> the desired master that lists it
     std::vector<Step> m_steps;
@@ -727,7 +756,7 @@ void apply(NetworkState& state, const Step& step) {
             state.routes.push_back(step.route);
             break;
         case StepKind::del_route:
-            std::erase_if(state.routes, [&](const Route& r) { return matches_absent(r, step.route); });
+            std::erase_if(state.routes, [&](const Route& r) { return same_route(r, step.route); });
             break;
         case StepKind::set_up:
             if (iface) iface->state = InterfaceState::up;
@@ -773,6 +802,10 @@ std::string route_text(const Route& route) {
     if (route.next_hop_interface) out += " dev " + route.next_hop_interface->str();
     if (route.metric) out += " metric " + std::to_string(*route.metric);
     if (route.table_id && *route.table_id != k_main_table) out += " table " + std::to_string(*route.table_id);
+    if (route.source) out += " src " + route.source->to_string();
+    if (route.scope == RouteScope::host) out += " scope host";
+    if (route.scope == RouteScope::link && route.next_hop_address) out += " scope link";
+    if (route.onlink) out += " onlink";
     return out;
 }
 

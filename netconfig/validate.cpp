@@ -311,6 +311,12 @@ private:
         const auto& route = m_desired.routes[j];
         const auto base = "routes[" + std::to_string(j) + "]";
         const auto family = route.destination.address.family;
+        if (route.absent && route.any_destination) {
+            if (!route.next_hop_interface && !route.next_hop_address && !route.table_id && !route.metric)
+                add("routes", base, "an absent route without destination needs at least one of next-hop-interface, "
+                                    "next-hop-address, table-id or metric: it would match every route");
+            return;
+        }
         if (route.next_hop_address && route.next_hop_address->family != family)
             add("routes", base + ".next-hop-address",
                 "next-hop-address " + route.next_hop_address->to_string() + " is not an " +

@@ -1,6 +1,7 @@
 #include "profile/network_section.h"
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 #include "common/text.h"
@@ -340,7 +341,9 @@ netconfig::Route decode_route(Reader& reader, const YAML::Node& node, Position w
             route.absent = true;
         }
     }
-    if (!has_destination) fail_missing(reader, where, "route", "destination");
+    // nmstate's absent entries may leave the destination out: then every destination matches.
+    if (!has_destination && !route.absent) fail_missing(reader, where, "route", "destination");
+    route.any_destination = !has_destination;
     return route;
 }
 
@@ -412,16 +415,49 @@ netconfig::Verification decode_verify(Reader& reader, const Entry& section) {
 
 }  // namespace
 
-NetworkSection decode_network(const YAML::Node& node, Position where, std::map<std::string, Position>& positions) {
+NetworkSection decode_network(const YAML::Node& node, Position where, std::map<std::string, Position>& positions,
+                              std::vector<DecodeError>& problems) {
     NetworkSection section;
     if (node.IsNull()) return section;
     Reader reader(positions, "network");
+    // Runs one part's decoding; its problem is collected and the next part is decoded all the same.
+    const auto collecting = [&](const std::function<void()>& decode_part) {
+        try {
+            decode_part();
+        } catch (const DecodeError& problem) {
+            problems.push_back(problem);
+        }
+    };
+    // nmstate's other top-level parts are not the agent's: say where they belong rather than "unknown key".
+    if (node.IsMap())
+        for (auto it = node.begin(); it != node.end(); ++it) {
+            if (!it->first.IsScalar()) continue;
+            const auto& key = it->first.Scalar();
+            const auto at = position_of(it->first.Mark());
+            if (key == "dns-resolver")
+                problems.push_back({at, "network",
+                                    "\"dns-resolver\" is not part of the host profile: name servers come with the "
+                                    "uplink's DHCP lease, or belong to the installer (kickstart `network "
+                                    "--nameserver`) or to NetworkManager (`ipv4.dns` of the uplink's connection)"});
+            if (key == "hostname")
+                problems.push_back({at, "network",
+                                    "\"hostname\" is not part of the host profile: set it in the installer (kickstart "
+                                    "`network --hostname`) or with hostnamectl"});
+            if (key == "route-rules")
+                problems.push_back({at, "network",
+                                    "\"route-rules\" (policy routing) is not supported: kvm-agent manages routes of "
+                                    "every table but not the rules that select them"});
+        }
+    if (!problems.empty()) return section;
     for (const auto& entry : reader.entries(node, where, "network", {"interfaces", "routes", "verify"}, "")) {
         if (entry.key == "interfaces") {
             std::size_t index = 0;
             for (const auto& [item, item_position] :
                  reader.items(entry.value, entry.value_position, "interfaces", "interfaces")) {
-                section.desired.interfaces.push_back(decode_interface(reader, item, item_position, index++));
+                collecting([&, &item = item, &item_position = item_position] {
+                    section.desired.interfaces.push_back(decode_interface(reader, item, item_position, index));
+                });
+                ++index;
                 reader.set_subject("network");
             }
         } else if (entry.key == "routes") {
@@ -433,12 +469,15 @@ NetworkSection decode_network(const YAML::Node& node, Position where, std::map<s
                     // Problems name routes by their index in the list, as "routes[1]" (see netconfig::Problem).
                     const auto path = "routes[" + std::to_string(index++) + "]";
                     reader.record(path, item_position);
-                    section.desired.routes.push_back(decode_route(reader, item, item_position, path));
+                    collecting([&, &item = item, &item_position = item_position] {
+                        section.desired.routes.push_back(decode_route(reader, item, item_position, path));
+                    });
+                    reader.set_subject("routes");
                 }
             }
             reader.set_subject("network");
         } else {
-            section.verify = decode_verify(reader, entry);
+            collecting([&] { section.verify = decode_verify(reader, entry); });
             reader.set_subject("network");
         }
     }

@@ -1,5 +1,6 @@
 #include "profile/profile.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -28,11 +29,40 @@ std::string located(std::string_view source, Position position, const std::strin
     return out + what;
 }
 
-std::optional<common::Error> first_problem(const HostProfile& profile, const std::set<netconfig::IfName>* observed) {
+// Where a validation problem is: its own path, or the nearest enclosing one that was written down.
+Position position_of_problem(const HostProfile& profile, const netconfig::Problem& problem) {
+    std::string path = problem.path;
+    Position position;
+    while (true) {
+        if (auto it = profile.network_positions.find(path); it != profile.network_positions.end()) {
+            position = it->second;
+            break;
+        }
+        const auto cut = path.find_last_of(".[");
+        if (cut == std::string::npos) break;
+        path.resize(cut);
+    }
+    if (position.line == 0)
+        if (auto it = profile.sections.find("network"); it != profile.sections.end()) position = it->second;
+    return position;
+}
+
+
+// Every problem the validator finds, one located line each.
+std::optional<common::Error> all_problems(const HostProfile& profile, const std::set<netconfig::IfName>* observed) {
     if (!profile.network) return std::nullopt;
     const auto problems = netconfig::validate(profile.network->desired, observed);
     if (problems.empty()) return std::nullopt;
-    return common::make_error(format_problem(profile, problems.front()));
+    // In the order of the file, as an editor walks it.
+    std::vector<std::pair<Position, std::string>> located_problems;
+    for (const auto& problem : problems)
+        located_problems.emplace_back(position_of_problem(profile, problem), format_problem(profile, problem));
+    std::stable_sort(located_problems.begin(), located_problems.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.first.line, a.first.column) < std::pair(b.first.line, b.first.column);
+    });
+    std::string lines;
+    for (const auto& [position, line] : located_problems) lines += (lines.empty() ? "" : "\n") + line;
+    return common::make_error(std::move(lines));
 }
 
 // Where each document starts; nothing else.
@@ -76,7 +106,9 @@ std::optional<common::Error> check_documents(const std::string& text, std::strin
     return std::nullopt;
 }
 
-HostProfile decode(const YAML::Node& root, std::string_view source) {
+// Decodes every section; a problem inside a section is collected in `problems` and the next section is decoded
+// all the same. A problem with the profile's own shape throws.
+HostProfile decode(const YAML::Node& root, std::string_view source, std::vector<DecodeError>& problems) {
     HostProfile profile;
     profile.source = std::string(source);
     if (root.IsNull()) return profile;  // an empty profile changes nothing
@@ -89,14 +121,19 @@ HostProfile decode(const YAML::Node& root, std::string_view source) {
     const std::vector<std::string_view> sections(k_sections.begin(), k_sections.end());
     for (const auto& entry : reader.entries(root, {1, 1}, "", sections, "")) {
         profile.sections[entry.key] = entry.key_position;
-        if (entry.key == "network")
-            profile.network = decode_network(entry.value, entry.value_position, profile.network_positions);
-        else if (entry.key == "kvm") profile.kvm = decode_kvm(entry.value, entry.value_position);
-        else if (entry.key == "packages") profile.packages = decode_packages(entry.value, entry.value_position);
-        else if (entry.key == "libvirt") profile.libvirt = decode_libvirt(entry.value, entry.value_position);
-        else if (entry.key == "sysctl") profile.sysctl = decode_sysctl(entry.value, entry.value_position);
-        else if (entry.key == "firewall") profile.firewall = decode_firewall(entry.value, entry.value_position);
-        else if (entry.key == "storage") profile.storage = decode_storage(entry.value, entry.value_position);
+        try {
+            if (entry.key == "network")
+                profile.network =
+                    decode_network(entry.value, entry.value_position, profile.network_positions, problems);
+            else if (entry.key == "kvm") profile.kvm = decode_kvm(entry.value, entry.value_position);
+            else if (entry.key == "packages") profile.packages = decode_packages(entry.value, entry.value_position);
+            else if (entry.key == "libvirt") profile.libvirt = decode_libvirt(entry.value, entry.value_position);
+            else if (entry.key == "sysctl") profile.sysctl = decode_sysctl(entry.value, entry.value_position);
+            else if (entry.key == "firewall") profile.firewall = decode_firewall(entry.value, entry.value_position);
+            else if (entry.key == "storage") profile.storage = decode_storage(entry.value, entry.value_position);
+        } catch (const DecodeError& problem) {
+            problems.push_back(problem);
+        }
     }
     return profile;
 }
@@ -104,36 +141,29 @@ HostProfile decode(const YAML::Node& root, std::string_view source) {
 }  // namespace
 
 std::string format_problem(const HostProfile& profile, const netconfig::Problem& problem) {
-    // The problem's own path, or the nearest enclosing one that was written down.
-    std::string path = problem.path;
-    Position position;
-    while (true) {
-        if (auto it = profile.network_positions.find(path); it != profile.network_positions.end()) {
-            position = it->second;
-            break;
-        }
-        const auto cut = path.find_last_of(".[");
-        if (cut == std::string::npos) break;
-        path.resize(cut);
-    }
-    if (position.line == 0)
-        if (auto it = profile.sections.find("network"); it != profile.sections.end()) position = it->second;
-    return located(profile.source, position, problem.subject, problem.message);
+    return located(profile.source, position_of_problem(profile, problem), problem.subject, problem.message);
 }
 
 common::Result<HostProfile> parse_profile(std::string_view text, std::string_view source,
                                           const std::set<netconfig::IfName>* observed_names) {
     HostProfile profile;
+    std::vector<DecodeError> problems;
     try {
         const std::string buffer(text);
         if (auto error = check_documents(buffer, source)) return *error;
-        profile = decode(YAML::Load(buffer), source);
+        profile = decode(YAML::Load(buffer), source, problems);
     } catch (const YAML::Exception& e) {
         return common::make_error(located(source, position_of(e.mark), "", "invalid YAML: " + e.msg));
     } catch (const DecodeError& e) {
-        return common::make_error(located(source, e.position, e.subject, e.what));
+        problems.push_back(e);
     }
-    if (auto error = first_problem(profile, observed_names)) return *error;
+    // Every problem found, one line each; the model is only validated once it could be read whole.
+    if (!problems.empty()) {
+        std::string lines;
+        for (const auto& e : problems) lines += (lines.empty() ? "" : "\n") + located(source, e.position, e.subject, e.what);
+        return common::make_error(std::move(lines));
+    }
+    if (auto error = all_problems(profile, observed_names)) return *error;
     return profile;
 }
 
@@ -153,7 +183,7 @@ common::Result<HostProfile> load_profile(const std::string& path, const std::set
 
 std::optional<common::Error> check_against(const HostProfile& profile,
                                            const std::set<netconfig::IfName>& observed_names) {
-    return first_problem(profile, &observed_names);
+    return all_problems(profile, &observed_names);
 }
 
 }  // namespace profile

@@ -52,6 +52,8 @@ struct HostProfile {
 
 // Parses and validates a profile's text. `source` is the name used in messages (the path as given).
 // With `observed_names` (the host's interfaces), references to interfaces outside the profile are checked too.
+// A refused profile's error lists every problem found, one "FILE:LINE:COL: ..." line each: those of every
+// section, interface and route that could be read, or, once everything could, every validation problem.
 common::Result<HostProfile> parse_profile(std::string_view text, std::string_view source,
                                           const std::set<netconfig::IfName>* observed_names = nullptr);
 

@@ -168,6 +168,7 @@ std::string describe_route(const netconfig::Route& route) {
     if (route.metric) text += " metric " + std::to_string(*route.metric);
     if (route.table_id && *route.table_id != netconfig::k_main_table)
         text += " table " + std::to_string(*route.table_id);
+    if (route.onlink) text += " onlink";
     return text;
 }
 
@@ -237,7 +238,9 @@ common::Result<netconfig::NetworkState> NetlinkAdapter::observe() {
     std::vector<RouteRecord> routes;
     for (nl_object* object = nl_cache_get_first(route_cache->get()); object; object = nl_cache_get_next(object)) {
         auto* route = object_cast<rtnl_route>(object);
-        if (rtnl_route_get_table(route) != RT_TABLE_MAIN || rtnl_route_get_type(route) != RTN_UNICAST) continue;
+        // Unicast routes of every table but the kernel's local one (its addresses and broadcasts).
+        const auto table = rtnl_route_get_table(route);
+        if (table == RT_TABLE_LOCAL || table == RT_TABLE_UNSPEC || rtnl_route_get_type(route) != RTN_UNICAST) continue;
         nl_addr* destination = rtnl_route_get_dst(route);
         const auto network = from_nl_address(destination);
         if (!network) continue;
@@ -246,12 +249,16 @@ common::Result<netconfig::NetworkState> NetlinkAdapter::observe() {
         record.route.metric = rtnl_route_get_priority(route);
         record.route.table_id = rtnl_route_get_table(route);
         record.route.protocol = protocol_name(rtnl_route_get_protocol(route));
+        record.route.scope = static_cast<netconfig::RouteScope>(rtnl_route_get_scope(route));
+        record.route.source = from_nl_address(rtnl_route_get_pref_src(route));
+        const bool route_onlink = (rtnl_route_get_flags(route) & RTNH_F_ONLINK) != 0;
         const int hops = rtnl_route_get_nnexthops(route);
         if (hops == 0) routes.push_back(record);
         for (int i = 0; i < hops; ++i) {
             rtnl_nexthop* hop = rtnl_route_nexthop_n(route, i);
             RouteRecord one = record;
             one.route.next_hop_address = from_nl_address(rtnl_route_nh_get_gateway(hop));
+            one.route.onlink = route_onlink || (rtnl_route_nh_get_flags(hop) & RTNH_F_ONLINK) != 0;
             one.out_index = rtnl_route_nh_get_ifindex(hop);
             routes.push_back(std::move(one));
         }
@@ -448,10 +455,21 @@ OpResult NetlinkAdapter::change_route(const netconfig::Route& route, int how) {
     // puts back a route with the origin it had ("boot", "dhcp", ...).
     rtnl_route_set_protocol(request.get(), how == RTM_DELROUTE ? RTPROT_UNSPEC : protocol_number(route.protocol));
     if (route.metric) rtnl_route_set_priority(request.get(), *route.metric);
+    if (how != RTM_DELROUTE) {
+        // Scope, preferred source and onlink as the host had them (a rollback) or as the planner chose.
+        if (route.scope) rtnl_route_set_scope(request.get(), static_cast<std::uint8_t>(*route.scope));
+        if (route.source) {
+            AddressPtr source = to_nl_address(*route.source, route.source->max_prefix_length());
+            if (!source) return common::make_error(what + ": out of memory");
+            if (const int rc = rtnl_route_set_pref_src(request.get(), source.get()); rc < 0)
+                return common::make_error(what + ": " + nl_geterror(rc));
+        }
+    }
     if (route.next_hop_address || out_index > 0) {
         NextHopPtr hop(rtnl_route_nh_alloc());
         if (!hop) return common::make_error(what + ": out of memory");
         if (out_index > 0) rtnl_route_nh_set_ifindex(hop.get(), out_index);
+        if (route.onlink && how != RTM_DELROUTE) rtnl_route_nh_set_flags(hop.get(), RTNH_F_ONLINK);
         if (route.next_hop_address) {
             AddressPtr gateway = to_nl_address(*route.next_hop_address, route.next_hop_address->max_prefix_length());
             if (!gateway) return common::make_error(what + ": out of memory");

@@ -260,6 +260,92 @@ TEST_F(AgentCli, RollsBackByItselfWhenTheGatewayStopsAnswering) {
     EXPECT_FALSE(fs::exists(keyfile("br0"))) << "nothing persisted for a change that did not hold";
 }
 
+// nmstate's gateway change: an absent default route beside the new one converges in one apply.
+TEST_F(AgentCli, TheGatewayChangeIdiomMovesTheDefaultRouteInOneApplyAndASecondChangesNothing) {
+    ASSERT_EQ(run_process({"ip", "-n", m_gateway->name(), "addr", "add", "192.0.2.254/24", "dev", "gw0"}).exit_code, 0);
+    const auto profile = write_profile(R"(network:
+  interfaces:
+  - name: eno1
+    type: ethernet
+    ipv4: {enabled: true, address: [{ip: 192.0.2.10, prefix-length: 24}]}
+  routes:
+    config:
+    - {destination: 0.0.0.0/0, next-hop-interface: eno1, state: absent}
+    - {destination: 0.0.0.0/0, next-hop-address: 192.0.2.254, next-hop-interface: eno1}
+  verify: {rollback-after: 5s}
+)");
+    const auto applied = agent({"apply", "--profile", profile.string()});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    const auto defaults = ip_json({"route", "show", "default"});
+    ASSERT_EQ(defaults.size(), 1u) << defaults.dump();
+    EXPECT_EQ(defaults.at(0).at("gateway"), "192.0.2.254") << defaults.dump();
+    EXPECT_EQ(defaults.at(0).at("dev"), "eno1") << defaults.dump();
+    const auto again = agent({"plan", "--profile", profile.string()});
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
+}
+
+// A hosting provider's layout: a /32 address and a default route to a gateway outside it (onlink). The
+// route moves to the bridge with its flag; a failed probe puts it back on the NIC exactly as it was.
+TEST_F(AgentCli, AnOnlinkDefaultRouteMovesToABridgeAndARollbackPutsItBack) {
+    ip({"addr", "flush", "dev", "eno1"});
+    ip({"addr", "add", "192.0.2.10/32", "dev", "eno1"});
+    ip({"route", "add", "default", "via", "192.0.2.1", "dev", "eno1", "onlink"});
+    const std::string layout = R"(network:
+  interfaces:
+  - name: br0
+    type: linux-bridge
+    mac-address: from-port
+    ipv4: {enabled: true, address: [{ip: 192.0.2.10, prefix-length: 32}]}
+    bridge: {options: {stp: {enabled: false}}, port: [{name: eno1}]}
+  - name: eno1
+    ipv4: {enabled: false}
+  routes:
+    config:
+    - {destination: 0.0.0.0/0, next-hop-address: 192.0.2.1, next-hop-interface: br0}
+  verify:
+    rollback-after: 3s
+)";
+    // No host has 192.0.2.77: the probe fails and the host goes back.
+    const auto failing = write_profile(layout + "    probe: [gateway, \"192.0.2.77:22\"]\n", "failing.yaml");
+    const auto before = snapshot();
+    const auto refused = agent({"apply", "--profile", failing.string()});
+    EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+    expect_unchanged(before);
+
+    const auto profile = write_profile(layout);
+    const auto applied = agent({"apply", "--profile", profile.string()});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    const auto defaults = ip_json({"route", "show", "default"});
+    ASSERT_EQ(defaults.size(), 1u) << defaults.dump();
+    EXPECT_EQ(defaults.at(0).at("dev"), "br0") << defaults.dump();
+    EXPECT_EQ(defaults.at(0).at("flags"), nlohmann::json::array({"onlink"})) << defaults.dump();
+    const auto keyfile_text = read_text(keyfile("br0"));
+    EXPECT_NE(keyfile_text.find("route1=0.0.0.0/0,192.0.2.1\nroute1_options=onlink=true\n"), std::string::npos)
+        << keyfile_text;
+}
+
+// A new bridge that says nothing of STP runs it and its new port costs 100, as nmstate and NetworkManager
+// have them (the kernel's own defaults are STP off and a cost from the link speed, 2 for a veth).
+TEST_F(AgentCli, ANewBridgeGetsNmstatesStpAndPortCostDefaults) {
+    const auto profile = write_profile(R"(network:
+  interfaces:
+  - name: br1
+    type: linux-bridge
+    bridge: {port: [{name: eno2}]}
+  verify: {rollback-after: 5s}
+)");
+    const auto applied = agent({"apply", "--profile", profile.string()});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_EQ(link("br1").at("linkinfo").at("info_data").at("stp_state"), 1) << link("br1").dump();
+    EXPECT_EQ(link("eno2").at("linkinfo").at("info_slave_data").at("cost"), 100) << link("eno2").dump();
+    const auto bridge_file = read_text(keyfile("br1"));
+    EXPECT_NE(bridge_file.find("[bridge]\nstp=true\n"), std::string::npos) << bridge_file;
+    const auto again = agent({"plan", "--profile", profile.string()});
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
+}
+
 TEST_F(AgentCli, AChangeWithoutCommitGoesBackAtTheDeadline) {
     const auto profile = write_profile(k_bridge_over_nic);
     const auto before = snapshot();

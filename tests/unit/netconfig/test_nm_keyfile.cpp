@@ -365,8 +365,8 @@ addr-gen-mode=eui64
 )"),
               std::string::npos)
         << bridge;
-    // A new bridge without STP settings is written as the kernel makes it, not with NetworkManager's STP on.
-    EXPECT_NE(bridge.find("[bridge]\nstp=false\n\n"), std::string::npos) << bridge;
+    // A new bridge without STP settings runs STP, as nmstate and NetworkManager have it (the apply turns it on).
+    EXPECT_NE(bridge.find("[bridge]\nstp=true\n\n"), std::string::npos) << bridge;
     EXPECT_NE(file_for(*set, "nic1").content.find("[bridge-port]\npath-cost=10\npriority=5\n"), std::string::npos);
     EXPECT_EQ(file_for(*set, "nic1").content.find("[ipv4]"), std::string::npos);
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -378,6 +379,99 @@ TEST(NetconfigPlan, RemovesAbsentRoutesMatchingTheKeysGiven) {
                                          }));
 }
 
+// nmstate's gateway change: an absent default route beside the new one. The absent entry removes only the
+// route the host had; the new route takes its place in one step and is never removed again.
+TEST(NetconfigPlan, TheGatewayChangeIdiomReplacesTheDefaultRouteAndRemovesNothingItAdds) {
+    const auto desired = desired_from_yaml(R"(
+  routes:
+    config:
+    - {destination: 0.0.0.0/0, next-hop-interface: eno1, state: absent}
+    - {destination: 0.0.0.0/0, next-hop-address: 192.0.2.254, next-hop-interface: eno1}
+)");
+    const auto host = single_homed_host();
+    const auto plan = netconfig::plan(desired, host);
+    ASSERT_TRUE(plan) << plan.error().message;
+    EXPECT_EQ(lines(*plan), (Lines{"replace route 0.0.0.0/0 via 192.0.2.254 dev eno1 metric 100"}));
+    // Converged: planning again against the result changes nothing.
+    auto after = host;
+    simulate(after, plan->steps);
+    EXPECT_EQ(plan_lines(desired, after), Lines{});
+}
+
+TEST(NetconfigPlan, AnAbsentRouteWithoutDestinationOrTableMatchesEveryRouteOfItsDeviceInEveryTable) {
+    auto host = single_homed_host();
+    host.routes.push_back(route("10.0.0.0/8", "192.0.2.2", "eno1", 0, "static"));
+    auto other_table = route("0.0.0.0/0", "192.0.2.3", "eno1", 0, "static");
+    other_table.table_id = 100;
+    host.routes.push_back(other_table);
+    const auto desired = desired_from_yaml("  routes: {config: [{next-hop-interface: eno1, state: absent}]}\n");
+    // The kernel's prefix route goes only with its address.
+    EXPECT_EQ(plan_lines(desired, host), (Lines{
+                                             "remove route 0.0.0.0/0 via 192.0.2.1 dev eno1 metric 100",
+                                             "remove route 10.0.0.0/8 via 192.0.2.2 dev eno1 metric 0",
+                                             "remove route 0.0.0.0/0 via 192.0.2.3 dev eno1 metric 0 table 100",
+                                         }));
+}
+
+TEST(NetconfigPlan, AnAbsentRouteThatNamesATableMatchesOnlyThatTable) {
+    auto host = single_homed_host();
+    auto other_table = route("0.0.0.0/0", "192.0.2.3", "eno1", 0, "static");
+    other_table.table_id = 100;
+    host.routes.push_back(other_table);
+    const auto desired = desired_from_yaml("  routes: {config: [{destination: 0.0.0.0/0, table-id: 100, state: absent}]}\n");
+    EXPECT_EQ(plan_lines(desired, host), (Lines{"remove route 0.0.0.0/0 via 192.0.2.3 dev eno1 metric 0 table 100"}));
+}
+
+// A hosting provider's /32 address with its gateway outside it: the default route moved to the bridge is
+// added onlink, as the host had it, or the kernel would refuse it.
+TEST(NetconfigPlan, AGatewayOutsideTheBridgesPrefixesIsAddedOnlink) {
+    NetworkState host;
+    host.interfaces.push_back(loopback());
+    host.interfaces.push_back(observed("eno1", InterfaceType::ethernet, "52:54:00:00:00:01", {address("203.0.113.10", 32)}));
+    auto onlink = route("0.0.0.0/0", "198.51.100.1", "eno1", 0, "static");
+    onlink.onlink = true;
+    host.routes.push_back(onlink);
+    const auto desired = desired_from_yaml(R"(
+  interfaces:
+  - name: br0
+    type: linux-bridge
+    ipv4: {enabled: true, address: [{ip: 203.0.113.10, prefix-length: 32}]}
+    bridge: {options: {stp: {enabled: false}}, port: [{name: eno1}]}
+  routes:
+    config:
+    - {destination: 0.0.0.0/0, next-hop-address: 198.51.100.1, next-hop-interface: br0}
+)");
+    const auto plan = netconfig::plan(desired, host);
+    ASSERT_TRUE(plan) << plan.error().message;
+    EXPECT_EQ(lines(*plan), (Lines{
+                                "create bridge br0 (stp off)",
+                                "add address 203.0.113.10/32 to br0",
+                                "make eno1 a port of br0",
+                                "set br0 up",
+                                "replace route 0.0.0.0/0 via 198.51.100.1 dev br0 metric 0 onlink",
+                                "remove address 203.0.113.10/32 from eno1",
+                            }));
+    // The rollback puts the onlink route back on eno1 as it was.
+    auto after = host;
+    simulate(after, plan->steps);
+    const auto back = rollback_plan(host, after);
+    ASSERT_TRUE(back) << back.error().message;
+    const auto undo = lines(*back);
+    EXPECT_NE(std::find(undo.begin(), undo.end(), "replace route 0.0.0.0/0 via 198.51.100.1 dev eno1 metric 0 onlink"),
+              undo.end())
+        << ::testing::PrintToString(undo);
+}
+
+TEST(NetconfigPlan, AGatewayInsideAPrefixIsNotOnlink) {
+    Route inside;
+    inside.destination = *IpNetwork::parse("0.0.0.0/0");
+    inside.next_hop_address = IpAddress::parse("192.0.2.1");
+    EXPECT_FALSE(needs_onlink(inside, {address("192.0.2.10", 24)}));
+    EXPECT_TRUE(needs_onlink(inside, {address("192.0.2.10", 32)}));
+    EXPECT_TRUE(needs_onlink(inside, {address("198.51.100.7", 24), address("2001:db8::1", 64)}));
+    EXPECT_FALSE(needs_onlink(inside, {}));  // no IPv4 address: nothing to be outside of
+}
+
 TEST(NetconfigPlan, KeepsARouteThatIsAlreadyThereWhateverItsMetric) {
     const auto desired = desired_from_yaml(
         "  routes: {config: [{destination: 0.0.0.0/0, next-hop-address: 192.0.2.1, next-hop-interface: eno1}]}\n");
@@ -454,13 +548,25 @@ INSTANTIATE_TEST_SUITE_P(
         ImpossibleCase{"  interfaces: [{name: new0, mtu: 1500}]\n",
                        "new0 does not exist, and without a type it cannot be created"},
         ImpossibleCase{"  interfaces: [{name: eno1, type: bond}]\n",
-                       "eno1 is ethernet on the host, not bond (mark it absent to replace it)"},
+                       "eno1 is ethernet on the host, not bond (it cannot be replaced: give the bond another name)"},
+        ImpossibleCase{"  interfaces: [{name: eno1.5, type: linux-bridge}]\n",
+                       "eno1.5 is vlan on the host, not linux-bridge (mark it absent to replace it)"},
         ImpossibleCase{"  interfaces: [{name: eno1.5, type: vlan, vlan: {base-iface: eno1, id: 6}}]\n",
                        "eno1.5 is vlan 5 on eno1 on the host, not vlan 6 on eno1 (mark it absent to replace it)"},
         ImpossibleCase{"  interfaces: [{name: br0, type: linux-bridge, bridge: {port: [{name: eno9}]}}]\n",
                        "br0: port eno9 does not exist"},
         ImpossibleCase{"  interfaces: [{name: v0, type: veth, veth: {peer: eno2}}]\n",
                        "v0: veth peer eno2 exists already"}));
+
+// nmstate accepts `type: ethernet` for a veth end (containers and test rigs list them so).
+TEST(NetconfigPlan, TypeEthernetIsAcceptedForAVethEnd) {
+    auto host = single_homed_host();
+    auto veth = observed("v1", InterfaceType::veth, "52:54:00:00:00:09");
+    veth.veth = VethConfig{IfName("v1p")};
+    host.interfaces.push_back(veth);
+    EXPECT_EQ(plan_lines(desired_from_yaml("  interfaces: [{name: v1, type: ethernet, mtu: 9000}]\n"), host),
+              (Lines{"set mtu of v1 to 9000"}));
+}
 
 TEST(NetconfigStep, PrintsOneHumanLinePerKind) {
     Step step;

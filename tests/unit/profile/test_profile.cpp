@@ -144,6 +144,44 @@ TEST(Profile, TakesNmstatesDescriptionAndNamesTheNewKeyForLegacySlaves) {
               "host.yaml:5:45: bond0: \"slaves\" in \"link-aggregation\" is nmstate's old name: write \"port\" instead");
 }
 
+// An admin fixing a profile sees every problem at once, each where it is, not one per run.
+TEST(Profile, ARefusedProfileListsEveryProblemEachWithItsPlace) {
+    EXPECT_EQ(error_of(R"(network:
+  interfaces:
+  - name: br0
+    type: linux-brige
+  - name: bond0
+    type: bond
+    mtu: huge
+  - name: eno1
+  routes:
+    config:
+    - {destination: 0.0.0.0/0, next-hop-address: 192.0.2.300, next-hop-interface: br0}
+firewall:
+  zones: 7
+)"),
+              "host.yaml:4:11: br0: unknown interface type \"linux-brige\" (did you mean \"linux-bridge\"?)\n"
+              "host.yaml:7:10: bond0: \"mtu\" must be a whole number, not \"huge\"\n"
+              "host.yaml:11:50: routes: bad IP address \"192.0.2.300\"\n"
+              "host.yaml:13:10: firewall: \"zones\" must be a list, not \"7\"");
+    // Once it reads, every validation problem too.
+    const std::set<netconfig::IfName> host{netconfig::IfName("lo"), netconfig::IfName("eno1")};
+    const auto checked = parse_profile(R"(network:
+  interfaces:
+  - name: br0
+    type: linux-bridge
+    bridge: {port: [{name: eno9}]}
+  - name: vlan5
+    type: vlan
+    vlan: {base-iface: eno8, id: 5}
+)",
+                                       "host.yaml", &host);
+    ASSERT_FALSE(checked);
+    EXPECT_EQ(checked.error().message,
+              "host.yaml:5:21: br0: port eno9 is neither in the profile nor on the host\n"
+              "host.yaml:8:24: vlan5: base-iface eno8 is neither in the profile nor on the host");
+}
+
 TEST(Profile, TreatsAnEmptyFileAndAnEmptySectionAsNothingToDo) {
     for (const char* text : {"", "# only a comment\n", "network:\n", "network: {}\n", "---\n"}) {
         const auto loaded = parse_profile(text, "host.yaml");
