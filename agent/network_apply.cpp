@@ -4,7 +4,7 @@
 #include <thread>
 
 #include "netconfig/apply.h"
-#include "netconfig/creation_defaults.h"
+#include "netconfig/nmstate_meaning.h"
 #include "netconfig/dynamic_addressing.h"
 
 namespace agent {
@@ -36,12 +36,19 @@ common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, ne
     if (!observed) return common::make_error("observing the network: " + observed.error().message);
     // Ports, VLAN bases and route devices outside the profile must exist on this host.
     if (auto problem = profile::check_against(profile, names_of(*observed))) return *problem;
-    auto desired = netconfig::with_inherited_addressing(profile.network->desired, *observed);
-    // What the apply creates gets nmstate's defaults; the files need not spell them out (NetworkManager has
-    // the same ones), so they are written from `desired` and the host the steps leave.
-    auto steps = netconfig::plan(netconfig::with_creation_defaults(desired, *observed), *observed);
+    // nmstate's readings of what the profile leaves unsaid: a bridge over a DHCP uplink stays on DHCP, a switch
+    // from DHCP to static without addresses keeps the leased ones.
+    auto desired = netconfig::with_dynamic_kept_static(
+        netconfig::with_inherited_addressing(profile.network->desired, *observed), *observed);
+    // The kernel's side of the profile as nmstate means it: defaults for what the apply creates, and a software
+    // interface that is `down` deleted. The files are written from `desired` itself (a down interface keeps
+    // its profile, not activated; NetworkManager has the same defaults) and the host the steps leave.
+    auto kernel = netconfig::with_creation_defaults(netconfig::with_down_software_removed(desired, *observed),
+                                                    *observed);
+    auto steps = netconfig::plan(kernel, *observed);
     if (!steps) return common::make_error(profile.source + ": " + steps.error().message);
-    NetworkPlan planned{std::move(observed).value(), std::move(desired), std::move(steps).value(), {}};
+    NetworkPlan planned{std::move(observed).value(), std::move(desired), std::move(kernel), std::move(steps).value(),
+                        {}};
     if (persistence) {
         // The files are written from the host as the steps leave it.
         auto expected = planned.observed;
@@ -150,8 +157,9 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     NetworkApplyReport report;
     report.before = std::move(planned->observed);
     report.plan = std::move(planned->plan);
-    // A switch to DHCP or autoconf may change no kernel state yet, only the files: it is verified all the same.
-    if (report.plan.empty() && (planned->file_changes.empty() || requests.empty())) {
+    // A change of addressing method (to DHCP, or from DHCP to static) may change no kernel state yet, only the
+    // files: those are persisted and activated first, then verified, and rolled back like any other change.
+    if (report.plan.empty() && planned->file_changes.empty()) {
         // The running state is right; the configuration that brings it back after a reboot may not be.
         report.after = report.before;
         report.failures = persist(desired, adapters, report.after, report);
@@ -177,9 +185,10 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     if (!ran.ok())
         report.failures.push_back("step \"" + report.plan.steps[ran.completed].to_string() + "\": " + ran.error->message);
 
-    // Addresses from DHCP or autoconf only come once the network service runs our profile: it is persisted and
-    // activated now, and verification waits for the lease and its routes.
-    const bool dynamic = !requests.empty() && adapters.persistence;
+    // Addresses from DHCP or autoconf only come once the network service runs our profile, and a change only the
+    // files carry only shows once they are active: they are persisted and activated now, and verification
+    // waits for the lease and its routes.
+    const bool dynamic = adapters.persistence && (!requests.empty() || report.plan.empty());
     if (ran.ok() && dynamic) {
         if (auto links_now = adapters.observer.observe(); !links_now)
             report.failures.push_back("observing the network after the change: " + links_now.error().message);
@@ -200,8 +209,9 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     } else if (ran.ok()) {
         report.after = *after;
         if (report.failures.empty()) {
-            report.verification = netconfig::verify(desired, verification, report.before, *after, adapters.prober,
-                                                    options.probe_timeout, baseline ? &*baseline : nullptr);
+            report.verification = netconfig::verify(planned->kernel, verification, report.before, *after,
+                                                    adapters.prober, options.probe_timeout,
+                                                    baseline ? &*baseline : nullptr);
             report.failures = report.verification.failures;
         }
     }

@@ -29,6 +29,8 @@ struct NetworkPlan {
     // The profile's state as this host gives it meaning: a bridge or bond the profile says nothing about in a
     // family takes over the DHCP or autoconf of its ports (netconfig::with_inherited_addressing).
     netconfig::NetworkState desired;
+    // `desired` as the kernel is to have it (netconfig/nmstate_meaning.h): what the plan and verification use.
+    netconfig::NetworkState kernel;
     netconfig::Plan plan;
     // The configuration files the apply would change besides the kernel state, one line each: a switch from
     // static addresses to DHCP shows here even when the kernel has nothing to change yet.

@@ -68,7 +68,8 @@ bool has_default_route_via(const NetworkState& state, IpFamily family, const std
 std::vector<DynamicRequest> dynamic_requests(const NetworkState& desired) {
     std::vector<DynamicRequest> requests;
     for (const auto& iface : desired.interfaces) {
-        if (is_absent(iface)) continue;
+        // A down interface keeps its profile without activating it: no lease comes.
+        if (is_absent(iface) || iface.state == InterfaceState::down) continue;
         DynamicRequest request{iface.name};
         request.ipv4 = iface.ipv4.enabled != false && iface.ipv4.dhcp == true;
         request.ipv6 = iface.ipv6.enabled != false && (iface.ipv6.dhcp == true || iface.ipv6.autoconf == true);
@@ -93,6 +94,43 @@ NetworkState with_inherited_addressing(const NetworkState& desired, const Networ
             if (!port_was_dynamic) continue;
             if (family == IpFamily::v4) config.dhcp = true;
             else config.autoconf = true;
+        }
+    }
+    return effective;
+}
+
+NetworkState with_dynamic_kept_static(const NetworkState& desired, const NetworkState& observed) {
+    NetworkState effective = desired;
+    for (auto& iface : effective.interfaces) {
+        if (is_absent(iface)) continue;
+        const auto* now = observed.find(iface.name);
+        if (!now) continue;
+        for (const auto family : {IpFamily::v4, IpFamily::v6}) {
+            auto& config = config_of(iface, family);
+            const bool dynamic_off = config.dhcp == false && (family == IpFamily::v4 || config.autoconf != true);
+            if (!dynamic_off || config.enabled == false || config.addresses) continue;
+            std::vector<InterfaceAddress> kept;
+            if (const auto& addresses = config_of(*now, family).addresses)
+                for (const auto& address : *addresses)
+                    if (address.dynamic && !address.ip.is_link_local()) kept.push_back({address.ip, address.prefix_length});
+            if (kept.empty()) continue;
+            config.addresses = kept;
+            for (const auto& route : observed.routes) {
+                const bool leased_default = route.destination.is_default() && is_main_table(route) &&
+                                            route.destination.address.family == family &&
+                                            route.next_hop_interface == iface.name &&
+                                            (route.protocol == "dhcp" || route.protocol == "ra");
+                const bool listed = std::any_of(desired.routes.begin(), desired.routes.end(), [&](const Route& r) {
+                    return r.destination == route.destination && r.table_id.value_or(k_main_table) == k_main_table;
+                });
+                if (!leased_default || listed) continue;
+                Route kept_route;
+                kept_route.destination = route.destination;
+                kept_route.next_hop_address = route.next_hop_address;
+                kept_route.next_hop_interface = route.next_hop_interface;
+                kept_route.metric = route.metric;
+                effective.routes.push_back(kept_route);
+            }
         }
     }
     return effective;

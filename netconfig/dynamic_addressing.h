@@ -27,6 +27,12 @@ std::vector<DynamicRequest> dynamic_requests(const NetworkState& desired);
 // moves those).
 NetworkState with_inherited_addressing(const NetworkState& desired, const NetworkState& observed);
 
+// nmstate's switch from DHCP to static: a family whose profile turns DHCP (and, for IPv6, autoconf) off
+// without listing addresses keeps the dynamic addresses the interface has as static ones, and the default
+// route of that family its lease brought as a static route. Otherwise the profile written would leave the
+// host without an address once the lease ends, or at the next boot.
+NetworkState with_dynamic_kept_static(const NetworkState& desired, const NetworkState& observed);
+
 // What is still missing after an apply of `desired` for each request: a dynamic address of each requested
 // family on the interface, and, where `before` had a default route of that family through the interface or
 // one of its (new) ports, a default route through the interface. One line each ("br0: no DHCP (IPv4) address

@@ -8,7 +8,7 @@
 #include <set>
 #include <utility>
 
-#include "netconfig/creation_defaults.h"
+#include "netconfig/nmstate_meaning.h"
 
 namespace netconfig {
 
@@ -163,11 +163,12 @@ public:
         std::set<IfName> removed;
         for (const auto& wanted : m_desired.interfaces)
             if (absent(wanted)) removed.insert(wanted.name);
-        // A port its listed controller no longer claims: its old profile would enslave it again at boot.
+        // A port its listed controller no longer claims, or the port of a controller that goes: its old profile
+        // would enslave it again at boot, and NetworkManager would bring the controller back for it.
         for (const auto& now : m_observed.interfaces) {
             if (!now.controller || m_master_of.count(now.name) || m_desired.find(now.name)) continue;
             const auto* master = m_desired.find(*now.controller);
-            if (master && listed_ports(*master)) removed.insert(now.name);
+            if (master && (listed_ports(*master) || absent(*master))) removed.insert(now.name);
         }
         for (const auto& name : removed)
             if (!m_master_of.count(name)) set.removed.push_back(name);
@@ -262,7 +263,13 @@ private:
         file.uuid = nm_profile_uuid(name);
         file.is_port = is_port(name);
         if (file.is_port) file.controller = m_master_of.at(name);
-        file.autoconnect = !(w && w->state == InterfaceState::down);
+        // A down interface keeps its profile without activating it, and so do the ports of a down controller:
+        // NetworkManager would bring the controller up with them.
+        const auto down = [this](const IfName& which) {
+            const auto* entry = wanted(which);
+            return entry && entry->state == InterfaceState::down;
+        };
+        file.autoconnect = !(down(name) || (file.is_port && down(file.controller)));
         const auto type = type_of(name);
 
         KeyfileText text;

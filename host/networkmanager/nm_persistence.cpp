@@ -1,6 +1,7 @@
 #include "host/networkmanager/nm_persistence.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -69,6 +70,41 @@ std::optional<std::string> NmPersistence::why_not_ask() const {
     return networkmanager::why_not_ask(m_options.call_timeout);
 }
 
+common::Result<netconfig::NmKeyfileSet> NmPersistence::keyfile_set(const netconfig::NetworkState& desired,
+                                                                   const netconfig::NetworkState& observed) {
+    auto made = netconfig::nm_keyfiles(desired, observed, m_options.zones);
+    if (!made) return made.error();
+    auto set = std::move(made).value();
+    std::set<std::string> going;
+    for (const auto& name : set.removed) going.insert("\nmaster=" + netconfig::nm_profile_uuid(name) + "\n");
+    if (going.empty()) return set;
+    const auto sample = netconfig::nm_keyfile_name(netconfig::IfName("x"));  // "kvm-agent-x.nmconnection"
+    const auto split = sample.find("x.");
+    const std::string prefix = sample.substr(0, split), suffix = sample.substr(split + 1);
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(m_files.resolve(netconfig::k_nm_keyfile_dir), ec)) {
+        const auto file_name = entry.path().filename().string();
+        if (file_name.size() <= prefix.size() + suffix.size() || file_name.rfind(prefix, 0) != 0 ||
+            file_name.compare(file_name.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        auto port = netconfig::IfName::make(
+            file_name.substr(prefix.size(), file_name.size() - prefix.size() - suffix.size()));
+        if (!port) continue;
+        const auto& name = port.value();
+        const bool kept = std::any_of(set.files.begin(), set.files.end(),
+                                      [&](const netconfig::NmKeyfile& file) { return file.interface == name; });
+        if (kept || std::find(set.removed.begin(), set.removed.end(), name) != set.removed.end()) continue;
+        auto text = m_files.read(keyfile_path(name));
+        if (!text || !text.value()) continue;
+        for (const auto& master : going)
+            if (text.value()->content.find(master) != std::string::npos) {
+                set.removed.push_back(name);
+                break;
+            }
+    }
+    return set;
+}
+
 common::Result<std::monostate> NmPersistence::check(const netconfig::NetworkState& desired,
                                                     const netconfig::NetworkState& observed) {
     auto set = netconfig::nm_keyfiles(desired, observed, m_options.zones);
@@ -78,7 +114,7 @@ common::Result<std::monostate> NmPersistence::check(const netconfig::NetworkStat
 
 common::Result<std::vector<std::string>> NmPersistence::pending(const netconfig::NetworkState& desired,
                                                                 const netconfig::NetworkState& observed) {
-    auto set = netconfig::nm_keyfiles(desired, observed, m_options.zones);
+    auto set = keyfile_set(desired, observed);
     if (!set) return set.error();
     std::vector<std::string> lines;
     for (const auto& file : set->files) {
@@ -110,7 +146,7 @@ common::Result<std::vector<std::string>> NmPersistence::pending(const netconfig:
 
 common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig::NetworkState& desired,
                                                                 const netconfig::NetworkState& observed) {
-    auto set = netconfig::nm_keyfiles(desired, observed, m_options.zones);
+    auto set = keyfile_set(desired, observed);
     if (!set) return set.error();
 
     netconfig::PersistResult result;

@@ -26,6 +26,7 @@
 
 #include "host/files/atomic_file.h"
 #include "netconfig/link_ops.h"
+#include "netconfig/nm_keyfile.h"
 #include "netconfig/persistence.h"
 
 namespace host::networkmanager {
@@ -54,6 +55,10 @@ public:
     common::Result<netconfig::PersistResult> restore(const netconfig::PersistResult& persisted) override;
 
 private:
+    // The keyfiles for `desired`, and among the files to remove also our profiles of ports whose controller's
+    // profile goes: once the controller is deleted the host no longer says which ports it had, the files do.
+    common::Result<netconfig::NmKeyfileSet> keyfile_set(const netconfig::NetworkState& desired,
+                                                        const netconfig::NetworkState& observed);
     std::optional<std::string> why_not_ask() const;
     std::vector<netconfig::ProfileActivation> settle_deleted(NmClient& client, const netconfig::NetworkState& desired,
                                                              const netconfig::NetworkState& observed);

@@ -346,6 +346,59 @@ TEST_F(AgentCli, ANewBridgeGetsNmstatesStpAndPortCostDefaults) {
     EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
 }
 
+// nmstate's down on a bridge: the kernel interface goes and its port is released, the profile stays without
+// being activated, and a second run finds nothing to do.
+TEST_F(AgentCli, ADownBridgeLeavesTheKernelAndKeepsAProfileThatDoesNotAutoconnect) {
+    ip({"link", "add", "br1", "type", "bridge"});
+    ip({"link", "set", "eno2", "master", "br1"});
+    ip({"link", "set", "br1", "up"});
+    const auto profile = write_profile(R"(network:
+  interfaces:
+  - name: br1
+    type: linux-bridge
+    state: down
+    bridge: {options: {stp: {enabled: false}}, port: [{name: eno2}]}
+  verify: {rollback-after: 5s}
+)");
+    const auto applied = agent({"apply", "--profile", profile.string()});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_TRUE(link("br1").is_null()) << link("br1").dump();
+    EXPECT_FALSE(link("eno2").contains("master")) << link("eno2").dump();
+    const auto bridge_file = read_text(keyfile("br1"));
+    EXPECT_NE(bridge_file.find("\nautoconnect=false\n"), std::string::npos) << bridge_file;
+    const auto again = agent({"plan", "--profile", profile.string()});
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
+}
+
+// nmstate's switch from DHCP to static without addresses: the leased address and the lease's default route
+// are written as static ones, so the host keeps them after the lease and after a reboot.
+TEST_F(AgentCli, DhcpToStaticWithoutAddressesKeepsTheLeasedAddressAndRouteInTheProfile) {
+    // The uplink as a DHCP client leaves it: an address with a lifetime, a default route of protocol dhcp.
+    ip({"addr", "flush", "dev", "eno1"});
+    ip({"addr", "add", "192.0.2.10/24", "dev", "eno1", "valid_lft", "3600", "preferred_lft", "3600"});
+    ip({"route", "replace", "default", "via", "192.0.2.1", "dev", "eno1", "proto", "dhcp", "metric", "100"});
+    const auto profile = write_profile(R"(network:
+  interfaces:
+  - name: eno1
+    type: ethernet
+    ipv4: {enabled: true, dhcp: false}
+  verify: {rollback-after: 5s}
+)");
+    const auto planned = agent({"plan", "--profile", profile.string()});
+    EXPECT_EQ(planned.exit_code, 2) << planned.out << planned.err;
+    const auto applied = agent({"apply", "--profile", profile.string()});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_NE(applied.out.find("verified: gateway 192.0.2.1 on eno1 answers"), std::string::npos) << applied.out;
+    const auto file = read_text(keyfile("eno1"));
+    EXPECT_NE(file.find("[ipv4]\nmethod=manual\naddress1=192.0.2.10/24\ngateway=192.0.2.1\nroute-metric=100\n"),
+              std::string::npos)
+        << file;
+    const auto again = agent({"plan", "--profile", profile.string()});
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
+}
+
 TEST_F(AgentCli, AChangeWithoutCommitGoesBackAtTheDeadline) {
     const auto profile = write_profile(k_bridge_over_nic);
     const auto before = snapshot();

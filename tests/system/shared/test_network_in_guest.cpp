@@ -119,6 +119,10 @@ TEST_F(GuestNetwork, BondOfTwoNicsUnderABridgeWithAVlanAndASecondApplyChangesNot
     EXPECT_TRUE(ip_json({"link", "show", "br0"}).empty());
     EXPECT_TRUE(ip_json({"link", "show", "bond0"}).empty());
     EXPECT_EQ(m_guest->run({"test", "-e", "/proc/net/bonding/bond0"}).exit_code, 1);
+    // Nothing of ours is left for NetworkManager to bring the bond back with, now or at boot: the ports'
+    // profiles went with their bond's.
+    const auto profiles = m_guest->run({"nmcli", "-t", "-f", "NAME", "connection", "show"});
+    EXPECT_EQ(profiles.out.find("kvm-agent-"), std::string::npos) << profiles.out;
 }
 
 TEST_F(GuestNetwork, AChangeThatCutsTheHostOffItsGatewayIsRolledBack) {

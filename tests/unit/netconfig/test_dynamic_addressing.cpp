@@ -118,6 +118,42 @@ TEST(DynamicAddressing, APortWithStaticAddressesPassesNoDhcpOn) {
     EXPECT_FALSE(effective.find(IfName("br0"))->ipv6.autoconf.has_value());
 }
 
+// nmstate's DHCP-to-static: `dhcp: false` without addresses keeps the lease's address and default route.
+TEST(DynamicAddressing, TurningDhcpOffWithoutAddressesKeepsTheLeasedAddressAndDefaultRouteAsStatic) {
+    const auto effective = with_dynamic_kept_static(desired_from_yaml(R"(  interfaces:
+  - name: nic0
+    type: ethernet
+    ipv4: {enabled: true, dhcp: false}
+)"),
+                                                    dhcp_host());
+    const auto& nic0 = *effective.find(IfName("nic0"));
+    ASSERT_TRUE(nic0.ipv4.addresses);
+    EXPECT_EQ(*nic0.ipv4.addresses, (std::vector<InterfaceAddress>{address("10.0.2.15", 24)}));
+    EXPECT_FALSE(nic0.ipv6.addresses) << "IPv6 was not mentioned: left alone";
+    ASSERT_EQ(effective.routes.size(), 1u);
+    EXPECT_EQ(effective.routes[0].destination.to_string(), "0.0.0.0/0");
+    EXPECT_EQ(effective.routes[0].next_hop_address, IpAddress::parse("10.0.2.2"));
+    EXPECT_EQ(effective.routes[0].metric, 100u);
+    EXPECT_FALSE(effective.routes[0].protocol) << "added as ours: static";
+}
+
+TEST(DynamicAddressing, AddressesOrRoutesTheProfileGivesAreNotReplacedByTheLease) {
+    const auto effective = with_dynamic_kept_static(desired_from_yaml(R"(  interfaces:
+  - name: nic0
+    type: ethernet
+    ipv4: {enabled: true, dhcp: false, address: [{ip: 10.0.2.50, prefix-length: 24}]}
+    ipv6: {enabled: true, dhcp: false, autoconf: false}
+  routes:
+    config:
+    - {destination: ::/0, next-hop-interface: nic0, state: absent}
+)"),
+                                                    dhcp_host());
+    const auto& nic0 = *effective.find(IfName("nic0"));
+    EXPECT_EQ(*nic0.ipv4.addresses, (std::vector<InterfaceAddress>{address("10.0.2.50", 24)}));
+    EXPECT_EQ(*nic0.ipv6.addresses, (std::vector<InterfaceAddress>{address("fec0::5054:ff:fe4b:0", 64)}));
+    EXPECT_EQ(effective.routes.size(), 1u) << "the absent IPv6 default route stays the profile's only route";
+}
+
 TEST(DynamicAddressing, TheLeaseAndTheDefaultRouteThroughTheBridgeMustArrive) {
     const auto desired = with_inherited_addressing(desired_from_yaml(k_kickstart_bridge), dhcp_host());
     const auto requests = dynamic_requests(desired);

@@ -422,6 +422,23 @@ TEST(NmKeyfile, MtuStateDownAndExplicitMacAreKept) {
     EXPECT_NE(nic.content.find("[ipv6]\nmethod=dhcp\n"), std::string::npos);
 }
 
+// nmstate's down on a controller: its profile and its ports' profiles stay, none of them activated at boot
+// (NetworkManager would bring the controller up with an autoconnecting port).
+TEST(NmKeyfile, ADownBridgeAndItsPortsKeepProfilesThatDoNotAutoconnect) {
+    const auto desired = desired_from(R"(
+  interfaces:
+  - name: br0
+    type: linux-bridge
+    state: down
+    bridge: {options: {stp: {enabled: false}}, port: [{name: nic1}]}
+)");
+    const auto set = nm_keyfiles(desired, guest_host());
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    EXPECT_FALSE(file_for(*set, "br0").autoconnect);
+    EXPECT_FALSE(file_for(*set, "nic1").autoconnect);
+    EXPECT_NE(file_for(*set, "nic1").content.find("autoconnect=false\n"), std::string::npos);
+}
+
 TEST(NmKeyfile, AbsentInterfacesAndReleasedPortsLoseTheirFiles) {
     auto host = guest_host();
     auto br0 = observed("br0", InterfaceType::linux_bridge, "52:54:00:4b:00:01");
@@ -448,6 +465,22 @@ TEST(NmKeyfile, AbsentInterfacesAndReleasedPortsLoseTheirFiles) {
     for (const auto& name : set->removed) removed.push_back(name.str());
     std::sort(removed.begin(), removed.end());
     EXPECT_EQ(removed, (std::vector<std::string>{"nic2", "old0"}));
+}
+
+// The ports of a bond that goes lose their profiles too: NetworkManager would create the bond again for them.
+TEST(NmKeyfile, ThePortsOfAnAbsentControllerLoseTheirFiles) {
+    auto host = guest_host();
+    auto bond = observed("bond0", InterfaceType::bond, "52:54:00:4b:00:01");
+    bond.bond->ports = {IfName("nic1"), IfName("nic2")};
+    host.interfaces.push_back(bond);
+    for (auto& iface : host.interfaces)
+        if (iface.name.str() == "nic1" || iface.name.str() == "nic2") iface.controller = IfName("bond0");
+    const auto set = nm_keyfiles(desired_from("  interfaces: [{name: bond0, state: absent}]\n"), host);
+    ASSERT_TRUE(set.ok()) << set.error().message;
+    std::vector<std::string> removed;
+    for (const auto& name : set->removed) removed.push_back(name.str());
+    std::sort(removed.begin(), removed.end());
+    EXPECT_EQ(removed, (std::vector<std::string>{"bond0", "nic1", "nic2"}));
 }
 
 TEST(NmKeyfile, WhatCannotBePersistedIsRefusedWithTheReason) {

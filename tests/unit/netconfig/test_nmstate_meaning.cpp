@@ -1,4 +1,4 @@
-#include "netconfig/creation_defaults.h"
+#include "netconfig/nmstate_meaning.h"
 
 #include <gtest/gtest.h>
 
@@ -65,6 +65,24 @@ TEST(CreationDefaults, AbsentInterfacesGetNothing) {
     gone.state = InterfaceState::absent;
     const auto out = with_creation_defaults(NetworkState{{gone}, {}}, single_homed_host());
     EXPECT_FALSE(out.find(IfName("br9"))->bridge);
+}
+
+TEST(DownSoftware, ADownBridgeBondOrVlanLeavesTheKernelAndADownNicIsOnlySetDown) {
+    auto host = single_homed_host();
+    host.interfaces.push_back(observed("br5", InterfaceType::linux_bridge, "52:54:00:00:00:05"));
+    auto bridge = wanted("br0", InterfaceType::linux_bridge);
+    auto untyped = wanted("br5", InterfaceType::linux_bridge);
+    untyped.type.reset();  // the host's type counts
+    auto vlan = wanted("eno1.7", InterfaceType::vlan);
+    auto nic = wanted("eno2", InterfaceType::ethernet);
+    auto up = wanted("bond0", InterfaceType::bond);
+    for (auto* iface : {&bridge, &untyped, &vlan, &nic}) iface->state = InterfaceState::down;
+    const auto out = with_down_software_removed(NetworkState{{bridge, untyped, vlan, nic, up}, {}}, host);
+    EXPECT_EQ(out.find(IfName("br0"))->state, InterfaceState::absent);
+    EXPECT_EQ(out.find(IfName("br5"))->state, InterfaceState::absent);
+    EXPECT_EQ(out.find(IfName("eno1.7"))->state, InterfaceState::absent);
+    EXPECT_EQ(out.find(IfName("eno2"))->state, InterfaceState::down);
+    EXPECT_FALSE(out.find(IfName("bond0"))->state);
 }
 
 }  // namespace

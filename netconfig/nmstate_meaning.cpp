@@ -1,4 +1,6 @@
-#include "netconfig/creation_defaults.h"
+#include "netconfig/nmstate_meaning.h"
+
+#include <optional>
 
 namespace netconfig {
 
@@ -20,6 +22,26 @@ NetworkState with_creation_defaults(const NetworkState& desired, const NetworkSt
         }
         if (iface.type == InterfaceType::bond && iface.bond && !now && !iface.bond->options.miimon)
             iface.bond->options.miimon = k_default_miimon_ms;
+    }
+    return out;
+}
+
+namespace {
+
+bool is_software(const std::optional<InterfaceType>& type) {
+    return type == InterfaceType::linux_bridge || type == InterfaceType::bond || type == InterfaceType::vlan ||
+           type == InterfaceType::veth;
+}
+
+}  // namespace
+
+NetworkState with_down_software_removed(const NetworkState& desired, const NetworkState& observed) {
+    NetworkState out = desired;
+    for (auto& iface : out.interfaces) {
+        if (iface.state != InterfaceState::down) continue;
+        const auto* now = observed.find(iface.name);
+        if (is_software(iface.type) || (!iface.type && now && is_software(now->type)))
+            iface.state = InterfaceState::absent;
     }
     return out;
 }
