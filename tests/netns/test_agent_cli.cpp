@@ -113,6 +113,13 @@ protected:
         return state;
     }
 
+    // `plan` finds nothing left to do, in the kernel or the files.
+    void expect_in_sync(const fs::path& profile) {
+        const auto again = agent({"plan", "--profile", profile.string()});
+        EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+        EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
+    }
+
     // The namespace is as `before` was; the failure lists what differs (a JSON patch).
     void expect_unchanged(const nlohmann::json& before) {
         const auto now = snapshot();
@@ -280,9 +287,7 @@ TEST_F(AgentCli, TheGatewayChangeIdiomMovesTheDefaultRouteInOneApplyAndASecondCh
     ASSERT_EQ(defaults.size(), 1u) << defaults.dump();
     EXPECT_EQ(defaults.at(0).at("gateway"), "192.0.2.254") << defaults.dump();
     EXPECT_EQ(defaults.at(0).at("dev"), "eno1") << defaults.dump();
-    const auto again = agent({"plan", "--profile", profile.string()});
-    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
-    EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
+    expect_in_sync(profile);
 }
 
 // A hosting provider's layout: a /32 address and a default route to a gateway outside it (onlink). The
@@ -341,9 +346,7 @@ TEST_F(AgentCli, ANewBridgeGetsNmstatesStpAndPortCostDefaults) {
     EXPECT_EQ(link("eno2").at("linkinfo").at("info_slave_data").at("cost"), 100) << link("eno2").dump();
     const auto bridge_file = read_text(keyfile("br1"));
     EXPECT_NE(bridge_file.find("[bridge]\nstp=true\n"), std::string::npos) << bridge_file;
-    const auto again = agent({"plan", "--profile", profile.string()});
-    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
-    EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
+    expect_in_sync(profile);
 }
 
 // nmstate's down on a bridge: the kernel interface goes and its port is released, the profile stays without
@@ -366,9 +369,7 @@ TEST_F(AgentCli, ADownBridgeLeavesTheKernelAndKeepsAProfileThatDoesNotAutoconnec
     EXPECT_FALSE(link("eno2").contains("master")) << link("eno2").dump();
     const auto bridge_file = read_text(keyfile("br1"));
     EXPECT_NE(bridge_file.find("\nautoconnect=false\n"), std::string::npos) << bridge_file;
-    const auto again = agent({"plan", "--profile", profile.string()});
-    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
-    EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
+    expect_in_sync(profile);
 }
 
 // nmstate's switch from DHCP to static without addresses: the leased address and the lease's default route
@@ -394,9 +395,7 @@ TEST_F(AgentCli, DhcpToStaticWithoutAddressesKeepsTheLeasedAddressAndRouteInTheP
     EXPECT_NE(file.find("[ipv4]\nmethod=manual\naddress1=192.0.2.10/24\ngateway=192.0.2.1\nroute-metric=100\n"),
               std::string::npos)
         << file;
-    const auto again = agent({"plan", "--profile", profile.string()});
-    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
-    EXPECT_NE(again.out.find("in sync"), std::string::npos) << again.out;
+    expect_in_sync(profile);
 }
 
 TEST_F(AgentCli, AChangeWithoutCommitGoesBackAtTheDeadline) {
