@@ -101,13 +101,13 @@ NmClient::NmClient(std::unique_ptr<sdbus::IConnection> bus, std::chrono::millise
 
 NmClient::~NmClient() = default;
 
-common::Result<std::monostate> NmClient::reload() {
+common::Result<std::monostate> NmClient::reload(std::chrono::milliseconds timeout) {
     try {
         auto settings = sdbus::createProxy(*m_bus, k_service, k_settings_path);
         bool status = false;
         settings->callMethod("ReloadConnections")
             .onInterface(k_settings_interface)
-            .withTimeout(m_timeout)
+            .withTimeout(timeout)
             .storeResultsTo(status);
         if (!status) return common::make_error("NetworkManager could not reload its connection files");
     } catch (const sdbus::Error& e) {

@@ -47,8 +47,9 @@ public:
     NmClient(const NmClient&) = delete;
     NmClient& operator=(const NmClient&) = delete;
 
-    // Settings.ReloadConnections: files added, changed and deleted on disk take effect as profiles.
-    common::Result<std::monostate> reload();
+    // Settings.ReloadConnections: files added, changed and deleted on disk take effect as profiles. It reads
+    // every file, so it gets a timeout of its own.
+    common::Result<std::monostate> reload(std::chrono::milliseconds timeout);
 
     // The saved profiles active now on `interfaces`, with their state (activated or not yet). Profiles
     // NetworkManager made up for devices it found configured ("connected (externally)") are left out: they

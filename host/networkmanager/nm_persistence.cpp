@@ -219,11 +219,16 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
             // One that stays enslaved fails the bond's activation, which is reported with NetworkManager's reason.
             if (!released.count(port)) static_cast<void>(m_links->release(port));
 
-    if (auto reloaded = c.reload(); !reloaded) {
-        // Without the files loaded nothing of ours can be activated: every profile reports why.
+    if (auto reloaded = c.reload(m_options.reload_timeout); !reloaded) {
+        // Without the files loaded nothing of ours can be activated, and a removed profile stays loaded (and
+        // brings its device back): every profile reports why, so the apply fails and rolls back.
         for (const auto& file : set->files)
             if (file.autoconnect)
                 nm.activations.push_back({file.interface, file.id, file.uuid, false, reloaded.error().message});
+        for (const auto& name : set->removed)
+            nm.activations.push_back({name, netconfig::nm_profile_id(name), netconfig::nm_profile_uuid(name), false,
+                                      "its file is removed but the profile stays loaded: " +
+                                          reloaded.error().message});
         return result;
     }
 
@@ -319,7 +324,7 @@ common::Result<netconfig::PersistResult> NmPersistence::restore(const netconfig:
         nm.reason = client.error().message;
     } else {
         nm.asked = true;
-        if (auto reloaded = client.value()->reload(); !reloaded) {
+        if (auto reloaded = client.value()->reload(m_options.reload_timeout); !reloaded) {
             for (const auto& profile : wanted)
                 nm.activations.push_back({profile.interface, profile.id, profile.uuid, false, reloaded.error().message});
         } else {

@@ -38,6 +38,9 @@ struct NmPersistenceOptions {
     std::string backup_dir = std::string(files::k_default_backup_dir);
     std::chrono::milliseconds call_timeout{2000};           // each D-Bus call
     std::chrono::milliseconds activation_timeout{60000};    // all activations together
+    // ReloadConnections reads every file, and NetworkManager is busy with the devices the apply just changed:
+    // on a loaded host it took longer than one call's 2 s, and the profiles of removed files stayed loaded.
+    std::chrono::milliseconds reload_timeout{30000};
     bool ask_network_manager = true;                        // false: write the files only
     std::map<std::string, std::string> zones;               // interface -> firewalld zone (connection.zone)
 };
