@@ -19,6 +19,7 @@ OpResult apply_step(const Step& step, LinkOps& ops) {
     case StepKind::release: return ops.release(step.name);
     case StepKind::set_mtu: return ops.set_mtu(step.name, step.mtu);
     case StepKind::set_mac: return ops.set_mac(step.name, step.mac);
+    case StepKind::set_ipv6: return ops.set_ipv6(step.name, step.ipv6_enabled);
     case StepKind::add_address: return ops.add_address(step.name, step.address);
     case StepKind::del_address: return ops.del_address(step.name, step.address);
     case StepKind::add_route: return ops.add_route(step.route);

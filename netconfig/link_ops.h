@@ -45,6 +45,8 @@ public:
 
     virtual OpResult set_mtu(const IfName& name, std::uint32_t mtu) = 0;
     virtual OpResult set_mac(const IfName& name, const MacAddress& mac) = 0;
+    // The link's IPv6 switch (disable_ipv6): off, the kernel drops its IPv6 addresses, link-local included.
+    virtual OpResult set_ipv6(const IfName& name, bool enabled) = 0;
     virtual OpResult set_up(const IfName& name) = 0;
     virtual OpResult set_down(const IfName& name) = 0;
 

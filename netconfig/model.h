@@ -185,7 +185,9 @@ struct InterfaceAddress {
 
 // ipv4: / ipv6: of an interface.
 struct IpConfig {
-    std::optional<bool> enabled;   // false: no addresses of this family on the interface
+    // Desired false: no addresses of this family; for ipv6 no IPv6 on the link at all (disable_ipv6, as
+    // nmstate). Observed: ipv4 has an address; ipv6 the kernel's IPv6 is on for the link.
+    std::optional<bool> enabled;
     std::optional<bool> dhcp;      // DHCP client wanted (persisted config; the kernel cannot observe it)
     std::optional<bool> autoconf;  // ipv6 only: SLAAC (persisted config; observed state leaves it empty)
     std::optional<std::vector<InterfaceAddress>> addresses;  // desired: the full static set; nullopt: leave alone

@@ -151,6 +151,7 @@ public:
             create_interfaces();
             set_options();
             set_mtu_and_mac();
+            set_ipv6();
             add_addresses();
             release_ports();
             enslave_ports();
@@ -393,6 +394,19 @@ private:
         }
     }
 
+    // nmstate's `ipv6: {enabled: false}`: no IPv6 on the link at all, link-local and router advertisements
+    // included; the kernel's disable_ipv6. Before addresses are added, so a re-enabled link can take them.
+    void set_ipv6() {
+        for (const auto& wanted : m_desired.interfaces) {
+            if (is_absent(wanted) || !wanted.ipv6.enabled) continue;
+            const auto* now = current(wanted.name);
+            if (!now || now->ipv6.enabled == wanted.ipv6.enabled) continue;
+            auto change = step(StepKind::set_ipv6, wanted.name);
+            change.ipv6_enabled = *wanted.ipv6.enabled;
+            emit(change);
+        }
+    }
+
     void add_addresses() {
         for (const auto& wanted : m_desired.interfaces) {
             if (is_absent(wanted) || !current(wanted.name)) continue;
@@ -626,6 +640,7 @@ Interface fresh(const IfName& name, InterfaceType type) {
     iface.state = InterfaceState::down;
     iface.ipv4.addresses.emplace();
     iface.ipv6.addresses.emplace();
+    iface.ipv6.enabled = true;  // the usual net.ipv6.conf.default; verification catches a host that differs
     return iface;
 }
 
@@ -732,13 +747,25 @@ void apply(NetworkState& state, const Step& step) {
         case StepKind::set_mac:
             if (iface) iface->mac_address = step.mac;
             break;
+        case StepKind::set_ipv6:
+            if (iface) {
+                iface->ipv6.enabled = step.ipv6_enabled;
+                // The kernel drops the link's IPv6 addresses and routes with it.
+                if (!step.ipv6_enabled) {
+                    iface->ipv6.addresses.emplace();
+                    std::erase_if(state.routes, [&](const Route& r) {
+                        return r.next_hop_interface == step.name && r.destination.address.family == IpFamily::v6;
+                    });
+                }
+            }
+            break;
         case StepKind::add_address:
             if (iface) {
                 auto& ip = step.address.ip.family == IpFamily::v4 ? iface->ipv4 : iface->ipv6;
                 if (!ip.addresses) ip.addresses.emplace();
                 if (std::find(ip.addresses->begin(), ip.addresses->end(), step.address) == ip.addresses->end())
                     ip.addresses->push_back(step.address);
-                ip.enabled = true;
+                if (step.address.ip.family == IpFamily::v4) ip.enabled = true;
             }
             break;
         case StepKind::del_address:
@@ -746,7 +773,7 @@ void apply(NetworkState& state, const Step& step) {
                 auto& ip = step.address.ip.family == IpFamily::v4 ? iface->ipv4 : iface->ipv6;
                 if (ip.addresses) {
                     std::erase(*ip.addresses, step.address);
-                    ip.enabled = !ip.addresses->empty();
+                    if (step.address.ip.family == IpFamily::v4) ip.enabled = !ip.addresses->empty();
                 }
             }
             break;
@@ -842,6 +869,8 @@ std::string Step::to_string() const {
         case StepKind::release: return "release " + n + " from " + controller.str();
         case StepKind::set_mtu: return "set mtu of " + n + " to " + std::to_string(mtu);
         case StepKind::set_mac: return "set mac-address of " + n + " to " + mac.to_string();
+        case StepKind::set_ipv6:
+            return ipv6_enabled ? "enable IPv6 on " + n : "disable IPv6 on " + n + " (no link-local address, no router advertisements)";
         case StepKind::add_address: return "add address " + address.to_string() + " to " + n;
         case StepKind::del_address: return "remove address " + address.to_string() + " from " + n;
         case StepKind::add_route: return "add route " + route_text(route);
@@ -872,6 +901,7 @@ NetworkState rollback_target(const NetworkState& before, const NetworkState& aft
         wanted.state = was.state;
         wanted.mtu = was.mtu;
         wanted.mac_address = was.mac_address;
+        wanted.ipv6.enabled = was.ipv6.enabled;  // the link's own switch, as it was
         for (auto [from, to] : {std::pair{&was.ipv4, &wanted.ipv4}, std::pair{&was.ipv6, &wanted.ipv6}}) {
             to->addresses.emplace();
             if (from->addresses)

@@ -45,6 +45,7 @@ enum class StepKind {
     release,             // name (the port), controller (the one it leaves)
     set_mtu,             // name, mtu
     set_mac,             // name, mac
+    set_ipv6,            // name, ipv6_enabled (the link's disable_ipv6: off takes its link-local and RA too)
     add_address,         // name, address
     del_address,         // name, address
     add_route,           // route
@@ -55,7 +56,7 @@ enum class StepKind {
     delete_link,         // name
 };
 
-inline constexpr std::array<NamedValue<StepKind>, 19> k_step_kinds{{
+inline constexpr std::array<NamedValue<StepKind>, 20> k_step_kinds{{
     {StepKind::create_bond, "create-bond"},
     {StepKind::create_bridge, "create-bridge"},
     {StepKind::create_vlan, "create-vlan"},
@@ -67,6 +68,7 @@ inline constexpr std::array<NamedValue<StepKind>, 19> k_step_kinds{{
     {StepKind::release, "release"},
     {StepKind::set_mtu, "set-mtu"},
     {StepKind::set_mac, "set-mac"},
+    {StepKind::set_ipv6, "set-ipv6"},
     {StepKind::add_address, "add-address"},
     {StepKind::del_address, "del-address"},
     {StepKind::add_route, "add-route"},
@@ -91,6 +93,7 @@ struct Step {
     IfName peer;                        // create_veth
     std::uint32_t mtu = 0;              // set_mtu
     MacAddress mac;                     // set_mac
+    bool ipv6_enabled = true;           // set_ipv6
     // create_bond, create_bridge: the MAC the link is born with. udev (MACAddressPolicy=persistent) gives a new
     // link whose MAC the kernel made up one of its own, moments later; one born with ours it leaves alone.
     std::optional<MacAddress> initial_mac;

@@ -68,6 +68,7 @@ nlohmann::json to_json(const Step& step) {
         case StepKind::release: out["controller"] = step.controller.str(); break;
         case StepKind::set_mtu: out["mtu"] = step.mtu; break;
         case StepKind::set_mac: out["mac-address"] = step.mac.to_string(); break;
+        case StepKind::set_ipv6: out["ipv6-enabled"] = step.ipv6_enabled; break;
         case StepKind::add_address:
         case StepKind::del_address: out["address"] = address_json(step.address); break;
         case StepKind::add_route:

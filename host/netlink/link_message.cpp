@@ -1,8 +1,10 @@
 #include "host/netlink/link_message.h"
 
 #include <linux/if_link.h>
+#include <linux/ipv6.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <sys/socket.h>
 
 #include <cstring>
 
@@ -70,6 +72,20 @@ void decode_link_info(Bytes link_info, LinkMessage& link) {
     if (link.port_kind == "bridge") link.bridge_port = decode_bridge_port(port_data);
 }
 
+// IPv6's per-link settings: an array of s32 indexed by DEVCONF_*, as long as the kernel's DEVCONF_MAX.
+std::optional<bool> decode_ipv6_disabled(Bytes af_spec) {
+    std::optional<bool> disabled;
+    for_each_attribute(af_spec, [&](std::uint16_t family, Bytes inet6) {
+        if (family != AF_INET6) return;
+        for_each_attribute(inet6, [&](std::uint16_t type, Bytes conf) {
+            constexpr std::size_t at = DEVCONF_DISABLE_IPV6 * sizeof(std::int32_t);
+            if (type != IFLA_INET6_CONF || conf.size() < at + sizeof(std::int32_t)) return;
+            disabled = read_int<std::int32_t>(conf.subspan(at, sizeof(std::int32_t))).value_or(0) != 0;
+        });
+    });
+    return disabled;
+}
+
 }  // namespace
 
 std::optional<LinkMessage> decode_link_message(Bytes message) {
@@ -97,6 +113,7 @@ std::optional<LinkMessage> decode_link_message(Bytes message) {
         case IFLA_LINK: link.link = static_cast<int>(read_int<std::uint32_t>(payload).value_or(0)); break;
         case IFLA_LINK_NETNSID: link.link_in_other_namespace = true; break;
         case IFLA_LINKINFO: decode_link_info(payload, link); break;
+        case IFLA_AF_SPEC: link.ipv6_disabled = decode_ipv6_disabled(payload); break;
         default: break;
         }
     });

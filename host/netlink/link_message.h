@@ -53,6 +53,8 @@ struct LinkMessage {
     std::optional<BondInfo> bond;
     std::optional<std::uint16_t> vlan_id;
     std::optional<BridgePortInfo> bridge_port;
+    // IFLA_AF_SPEC/AF_INET6/IFLA_INET6_CONF[DEVCONF_DISABLE_IPV6]; nullopt: the link has no IPv6 (kernel without it).
+    std::optional<bool> ipv6_disabled;
 };
 
 // `message` is one whole netlink message (header included). nullopt when it is not a well-formed RTM_NEWLINK.

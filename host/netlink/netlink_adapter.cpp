@@ -17,6 +17,7 @@
 #include "host/netlink/link_message.h"
 #include "host/netlink/observed_state.h"
 #include "host/netlink/route_socket.h"
+#include "host/sysctl/proc_sys.h"
 
 namespace host::netlink {
 namespace {
@@ -381,6 +382,17 @@ OpResult NetlinkAdapter::set_mac(const IfName& name, const netconfig::MacAddress
     LinkRequest request(RTM_NEWLINK, 0);
     request.name(name).bytes(IFLA_ADDRESS, mac.bytes.data(), static_cast<int>(mac.bytes.size()));
     return send(*m_socket, request, "setting MAC address " + mac.to_string() + " on " + name.str());
+}
+
+// rtnetlink sets only IPv6's token and address generation mode; disable_ipv6 is a sysctl, per namespace as
+// netlink is (NetworkManager writes the same file).
+OpResult NetlinkAdapter::set_ipv6(const IfName& name, bool enabled) {
+    const std::string what = (enabled ? "enabling IPv6 on " : "disabling IPv6 on ") + name.str();
+    const auto written = sysctl::write_value(common::HostRoot("/"), "net/ipv6/conf/" + name.str() + "/disable_ipv6",
+                                             enabled ? "0" : "1");
+    if (!written) return common::make_error(what + ": " + written.error().message);
+    if (*written != (enabled ? "0" : "1")) return common::make_error(what + ": the kernel kept disable_ipv6 " + *written);
+    return netconfig::op_ok();
 }
 
 OpResult NetlinkAdapter::set_up(const IfName& name) {

@@ -42,6 +42,7 @@ public:
 
     netconfig::OpResult set_mtu(const netconfig::IfName& name, std::uint32_t mtu) override;
     netconfig::OpResult set_mac(const netconfig::IfName& name, const netconfig::MacAddress& mac) override;
+    netconfig::OpResult set_ipv6(const netconfig::IfName& name, bool enabled) override;
     netconfig::OpResult set_up(const netconfig::IfName& name) override;
     netconfig::OpResult set_down(const netconfig::IfName& name) override;
 

@@ -72,6 +72,7 @@ netconfig::NetworkState assemble_state(const std::vector<LinkMessage>& links,
         iface.state = (link->flags & IFF_UP) ? netconfig::InterfaceState::up : netconfig::InterfaceState::down;
         iface.carrier = (link->flags & IFF_LOWER_UP) != 0;
         iface.mtu = link->mtu;
+        iface.ipv6.enabled = link->ipv6_disabled.has_value() && !*link->ipv6_disabled;  // none: no IPv6 here
         iface.mac_address = mac_of(link->address);
         iface.permanent_mac_address = mac_of(link->permanent_address);
         if (link->master > 0) iface.controller = name_of(link->master);
@@ -143,7 +144,6 @@ netconfig::NetworkState assemble_state(const std::vector<LinkMessage>& links,
     }
     for (auto& iface : state.interfaces) {
         iface.ipv4.enabled = !iface.ipv4.addresses->empty();
-        iface.ipv6.enabled = !iface.ipv6.addresses->empty();
     }
 
     for (const auto& record : routes) {

@@ -349,6 +349,49 @@ TEST_F(AgentCli, ANewBridgeGetsNmstatesStpAndPortCostDefaults) {
     expect_in_sync(profile);
 }
 
+// nmstate's ipv6.enabled false: no IPv6 on the link at all, link-local included, so no router advertisement
+// reaches it either; a change that does not hold switches it back on with the addresses it had.
+TEST_F(AgentCli, Ipv6EnabledFalseTakesIpv6OffTheLinkAndARollbackTurnsItBackOn) {
+    const auto disable_ipv6 = [&](const std::string& name) {
+        const auto read = run_process({"ip", "netns", "exec", ns(), "sysctl", "-n", "net.ipv6.conf." + name + ".disable_ipv6"});
+        EXPECT_EQ(read.exit_code, 0) << read.err;
+        return read.out;
+    };
+    ip({"addr", "add", "2001:db8::10/64", "dev", "eno1", "nodad"});
+    const auto failing = write_profile(R"(network:
+  interfaces:
+  - {name: eno1, ipv6: {enabled: false}}
+  verify: {rollback-after: 3s, probe: [gateway, "192.0.2.77:22"]}
+)", "failing.yaml");
+    const auto refused = agent({"apply", "--profile", failing.string()});
+    EXPECT_EQ(refused.exit_code, 1) << refused.out << refused.err;
+    EXPECT_NE(refused.out.find("disable IPv6 on eno1"), std::string::npos) << refused.out;
+    EXPECT_EQ(disable_ipv6("eno1"), "0\n");
+    const auto back = addresses("eno1");
+    EXPECT_NE(std::find(back.begin(), back.end(), "2001:db8::10/64"), back.end()) << ::testing::PrintToString(back);
+
+    const auto profile = write_profile(R"(network:
+  interfaces:
+  - name: br1
+    type: linux-bridge
+    ipv6: {enabled: false}
+    bridge: {options: {stp: {enabled: false}}, port: [{name: eno2}]}
+  verify: {rollback-after: 5s}
+)");
+    const auto planned = agent({"plan", "--profile", profile.string()});
+    EXPECT_NE(planned.out.find("disable IPv6 on br1"), std::string::npos) << planned.out;
+    const auto applied = agent({"apply", "--profile", profile.string()});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_EQ(disable_ipv6("br1"), "1\n");
+    const auto ipv6 = ip_json({"-6", "addr", "show", "dev", "br1"});
+    EXPECT_TRUE(ipv6.empty() || ipv6.at(0).value("addr_info", nlohmann::json::array()).empty())
+        << "not even a link-local address: " << ipv6.dump();
+    const auto bridge_file = read_text(keyfile("br1"));
+    EXPECT_NE(bridge_file.find("[ipv6]\n"), std::string::npos) << bridge_file;
+    EXPECT_NE(bridge_file.find("method=disabled\n", bridge_file.find("[ipv6]\n")), std::string::npos) << bridge_file;
+    expect_in_sync(profile);
+}
+
 // nmstate's down on a bridge: the kernel interface goes and its port is released, the profile stays without
 // being activated, and a second run finds nothing to do.
 TEST_F(AgentCli, ADownBridgeLeavesTheKernelAndKeepsAProfileThatDoesNotAutoconnect) {

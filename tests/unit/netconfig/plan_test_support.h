@@ -28,7 +28,7 @@ inline Interface observed(const std::string& name, InterfaceType type, const std
     iface.ipv6.addresses.emplace();
     for (auto& a : addresses) (a.ip.family == IpFamily::v4 ? *iface.ipv4.addresses : *iface.ipv6.addresses).push_back(a);
     iface.ipv4.enabled = !iface.ipv4.addresses->empty();
-    iface.ipv6.enabled = !iface.ipv6.addresses->empty();
+    iface.ipv6.enabled = true;  // the kernel's IPv6 switch of the link, on as on most hosts
     if (type == InterfaceType::linux_bridge) iface.bridge.emplace().ports.emplace();
     if (type == InterfaceType::bond) iface.bond.emplace().ports.emplace();
     return iface;

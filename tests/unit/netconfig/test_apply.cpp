@@ -59,6 +59,9 @@ public:
     OpResult set_mac(const IfName& name, const netconfig::MacAddress& mac) override {
         return record("set_mac " + name.str() + " " + mac.to_string());
     }
+    OpResult set_ipv6(const IfName& name, bool enabled) override {
+        return record("set_ipv6 " + name.str() + (enabled ? " on" : " off"));
+    }
     OpResult set_up(const IfName& name) override { return record("set_up " + name.str()); }
     OpResult set_down(const IfName& name) override { return record("set_down " + name.str()); }
     OpResult add_address(const IfName& name, const netconfig::InterfaceAddress& address) override {
@@ -147,6 +150,9 @@ std::vector<std::pair<Step, std::string>> every_kind() {
     auto mac = step(StepKind::set_mac, "br0");
     mac.mac = *netconfig::MacAddress::parse("52:54:00:12:34:56");
     add(mac, "set_mac br0 52:54:00:12:34:56");
+    auto ipv6 = step(StepKind::set_ipv6, "br0");
+    ipv6.ipv6_enabled = false;
+    add(ipv6, "set_ipv6 br0 off");
     auto add_address = step(StepKind::add_address, "br0");
     add_address.address = address("192.0.2.10", 24);
     add(add_address, "add_address br0 192.0.2.10/24");

@@ -362,6 +362,42 @@ TEST(NetconfigPlan, LeavesUnlistedInterfacesAlone) {
     EXPECT_EQ(plan_lines(desired, host), (Lines{"set mtu of eno3 to 9000", "set eno3 up"}));
 }
 
+// nmstate's ipv6.enabled false is the link's own IPv6 switch: its addresses and IPv6 routes go with it, in one
+// step, and a rollback switches it back on before the addresses return.
+TEST(NetconfigPlan, Ipv6EnabledFalseSwitchesIpv6OffOnTheLinkAndARollbackSwitchesItBackOn) {
+    auto before = single_homed_host();
+    before.find(IfName("eno1"))->ipv6.addresses = {address("2001:db8::10", 64)};
+    before.routes.push_back(route("::/0", "fe80::1", "eno1", 1024, "ra"));
+    before.routes.push_back(route("2001:db8:1::/48", "2001:db8::1", "eno1", 1024, "boot"));
+    const auto desired = desired_from_yaml("  interfaces: [{name: eno1, ipv6: {enabled: false}}]\n");
+    const auto planned = plan(desired, before);
+    ASSERT_TRUE(planned.ok()) << planned.error().message;
+    EXPECT_EQ(lines(*planned), Lines{"disable IPv6 on eno1 (no link-local address, no router advertisements)"});
+    auto after = before;
+    simulate(after, planned->steps);
+    EXPECT_EQ(plan_lines(desired, after), Lines{}) << "converged";
+    EXPECT_TRUE(after.find(IfName("eno1"))->ipv6.addresses->empty());
+    EXPECT_EQ(std::count_if(after.routes.begin(), after.routes.end(),
+                            [](const Route& r) { return r.destination.address.family == IpFamily::v6; }),
+              0);
+
+    // The router's default route comes back with its next advertisement, not from the rollback.
+    EXPECT_EQ(plan_lines(rollback_target(before, after), after),
+              (Lines{"enable IPv6 on eno1", "add address 2001:db8::10/64 to eno1",
+                     "add route 2001:db8:1::/48 via 2001:db8::1 dev eno1 metric 1024"}));
+}
+
+TEST(NetconfigPlan, Ipv6EnabledOnlySwitchesWhereTheLinkDiffers) {
+    auto host = single_homed_host();
+    host.find(IfName("eno2"))->ipv6.enabled = false;
+    const auto desired = desired_from_yaml(
+        "  interfaces: [{name: eno1, ipv6: {enabled: true}}, {name: eno2, state: down, ipv6: {enabled: true}},\n"
+        "               {name: eno3, state: down, ipv6: {enabled: false}}]\n");
+    EXPECT_EQ(plan_lines(desired, host),
+              (Lines{"enable IPv6 on eno2",
+                     "disable IPv6 on eno3 (no link-local address, no router advertisements)"}));
+}
+
 TEST(NetconfigPlan, RemovesAbsentRoutesMatchingTheKeysGiven) {
     auto host = single_homed_host();
     host.routes.push_back(route("10.0.0.0/8", "192.0.2.2", "eno1", 0, "static"));

@@ -5,8 +5,10 @@
 #include <linux/if.h>
 #include <linux/if_arp.h>
 #include <linux/if_link.h>
+#include <linux/ipv6.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <sys/socket.h>
 
 #include <cstring>
 #include <random>
@@ -140,6 +142,27 @@ TEST(LinkMessage, DecodesABondsModeAndOptions) {
     EXPECT_EQ(link->bond->lacp_rate, 1u);
     EXPECT_EQ(link->bond->xmit_hash_policy, 2u);
     EXPECT_EQ(link->bond->primary, 9u);
+}
+
+// IPv6's per-link settings as the kernel sends them: AF_INET and AF_INET6 under IFLA_AF_SPEC, the latter with
+// the devconf array, one s32 per DEVCONF_* index.
+Bytes link_with_ipv6_conf(std::int32_t disable_ipv6, std::size_t entries) {
+    std::vector<std::int32_t> conf(entries, 0);
+    if (entries > DEVCONF_DISABLE_IPV6) conf[DEVCONF_DISABLE_IPV6] = disable_ipv6;
+    MessageBuilder message(6, IFF_UP);
+    message.string(IFLA_IFNAME, "br0").open(IFLA_AF_SPEC);
+    message.open(AF_INET).attribute(1, conf.data(), 8).close();
+    message.open(AF_INET6).integer<std::uint32_t>(IFLA_INET6_FLAGS, 0);
+    message.attribute(IFLA_INET6_CONF, conf.data(), conf.size() * sizeof(std::int32_t)).close().close();
+    return message.bytes();
+}
+
+TEST(LinkMessage, DecodesWhetherIpv6IsDisabledOnTheLink) {
+    EXPECT_EQ(decode_link_message(link_with_ipv6_conf(1, DEVCONF_MAX))->ipv6_disabled, true);
+    EXPECT_EQ(decode_link_message(link_with_ipv6_conf(0, DEVCONF_MAX))->ipv6_disabled, false);
+    EXPECT_FALSE(decode_link_message(link_with_ipv6_conf(1, DEVCONF_DISABLE_IPV6))->ipv6_disabled)
+        << "an array too short to hold the switch says nothing";
+    EXPECT_FALSE(decode_link_message(bridge_message())->ipv6_disabled) << "no AF_INET6: the kernel has no IPv6";
 }
 
 TEST(LinkMessage, IgnoresAnIntegerOfTheWrongSize) {
