@@ -192,7 +192,9 @@ nlohmann::json network_json(const NetworkApplyReport& network) {
                         {"failures", strings(network.failures)},
                         {"verified", strings(network.verification.passed)},
                         {"rollback", netconfig::to_json(network.rollback)},
-                        {"rollback_failures", strings(network.rollback_failures)}};
+                        {"rollback_failures", strings(network.rollback_failures)},
+                        {"guard", network.guard},
+                        {"recovered", network.recovered}};
     if (network.persisted) {
         nlohmann::json files = nlohmann::json::array();
         for (const auto& file : network.persisted->files)
@@ -206,12 +208,14 @@ nlohmann::json network_json(const NetworkApplyReport& network) {
 }
 
 void render_network_text(std::ostream& out, const NetworkApplyReport& network) {
+    if (!network.recovered.empty()) out << "network: first, " << network.recovered << "\n";
     switch (network.outcome) {
         case NetworkOutcome::in_sync: out << "network: in sync, nothing to do\n"; break;
         case NetworkOutcome::applied:
             out << "network: applied " << network.plan.steps.size() << " change(s)\n";
             render_steps(out, network.plan, network.completed, false);
             for (const auto& passed : network.verification.passed) out << "  verified: " << passed << "\n";
+            out << "  guarded by: " << network.guard << "\n";
             if (network.persisted)
                 for (const auto& file : network.persisted->files)
                     if (file.action != netconfig::PersistedFile::Action::unchanged)
@@ -226,6 +230,7 @@ void render_network_text(std::ostream& out, const NetworkApplyReport& network) {
             render_steps(out, network.plan, network.completed, true);
             for (const auto& failure : network.failures) out << "  why: " << failure << "\n";
             for (const auto& failure : network.rollback_failures) out << "  rollback: " << failure << "\n";
+            out << "  guarded by: " << network.guard << "\n";
             break;
     }
 }

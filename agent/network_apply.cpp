@@ -128,9 +128,9 @@ common::Result<netconfig::NetworkState> observe_until(netconfig::NetworkObserver
     }
 }
 
-// Every lease and autoconf address `before` had is on its interface again.
-bool leases_back(const netconfig::NetworkState& before, const netconfig::NetworkState& now) {
-    for (const auto& [name, address] : netconfig::dynamic_addresses(before)) {
+// Every lease and autoconf address of `leases` is on its interface again.
+bool leases_back(const netconfig::Leases& leases, const netconfig::NetworkState& now) {
+    for (const auto& [name, address] : leases) {
         const auto* iface = now.find(name);
         if (!iface) return false;
         const auto& addresses = address.ip.family == netconfig::IpFamily::v4 ? iface->ipv4.addresses
@@ -138,6 +138,36 @@ bool leases_back(const netconfig::NetworkState& before, const netconfig::Network
         if (!addresses || std::find(addresses->begin(), addresses->end(), address) == addresses->end()) return false;
     }
     return true;
+}
+
+// The most the verification can take: each probe, each default gateway, up to the probe timeout.
+std::chrono::seconds verification_bound(const netconfig::Verification& verification,
+                                        const netconfig::NetworkState& after, std::chrono::milliseconds probe_timeout) {
+    std::size_t waits = 0;
+    for (const auto& probe : verification.probes)
+        if (probe.kind != netconfig::Probe::Kind::gateway) ++waits;
+    if (netconfig::probes_gateway(verification))
+        for (const auto& route : after.routes)
+            if (route.destination.is_default() && route.next_hop_address) ++waits;
+    return std::chrono::ceil<std::chrono::seconds>(probe_timeout * static_cast<long>(std::max<std::size_t>(waits, 1)));
+}
+
+// Arms the guard for the change about to start; the refusal of one that exists but will not guard.
+std::optional<common::Error> arm_guard(netconfig::RollbackGuard* guard, const netconfig::NetworkState& before,
+                                       const NetworkApplyOptions& options, std::string& description) {
+    if (!guard) {
+        description = "nothing outside kvm-agent: the change is not persisted";
+        return std::nullopt;
+    }
+    const auto window =
+        std::max(std::chrono::ceil<std::chrono::seconds>(options.probe_timeout), options.activation_budget) +
+        options.guard_margin;
+    auto armed = guard->arm(window, netconfig::dynamic_addresses(before));
+    if (!armed) return armed.error();
+    description = *armed ? "NetworkManager's checkpoint (it puts its devices back by itself if kvm-agent dies "
+                           "during the change)"
+                         : "nothing outside kvm-agent: " + guard->why_unguarded();
+    return std::nullopt;
 }
 
 bool files_changed(const netconfig::PersistResult& persisted) {
@@ -150,11 +180,20 @@ bool files_changed(const netconfig::PersistResult& persisted) {
 
 common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& profile, NetworkAdapters adapters,
                                                  const NetworkApplyOptions& options) {
+    // A run killed during its change left that change, or part of it: undone first, as it would have been,
+    // and its leases given the time to come back from the profiles the rollback activated.
+    const auto recovered = adapters.guard ? adapters.guard->recover() : netconfig::Recovery{};
+    if (!recovered.leases.empty())
+        static_cast<void>(observe_until(
+            adapters.observer,
+            [&](const netconfig::NetworkState& now) { return leases_back(recovered.leases, now); },
+            options.activation_budget, options.poll_interval));
     auto planned = plan_network(profile, adapters.observer, adapters.persistence);
     if (!planned) return planned.error();
     const auto desired = std::move(planned->desired);
     const auto requests = netconfig::dynamic_requests(desired);
     NetworkApplyReport report;
+    report.recovered = recovered.done;
     report.before = std::move(planned->observed);
     report.plan = std::move(planned->plan);
     // A change of addressing method (to DHCP, or from DHCP to static) may change no kernel state yet, only the
@@ -180,6 +219,20 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     if (netconfig::probes_gateway(verification))
         baseline = netconfig::probe_gateways_before(report.before, adapters.prober, options.baseline_probe_timeout);
 
+    if (auto refused = arm_guard(adapters.guard, report.before, options, report.guard))
+        return common::make_error("guarding the change against kvm-agent's death: " + refused->message);
+    const auto note_guard_problem = [&](const std::string& problem) {
+        if (!problem.empty()) report.guard += "; " + problem;
+    };
+    const auto extend_guard = [&](std::chrono::seconds bound) {
+        if (adapters.guard) note_guard_problem(adapters.guard->extend(bound + options.guard_margin));
+    };
+    // On both ways out below: the change is kept, or rolled back by this process.
+    const auto release_guard = [&] {
+        if (adapters.guard) note_guard_problem(adapters.guard->release());
+    };
+    const auto probe_bound = std::chrono::ceil<std::chrono::seconds>(options.probe_timeout);
+
     const auto ran = netconfig::apply(report.plan, adapters.links);
     report.completed = ran.completed;
     if (!ran.ok())
@@ -195,6 +248,7 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
         else
             report.failures = persist(desired, adapters, *links_now, report);
     }
+    if (report.failures.empty() && dynamic) extend_guard(probe_bound);
     auto after = report.failures.empty() && dynamic
                      ? observe_until(
                            adapters.observer,
@@ -209,18 +263,25 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     } else if (ran.ok()) {
         report.after = *after;
         if (report.failures.empty()) {
+            extend_guard(verification_bound(verification, *after, options.probe_timeout));
             report.verification = netconfig::verify(planned->kernel, verification, report.before, *after,
                                                     adapters.prober, options.probe_timeout,
                                                     baseline ? &*baseline : nullptr);
             report.failures = report.verification.failures;
         }
     }
-    if (report.failures.empty() && !report.persisted) report.failures = persist(desired, adapters, report.after, report);
+    if (report.failures.empty() && !report.persisted) {
+        if (adapters.persistence) extend_guard(options.activation_budget);
+        report.failures = persist(desired, adapters, report.after, report);
+    }
     if (report.failures.empty()) {
         report.outcome = NetworkOutcome::applied;
+        release_guard();
         return report;
     }
 
+    // The rollback's own bound: the files, the leases coming back, the kernel steps.
+    extend_guard(options.activation_budget + probe_bound);
     // Files first: once our profiles are gone NetworkManager takes their devices down, which would undo a
     // kernel rollback made before it.
     report.rollback_failures = restore_persisted(adapters.persistence, report.persisted);
@@ -228,12 +289,16 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     // flags and lifetimes it gives them, and the kernel rollback then has only what they did not bring back.
     if (report.persisted && report.persisted->network_manager.asked)
         static_cast<void>(observe_until(
-            adapters.observer, [&](const netconfig::NetworkState& now) { return leases_back(report.before, now); },
+            adapters.observer,
+            [&, leases = netconfig::dynamic_addresses(report.before)](const netconfig::NetworkState& now) {
+                return leases_back(leases, now);
+            },
             options.probe_timeout, options.poll_interval));
     const auto link_failures = roll_back_network(report.before, adapters, &report.rollback);
     report.rollback_failures.insert(report.rollback_failures.end(), link_failures.begin(), link_failures.end());
     report.outcome = report.rollback_failures.empty() ? NetworkOutcome::rolled_back : NetworkOutcome::rollback_failed;
     if (auto restored = adapters.observer.observe()) report.after = *restored;
+    release_guard();
     return report;
 }
 

@@ -11,6 +11,7 @@
 #include "netconfig/link_ops.h"
 #include "netconfig/persistence.h"
 #include "netconfig/plan.h"
+#include "netconfig/rollback_guard.h"
 #include "netconfig/verify.h"
 #include "profile/profile.h"
 
@@ -22,6 +23,7 @@ struct NetworkAdapters {
     netconfig::LinkOps& links;
     netconfig::ConnectivityProber& prober;
     netconfig::NetworkPersistence* persistence = nullptr;  // null: the change is not made to survive a reboot
+    netconfig::RollbackGuard* guard = nullptr;              // null: nothing outlives a killed apply
 };
 
 struct NetworkPlan {
@@ -63,6 +65,12 @@ struct NetworkApplyReport {
     netconfig::Plan rollback;             // the steps that took the host back
     std::vector<std::string> rollback_failures;
     std::optional<netconfig::PersistResult> persisted;  // the files written (kept when the change stays)
+    // What would have put the host back had kvm-agent died midway ("NetworkManager's checkpoint ..."), or
+    // why nothing would have ("nothing outside kvm-agent: ...").
+    std::string guard;
+    // What the guard of an earlier run that was killed during its change did before this run ("NetworkManager
+    // rolled back ..."), or empty.
+    std::string recovered;
 };
 
 struct NetworkApplyOptions {
@@ -73,14 +81,22 @@ struct NetworkApplyOptions {
     std::chrono::milliseconds baseline_probe_timeout{3000};
     // How often the network is read again while waiting for a lease.
     std::chrono::milliseconds poll_interval{250};
+    // The guard's window: the bound of the phase that starts (activation, the lease, the probes, a rollback)
+    // plus this margin. A killed apply is undone that long after the phase began.
+    std::chrono::seconds guard_margin{30};
+    // How long the network service may take to activate the profiles (NmPersistenceOptions' own bound).
+    std::chrono::seconds activation_budget{60};
 };
 
 // Applies the plan, verifies it, then persists it (when given a persistence); on any failure takes the host
 // back to `before`, puts back the files it wrote, and says why. An interface on DHCP or autoconf gets its
 // addresses from the network service during the apply: its profile is persisted and activated right after the
 // links are made, and verification waits (up to probe_timeout) for the lease and its default route. A rollback
-// then waits, within the same bound, for the leases the host had before to come back from its own profiles. Errors are for a host that cannot be observed
-// at all (nothing was changed then).
+// then waits, within the same bound, for the leases the host had before to come back from its own profiles.
+// With a guard, the whole change is guarded (armed before the first step, extended before each wait, released
+// at the end), so a kvm-agent killed midway is undone by the guard; the next run has the guard undo it at once
+// if it has not yet, and starts from the host as it was. Errors are for a host that cannot be
+// observed at all, and a guard that refuses (nothing was changed then).
 common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& profile, NetworkAdapters adapters,
                                                  const NetworkApplyOptions& options = {});
 

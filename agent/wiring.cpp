@@ -1,5 +1,6 @@
 #include "agent/wiring.h"
 
+#include "agent/confirm_window.h"
 #include "common/host_root.h"
 #include "host/dbus/firewalld.h"
 #include "host/dbus/systemd_units.h"
@@ -8,6 +9,7 @@
 #include "host/libvirt/libvirt_hypervisor.h"
 #include "host/netlink/netlink_adapter.h"
 #include "host/netlink/network_reader.h"
+#include "host/networkmanager/nm_checkpoint.h"
 #include "host/networkmanager/nm_persistence.h"
 #include "host/probe/connectivity_prober.h"
 
@@ -60,15 +62,22 @@ public:
         options.zones = settings.zones;
         // With the links, persistence can release a NIC that NetworkManager still holds in its own profile.
         m_persistence.emplace(options, m_netlink.get());
+        // The devices NetworkManager manages are the ones it can put back if this process dies midway.
+        host::networkmanager::NmCheckpointOptions guard;
+        guard.root = settings.config_root;
+        guard.note = run_dir() / "nm-checkpoint";
+        m_guard.emplace(guard);
     }
     NetworkAdapters adapters() override {
-        return NetworkAdapters{*m_netlink, *m_netlink, m_prober, m_persistence ? &*m_persistence : nullptr};
+        return NetworkAdapters{*m_netlink, *m_netlink, m_prober, m_persistence ? &*m_persistence : nullptr,
+                               m_guard ? &*m_guard : nullptr};
     }
 
 private:
     std::unique_ptr<host::netlink::NetlinkAdapter> m_netlink;
     host::probe::ConnectivityProber m_prober;
     std::optional<host::networkmanager::NmPersistence> m_persistence;
+    std::optional<host::networkmanager::NmCheckpoint> m_guard;
 };
 
 }  // namespace

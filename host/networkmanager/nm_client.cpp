@@ -28,6 +28,8 @@ constexpr std::uint32_t k_activated = 2;
 constexpr std::uint32_t k_generated_flags = 0x2 | 0x4 | 0x8;  // NM_GENERATED, VOLATILE, EXTERNAL
 
 constexpr std::chrono::milliseconds k_poll_interval{200};
+// A checkpoint rollback re-activates profiles before it answers.
+constexpr std::chrono::milliseconds k_rollback_call_timeout{60000};
 
 std::string describe(const sdbus::Error& e) { return e.getName() + ": " + e.getMessage(); }
 
@@ -114,6 +116,74 @@ common::Result<std::monostate> NmClient::reload(std::chrono::milliseconds timeou
         return common::make_error("asking NetworkManager to reload its connection files: " + describe(e));
     }
     return std::monostate{};
+}
+
+common::Result<std::string> NmClient::checkpoint_create(std::chrono::seconds timeout, std::uint32_t flags) {
+    try {
+        auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
+        sdbus::ObjectPath checkpoint;
+        manager->callMethod("CheckpointCreate")
+            .onInterface(k_manager_interface)
+            .withTimeout(m_timeout)
+            .withArguments(std::vector<sdbus::ObjectPath>{}, static_cast<std::uint32_t>(timeout.count()), flags)
+            .storeResultsTo(checkpoint);
+        return std::string(checkpoint);
+    } catch (const sdbus::Error& e) {
+        return common::make_error("creating a NetworkManager checkpoint: " + describe(e));
+    }
+}
+
+common::Result<std::monostate> NmClient::checkpoint_adjust(const std::string& path, std::chrono::seconds timeout) {
+    try {
+        auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
+        manager->callMethod("CheckpointAdjustRollbackTimeout")
+            .onInterface(k_manager_interface)
+            .withTimeout(m_timeout)
+            .withArguments(sdbus::ObjectPath(path), static_cast<std::uint32_t>(timeout.count()));
+    } catch (const sdbus::Error& e) {
+        return common::make_error("extending NetworkManager checkpoint " + path + ": " + describe(e));
+    }
+    return std::monostate{};
+}
+
+common::Result<std::monostate> NmClient::checkpoint_destroy(const std::string& path) {
+    try {
+        auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
+        manager->callMethod("CheckpointDestroy")
+            .onInterface(k_manager_interface)
+            .withTimeout(m_timeout)
+            .withArguments(sdbus::ObjectPath(path));
+    } catch (const sdbus::Error& e) {
+        return common::make_error("destroying NetworkManager checkpoint " + path + ": " + describe(e));
+    }
+    return std::monostate{};
+}
+
+common::Result<std::monostate> NmClient::checkpoint_rollback(const std::string& path) {
+    try {
+        auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
+        std::map<std::string, std::uint32_t> results;  // device path -> NM_ROLLBACK_RESULT_*
+        manager->callMethod("CheckpointRollback")
+            .onInterface(k_manager_interface)
+            .withTimeout(std::max(m_timeout, k_rollback_call_timeout))
+            .withArguments(sdbus::ObjectPath(path))
+            .storeResultsTo(results);
+    } catch (const sdbus::Error& e) {
+        return common::make_error("rolling back NetworkManager checkpoint " + path + ": " + describe(e));
+    }
+    return std::monostate{};
+}
+
+common::Result<std::vector<std::string>> NmClient::checkpoints() {
+    try {
+        const auto properties = all_properties(*m_bus, k_manager_path, k_manager_interface, m_timeout);
+        std::vector<std::string> out;
+        for (const auto& path : property_or(properties, "Checkpoints", std::vector<sdbus::ObjectPath>{}))
+            out.emplace_back(path);
+        return out;
+    } catch (const sdbus::Error& e) {
+        return common::make_error("reading NetworkManager's checkpoints: " + describe(e));
+    }
 }
 
 std::vector<NmClient::Active> NmClient::active_connections() {

@@ -69,6 +69,18 @@ public:
     std::vector<netconfig::ProfileActivation> activate(const std::vector<ProfileRef>& profiles,
                                                        std::chrono::milliseconds timeout);
 
+    // Manager.CheckpointCreate over every device: NetworkManager puts them back as they are now, their
+    // profiles included, once `timeout` passes without checkpoint_adjust() or checkpoint_destroy(). `flags`:
+    // NM_CHECKPOINT_CREATE_FLAG_*. The checkpoint's object path.
+    common::Result<std::string> checkpoint_create(std::chrono::seconds timeout, std::uint32_t flags);
+    // The rollback `timeout` from now.
+    common::Result<std::monostate> checkpoint_adjust(const std::string& path, std::chrono::seconds timeout);
+    common::Result<std::monostate> checkpoint_destroy(const std::string& path);
+    // Manager.CheckpointRollback: the devices back now, and the checkpoint gone.
+    common::Result<std::monostate> checkpoint_rollback(const std::string& path);
+    // Manager.Checkpoints: the object paths of the checkpoints pending now.
+    common::Result<std::vector<std::string>> checkpoints();
+
 private:
     explicit NmClient(std::unique_ptr<sdbus::IConnection> bus, std::chrono::milliseconds call_timeout);
     struct Active {

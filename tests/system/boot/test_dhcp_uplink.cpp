@@ -4,6 +4,8 @@
 // - A change whose gateway stops answering on br0 is rolled back, and the host is exactly as before: the NIC's
 //   own profile active again, `ip -j -d addr` and `ip -j route` equal to the ones from before but for lease
 //   lifetimes.
+// - kvm-agent killed in the middle of that change is undone by NetworkManager's checkpoint: the lease back on
+//   nic0 through its own profile. Killed again, the next apply has NetworkManager roll back at once.
 // - The kickstart profile converges: br0 has nic0's MAC and the same lease, the default route goes through br0
 //   and the gateway answers there, `plan` is in sync, and a reboot keeps all of it.
 #include <gtest/gtest.h>
@@ -106,6 +108,60 @@ protected:
         EXPECT_EQ(plan.exit_code, 0) << "plan is not in sync:\n" << plan.out << plan.err;
     }
 
+    // nic0's entry of `addresses()`.
+    static nlohmann::json nic0_of(const nlohmann::json& links) {
+        for (const auto& link : links)
+            if (link.value("ifname", "") == "nic0") return link;
+        return nullptr;
+    }
+
+    // Starts an apply of the kickstart profile and kills it with SIGKILL once our profile runs on br0 with the
+    // lease: the apply is past the change then, waiting for the (silenced) gateway to answer on br0.
+    void kill_apply_mid_change() const {
+        m_guest->write_file(k_profile_path, kickstart_network("20s"));
+        must_run(*m_guest, {"chmod", "600", k_profile_path});
+        const auto started = m_guest->run(
+            {"sh", "-c", std::string("setsid ") + k_guest_agent + " apply --profile " + k_profile_path +
+                             " --only network </dev/null >/root/killed.out 2>&1 & echo $!"});
+        ASSERT_EQ(started.exit_code, 0) << started.err;
+        const std::string pid = started.out.substr(0, started.out.find('\n'));
+        bool verifying = false;
+        for (int tenth = 0; tenth < 600 && !verifying; ++tenth) {
+            verifying = nm_device(*m_guest, "br0") == "100 (connected)\nkvm-agent-br0";
+            if (!verifying) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        ASSERT_TRUE(verifying) << m_guest->read_file("/root/killed.out");
+        ASSERT_EQ(m_guest->run({"kill", "-9", pid}).exit_code, 0) << "the apply ended before it was killed:\n"
+                                                                  << m_guest->read_file("/root/killed.out");
+    }
+
+    void expect_killed_apply_undone_by_network_manager(const nlohmann::json& addresses_before,
+                                                       const nlohmann::json& routes_before) const {
+        kill_apply_mid_change();
+        if (::testing::Test::HasFatalFailure()) return;
+        // NetworkManager's window: the verification's bound (two gateways, 20 s each) and the 30 s margin.
+        bool back = false;
+        for (int second = 0; second < 180 && !back; ++second) {
+            back = nm_device(*m_guest, "nic0") == "100 (connected)\nuplink" &&
+                   m_guest->run({"sh", "-c", "ip -4 route show default | grep -q 'dev nic0'"}).exit_code == 0;
+            if (!back) std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+        ASSERT_TRUE(back) << "nic0 did not get its own profile back:\n" << m_guest->run({"nmcli", "device"}).out;
+        EXPECT_EQ(nic0_of(addresses()), nic0_of(addresses_before)) << "the lease is back on nic0 as it was";
+        EXPECT_EQ(routes("-4"), routes_before);
+        EXPECT_EQ(m_guest->run({"sh", "-c", "ls " + k_keyfile_dir + " | grep kvm-agent"}).out, "")
+            << "NetworkManager deleted the profiles the apply added";
+        EXPECT_EQ(m_guest->run({"ping", "-c", "1", "-W", "5", "-I", "nic0", k_gateway}).exit_code, 0);
+        // What NetworkManager does not know it should delete: the bridge the apply made with netlink stays,
+        // empty and without addresses, for the next apply to take up or an admin to delete.
+        const auto bridge = ip_json({"addr", "show", "br0"});
+        if (!bridge.empty()) {
+            EXPECT_TRUE(bridge[0].at("addr_info").empty()) << bridge.dump();
+        }
+        EXPECT_TRUE(ip_json({"link", "show", "master", "br0"}).empty());
+        m_guest->run({"ip", "link", "del", "br0"});
+    }
+
     std::optional<GuestVm> m_guest;
 };
 
@@ -135,18 +191,31 @@ TEST_F(DhcpUplink, TheKickstartBridgeTakesTheLeaseKeepsItAcrossARebootAndALostGa
     EXPECT_EQ(routes("-4"), routes_before);
     EXPECT_EQ(routes("-6"), routes6_before);
     EXPECT_EQ(m_guest->run({"test", "-e", k_keyfile_dir + "kvm-agent-br0.nmconnection"}).exit_code, 1);
+
+    // 2. kvm-agent killed with SIGKILL in the middle of the change, while it waits for the (silenced) gateway
+    //    on br0 to answer: NetworkManager's checkpoint puts the host back by itself, the NIC's own profile
+    //    with its lease and the default route through it, and our profiles gone.
+    expect_killed_apply_undone_by_network_manager(addresses_before, routes_before);
+
+    // 3. Killed again, and the next apply starts before NetworkManager's window has passed: it has
+    //    NetworkManager roll back at once, waits for nic0's lease, and plans from the host as it was.
+    kill_apply_mid_change();
     must_run(*m_guest, {"nft", "delete", "table", "inet", "kvmtest"});
 
-    // 2. The kickstart profile as shipped converges, and a second apply changes nothing.
+    // 4. The kickstart profile as shipped converges, and a second apply changes nothing.
     const auto applied = apply(kickstart_network("60s"));
     // 2: applied, and the guest's readiness is NOT_READY for reasons of its own (its small disk, TCG).
     EXPECT_TRUE(applied.exit_code == 0 || applied.exit_code == 2) << applied.out << applied.err;
-    EXPECT_EQ(nlohmann::json::parse(applied.out).at("network").at("outcome"), "applied") << applied.out;
+    const auto network = nlohmann::json::parse(applied.out).at("network");
+    EXPECT_EQ(network.at("outcome"), "applied") << applied.out;
+    EXPECT_NE(network.value("recovered", "").find("NetworkManager rolled back"), std::string::npos) << applied.out;
+    EXPECT_NE(network.at("steps").dump().find("remove address 10.0.2.15/24 from nic0"), std::string::npos)
+        << "planned from nic0 with its lease back: " << applied.out;
     expect_converged("after the apply");
     const auto again = apply(kickstart_network("60s"));
     EXPECT_EQ(nlohmann::json::parse(again.out).at("network").at("outcome"), "in-sync") << again.out;
 
-    // 3. A reboot brings it back from the persisted profiles.
+    // 5. A reboot brings it back from the persisted profiles.
     m_guest->reboot();
     must_run(*m_guest, {"nm-online", "-s", "-q", "-t", "120"});
     expect_converged("after a reboot");

@@ -1,0 +1,149 @@
+#include "host/networkmanager/nm_checkpoint.h"
+
+#include <algorithm>
+#include <fstream>
+#include <optional>
+#include <string_view>
+
+#include "host/networkmanager/nm_client.h"
+
+namespace host::networkmanager {
+namespace {
+
+// NM_CHECKPOINT_CREATE_FLAG_*: the profiles added since are deleted, the devices made since disconnected,
+// and ports enslaved outside NetworkManager (the apply's netlink steps) released (NetworkManager 1.38+).
+constexpr std::uint32_t k_delete_new_connections = 0x02;
+constexpr std::uint32_t k_disconnect_new_devices = 0x04;
+constexpr std::uint32_t k_no_preserve_external_ports = 0x10;
+constexpr std::string_view k_checkpoint_prefix = "/org/freedesktop/NetworkManager/Checkpoint/";
+
+// The note: the checkpoint's path, then one line per lease ("nic0 10.0.2.15/24"). It lies in a root-only
+// directory but is still read as untrusted: short lines, a bounded count, every field parsed.
+struct Note {
+    std::string checkpoint;
+    netconfig::Leases leases;
+};
+
+std::optional<netconfig::InterfaceAddress> parse_address(std::string_view text) {
+    const auto slash = text.find('/');
+    if (slash == std::string_view::npos) return std::nullopt;
+    const auto ip = netconfig::IpAddress::parse(text.substr(0, slash));
+    const auto length = text.substr(slash + 1);
+    if (!ip || length.empty() || length.size() > 3 ||
+        !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::nullopt;
+    const auto prefix = static_cast<unsigned>(std::stoul(std::string(length)));
+    if (prefix > ip->max_prefix_length()) return std::nullopt;
+    return netconfig::InterfaceAddress{*ip, prefix, true};
+}
+
+Note read_note(const std::filesystem::path& path) {
+    constexpr std::size_t k_max_lines = 256;
+    constexpr std::size_t k_max_line = 128;
+    Note note;
+    std::ifstream in(path);
+    std::string line;
+    if (!in || !std::getline(in, line) || line.size() > k_max_line || line.rfind(k_checkpoint_prefix, 0) != 0)
+        return {};
+    const auto number = std::string_view(line).substr(k_checkpoint_prefix.size());
+    if (number.empty() || !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
+        return {};
+    note.checkpoint = line;
+    for (std::size_t count = 0; count < k_max_lines && std::getline(in, line); ++count) {
+        if (line.size() > k_max_line) continue;
+        const auto space = line.find(' ');
+        if (space == std::string::npos) continue;
+        auto name = netconfig::IfName::make(std::string_view(line).substr(0, space));
+        const auto address = parse_address(std::string_view(line).substr(space + 1));
+        if (name && address) note.leases.emplace_back(std::move(name).value(), *address);
+    }
+    return note;
+}
+
+}  // namespace
+
+NmCheckpoint::NmCheckpoint(NmCheckpointOptions options) : m_options(std::move(options)) {}
+
+NmCheckpoint::~NmCheckpoint() = default;
+
+std::string NmCheckpoint::why_not() const {
+    if (!m_options.ask_network_manager) return "NetworkManager is not asked in this run";
+    if (m_options.root.lexically_normal() != "/")
+        return "the files go under " + m_options.root.string() + ", not to the running system";
+    return networkmanager::why_not_ask(m_options.call_timeout).value_or("");
+}
+
+common::Result<std::monostate> NmCheckpoint::connect() {
+    if (m_client) return std::monostate{};
+    auto client = NmClient::connect(m_options.call_timeout);
+    if (!client) return client.error();
+    m_client = std::move(client).value();
+    return std::monostate{};
+}
+
+netconfig::Recovery NmCheckpoint::recover() {
+    if (m_options.note.empty() || !std::filesystem::exists(m_options.note) || !why_not().empty()) return {};
+    auto noted = read_note(m_options.note);
+    forget_note();
+    if (noted.checkpoint.empty()) return {};
+    if (auto connected = connect(); !connected) return {connected.error().message, {}};
+    const auto pending = m_client->checkpoints();
+    if (!pending) return {pending.error().message, {}};
+    // Gone: NetworkManager's own timeout ran out and it rolled back already.
+    if (std::find(pending->begin(), pending->end(), noted.checkpoint) == pending->end()) return {};
+    const std::string whose = " (left by an earlier run that did not finish)";
+    if (auto rolled = m_client->checkpoint_rollback(noted.checkpoint); !rolled)
+        return {rolled.error().message + whose, {}};
+    return {"NetworkManager rolled back " + noted.checkpoint + whose, std::move(noted.leases)};
+}
+
+common::Result<bool> NmCheckpoint::arm(std::chrono::seconds window, const netconfig::Leases& leases) {
+    m_unguarded = why_not();
+    if (!m_unguarded.empty()) return false;
+    if (auto connected = connect(); !connected) return connected.error();
+    auto created = m_client->checkpoint_create(
+        window, k_delete_new_connections | k_disconnect_new_devices | k_no_preserve_external_ports);
+    // An older NetworkManager knows no flag for external ports; without it they stay enslaved.
+    if (!created && created.error().message.find("flag") != std::string::npos)
+        created = m_client->checkpoint_create(window, k_delete_new_connections | k_disconnect_new_devices);
+    if (!created)
+        return common::make_error(created.error().message +
+                                  " (a checkpoint another tool holds, or one an earlier run left and "
+                                  "NetworkManager has not rolled back yet)");
+    m_path = std::move(created).value();
+    if (!m_options.note.empty()) {
+        std::error_code ignored;
+        std::filesystem::create_directories(m_options.note.parent_path(), ignored);
+        const auto temporary = m_options.note.string() + ".tmp";
+        std::ofstream out(temporary, std::ios::trunc);
+        out << m_path << "\n";
+        for (const auto& [name, address] : leases) out << name.str() << " " << address.to_string() << "\n";
+        out.close();
+        std::filesystem::rename(temporary, m_options.note, ignored);
+    }
+    return true;
+}
+
+void NmCheckpoint::forget_note() const {
+    if (m_options.note.empty()) return;
+    std::error_code ignored;
+    std::filesystem::remove(m_options.note, ignored);
+}
+
+std::string NmCheckpoint::extend(std::chrono::seconds window) {
+    if (m_path.empty()) return {};
+    auto adjusted = m_client->checkpoint_adjust(m_path, window);
+    return adjusted ? std::string() : adjusted.error().message;
+}
+
+std::string NmCheckpoint::release() {
+    if (m_path.empty()) return {};
+    // Gone already when NetworkManager's own timeout ran out first and it rolled back: the verification or
+    // the rollback that followed says what that did.
+    auto destroyed = m_client->checkpoint_destroy(m_path);
+    m_path.clear();
+    forget_note();
+    return destroyed ? std::string() : destroyed.error().message;
+}
+
+}  // namespace host::networkmanager

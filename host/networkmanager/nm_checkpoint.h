@@ -1,0 +1,51 @@
+#pragma once
+// The network apply's guard against its own death: a NetworkManager checkpoint of every device, taken before
+// the first change and destroyed when the apply ends. If kvm-agent is killed in between (SIGKILL, the unit's
+// timeout), NetworkManager restores by itself, once the window passes, the devices' profiles as they were:
+// the NIC's own DHCP profile comes back with its lease, the profiles the apply added are deleted, and the
+// ports it enslaved are released. nmstate guards its applies the same way.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "netconfig/rollback_guard.h"
+
+namespace host::networkmanager {
+
+class NmClient;
+
+struct NmCheckpointOptions {
+    std::filesystem::path root = "/";  // not "/": files for another system, nothing running to guard
+    bool ask_network_manager = true;
+    std::chrono::milliseconds call_timeout{2000};
+    // Where the armed checkpoint's path is noted, so that the next run (holding the run lock, so the one that
+    // armed it is dead) rolls it back at once instead of waiting for its window or refusing to start.
+    std::filesystem::path note;
+};
+
+class NmCheckpoint final : public netconfig::RollbackGuard {
+public:
+    explicit NmCheckpoint(NmCheckpointOptions options = {});
+    // No release here: a checkpoint left behind is what rolls back an apply that did not finish.
+    ~NmCheckpoint() override;
+
+    common::Result<bool> arm(std::chrono::seconds window, const netconfig::Leases& leases) override;
+    std::string extend(std::chrono::seconds window) override;
+    std::string release() override;
+    std::string why_unguarded() const override { return m_unguarded; }
+    netconfig::Recovery recover() override;
+
+private:
+    // Why NetworkManager is not to be asked in this run, or empty.
+    std::string why_not() const;
+    common::Result<std::monostate> connect();
+    void forget_note() const;
+
+    NmCheckpointOptions m_options;
+    std::unique_ptr<NmClient> m_client;
+    std::string m_path;  // the checkpoint's object path while armed
+    std::string m_unguarded;
+};
+
+}  // namespace host::networkmanager
