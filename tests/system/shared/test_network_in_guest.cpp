@@ -1,6 +1,7 @@
 // kvm-agent's network step on a real host kernel (bonding, 802.1Q), read back with ip, bridge and
-// /proc/net/bonding: a bond of the two spare NICs under a bridge that carries the address, a VLAN on top;
-// and a change that cuts the host off its gateway, rolled back by itself.
+// /proc/net/bonding: a bond of the two spare NICs under a bridge that carries the address, a VLAN on top; the
+// same bond under a bridge on DHCP and SLAAC from the segment's own server (dnsmasq); and a change that cuts
+// the host off its gateway, rolled back by itself.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -53,6 +54,57 @@ constexpr const char* k_remove_bond_bridge_vlan = R"(network:
   - {name: br0.20, state: absent}
   - {name: br0, state: absent}
   - {name: bond0, state: absent}
+)";
+
+// The isolated segment's own DHCP and router-advertisement server: the third NIC on it, moved into network
+// namespace `segment` as seg0 (198.51.100.1/24, fd00:51::1/64), with dnsmasq handing out leases and
+// advertising fd00:51::/64 for SLAAC. No router option: the host's default route stays on nic0.
+constexpr const char* k_start_segment_server = R"sh(set -e
+nic=$(ip -o link | awk '/52:54:00:4b:00:03/ {sub(":", "", $2); print $2}')
+ip netns add segment
+ip link set "$nic" netns segment
+ip -n segment link set "$nic" name seg0
+ip -n segment addr add 198.51.100.1/24 dev seg0
+ip -n segment addr add fd00:51::1/64 dev seg0 nodad
+ip -n segment link set lo up
+ip -n segment link set seg0 up
+ip netns exec segment dnsmasq --port=0 --interface=seg0 --bind-interfaces --no-resolv --no-hosts \
+  --dhcp-range=198.51.100.50,198.51.100.59,255.255.255.0,1h --dhcp-option=option:router \
+  --enable-ra --dhcp-range=fd00:51::,ra-only,64,1h \
+  --dhcp-leasefile=/run/segment-dnsmasq.leases --pid-file=/run/segment-dnsmasq.pid
+)sh";
+constexpr const char* k_stop_segment_server = R"sh(kill "$(cat /run/segment-dnsmasq.pid)" 2>/dev/null
+ip netns del segment 2>/dev/null
+rm -f /run/segment-dnsmasq.leases /run/segment-dnsmasq.pid
+true
+)sh";
+
+// A bond of the two NICs on that segment under a bridge that takes its address from the segment's DHCP
+// server and router advertisements, as nmstate writes it.
+constexpr const char* k_bond_under_dhcp_bridge = R"(network:
+  interfaces:
+  - name: bond1
+    type: bond
+    link-aggregation:
+      mode: active-backup
+      options: {miimon: 100}
+      port: [nic1, nic2]
+  - name: br1
+    type: linux-bridge
+    mac-address: from-port
+    ipv4: {enabled: true, dhcp: true}
+    ipv6: {enabled: true, autoconf: true}
+    bridge:
+      options: {stp: {enabled: false}}
+      port: [{name: bond1}]
+  verify:
+    rollback-after: 30s
+)";
+
+constexpr const char* k_remove_bond_under_dhcp_bridge = R"(network:
+  interfaces:
+  - {name: br1, state: absent}
+  - {name: bond1, state: absent}
 )";
 
 class GuestNetwork : public SharedGuestTest {
@@ -123,6 +175,51 @@ TEST_F(GuestNetwork, BondOfTwoNicsUnderABridgeWithAVlanAndASecondApplyChangesNot
     // profiles went with their bond's.
     const auto profiles = m_guest->run({"nmcli", "-t", "-f", "NAME", "connection", "show"});
     EXPECT_EQ(profiles.out.find("kvm-agent-"), std::string::npos) << profiles.out;
+}
+
+TEST_F(GuestNetwork, ABondOfTwoNicsUnderABridgeTakesItsLeaseAndSlaacAddressFromTheSegment) {
+    m_guest->run({"sh", "-c", k_stop_segment_server});
+    const auto server = m_guest->run({"sh", "-c", k_start_segment_server});
+    ASSERT_EQ(server.exit_code, 0) << server.out << server.err;
+    const auto nic1_mac = ip_json({"link", "show", "nic1"})[0].value("address", "?");
+
+    const auto applied = apply(k_bond_under_dhcp_bridge, {"--output", "json"});
+    EXPECT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    const auto report = nlohmann::json::parse(applied.out);
+    EXPECT_EQ(report.at("network").at("outcome"), "applied") << applied.out;
+
+    const auto bonding = m_guest->read_file("/proc/net/bonding/bond1");
+    EXPECT_NE(bonding.find("Slave Interface: nic1"), std::string::npos) << bonding;
+    EXPECT_NE(bonding.find("Slave Interface: nic2"), std::string::npos) << bonding;
+    EXPECT_EQ(ip_json({"link", "show", "bond1"})[0].value("master", ""), "br1");
+    const auto bridge = ip_json({"addr", "show", "br1"});
+    ASSERT_EQ(bridge.size(), 1u);
+    EXPECT_EQ(bridge[0].value("address", ""), nic1_mac) << "br1 takes the bond's MAC, the bond its first NIC's";
+    std::string lease;
+    bool slaac = false;
+    for (const auto& address : bridge[0].at("addr_info")) {
+        const auto local = address.value("local", "");
+        if (address.value("family", "") == "inet" && address.value("dynamic", false)) lease = local;
+        slaac |= local.rfind("fd00:51::", 0) == 0 && address.value("prefixlen", 0) == 64 &&
+                 address.value("dynamic", false);
+    }
+    EXPECT_EQ(lease.rfind("198.51.100.5", 0), 0u) << bridge.dump();
+    EXPECT_TRUE(slaac) << "a SLAAC address from the segment's advertisement: " << bridge.dump();
+    // The server saw br1's MAC, the NIC's: a DHCP server keyed on it gives the same lease.
+    const auto leases = m_guest->read_file("/run/segment-dnsmasq.leases");
+    EXPECT_NE(leases.find(nic1_mac), std::string::npos) << leases;
+    EXPECT_EQ(m_guest->run({"ping", "-c", "1", "-W", "5", "-I", "br1", "198.51.100.1"}).exit_code, 0);
+    EXPECT_EQ(nm_device(*m_guest, "br1"), "100 (connected)\nkvm-agent-br1");
+    const auto plan = m_guest->run({k_guest_agent, "plan", "--profile", k_profile_path});
+    EXPECT_EQ(plan.exit_code, 0) << "plan is not in sync:\n" << plan.out << plan.err;
+
+    const auto removed = apply(k_remove_bond_under_dhcp_bridge);
+    EXPECT_EQ(removed.exit_code, 0) << removed.out << removed.err;
+    EXPECT_TRUE(ip_json({"link", "show", "br1"}).empty());
+    EXPECT_TRUE(ip_json({"link", "show", "bond1"}).empty());
+    const auto profiles = m_guest->run({"nmcli", "-t", "-f", "NAME", "connection", "show"});
+    EXPECT_EQ(profiles.out.find("kvm-agent-"), std::string::npos) << profiles.out;
+    m_guest->run({"sh", "-c", k_stop_segment_server});
 }
 
 TEST_F(GuestNetwork, AChangeThatCutsTheHostOffItsGatewayIsRolledBack) {

@@ -130,10 +130,13 @@ GuestVm GuestVm::boot(const BootOptions& options) {
         "-serial", "chardev:console",
         // QEMU's monitor, for diagnosing a guest that stopped answering (GuestVm::diagnose).
         "-qmp", "unix:" + (state / "qmp.sock").string() + ",server=on,wait=off",
-        // nic0: the uplink (user network, gateway 10.0.2.2); nic1 and nic2: an isolated segment for bonds.
+        // nic0: the uplink (user network, gateway 10.0.2.2); nic1 and nic2: an isolated segment for bonds; a
+        // third NIC on that segment (52:54:00:4b:00:03, no name of its own) for the tests' DHCP and RA server,
+        // which they move into a network namespace of its own.
         "-netdev", "user,id=uplink", "-device", "virtio-net-pci,netdev=uplink,mac=52:54:00:4b:00:00",
         "-netdev", "hubport,id=lan1,hubid=1", "-device", "virtio-net-pci,netdev=lan1,mac=52:54:00:4b:00:01",
         "-netdev", "hubport,id=lan2,hubid=1", "-device", "virtio-net-pci,netdev=lan2,mac=52:54:00:4b:00:02",
+        "-netdev", "hubport,id=lan3,hubid=1", "-device", "virtio-net-pci,netdev=lan3,mac=52:54:00:4b:00:03",
         "-device", "virtio-rng-pci"};
     const auto share = [&argv](const fs::path& dir, const std::string& tag) {
         if (dir.empty()) return;
