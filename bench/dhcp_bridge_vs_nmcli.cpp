@@ -33,10 +33,17 @@
 #include <string>
 #include <vector>
 
+#include "figures.h"
+#include "guest_timed.h"
 #include "tests/support/process.h"
 #include "tests/system/support/guest_vm.h"
+#include "tests/system/support/kickstart_profile.h"
 
 namespace {
+
+using bench::fixed;
+using bench::k_timed_sh;
+using bench::median;
 
 namespace fs = std::filesystem;
 using namespace tests::system;
@@ -50,40 +57,6 @@ constexpr int k_exit_skip = 77;
 const std::string k_dir = "/root/kvm-bench";
 const std::string k_agent = "/usr/local/sbin/kvm-agent";  // copied from the build tree: no 9p read in the timing
 const std::string k_profile_path = "/etc/kvm-agent/host.yaml";
-
-// docs/kickstart.md's network section, its `eno1` renamed to the guest's uplink.
-constexpr const char* k_profile = R"(network:
-  interfaces:
-  - name: br0
-    type: linux-bridge
-    state: up
-    mac-address: from-port
-    ipv4: {enabled: true, dhcp: true}
-    bridge:
-      options: {stp: {enabled: false}}
-      port: [{name: nic0}]
-  verify:
-    probe: [gateway]
-    rollback-after: 60s
-)";
-
-constexpr const char* k_timed_sh = R"SH(#!/bin/bash
-# Usage: timed.sh OUT ERR COMMAND [ARG]...   (stdin /dev/null, stdout to OUT, stderr to ERR)
-out=$1 err=$2
-shift 2
-cd /root/kvm-bench || exit 125
-start=$EPOCHREALTIME
-"$@" < /dev/null > "$out" 2> "$err"
-status=$?
-end=$EPOCHREALTIME
-times > /run/kvm-bench-times
-{ read -r _ _; read -r user system; } < /run/kvm-bench-times
-ms() {  # "1m2.345s" -> 62345
-  [[ $1 =~ ^([0-9]+)m([0-9]+)\.([0-9]{3})s$ ]] || { echo 0; return; }
-  echo $(( ${BASH_REMATCH[1]} * 60000 + 10#${BASH_REMATCH[2]} * 1000 + 10#${BASH_REMATCH[3]} ))
-}
-echo "$status $(( ${end/./} - ${start/./} )) $(( $(ms "$user") + $(ms "$system") ))"
-)SH";
 
 // (b): NetworkManager alone, with the profiles kvm-agent wrote, to the point kvm-agent stops at.
 constexpr const char* k_nmcli_sh = R"SH(#!/bin/bash
@@ -136,19 +109,6 @@ class Failure : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-double median(std::vector<double> values) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    const std::size_t mid = values.size() / 2;
-    return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
-std::string fixed(double value, int decimals) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-    return buffer;
-}
-
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 class Bench {
@@ -172,7 +132,7 @@ public:
         m_guest.write_file(k_dir + "/nmcli.sh", k_nmcli_sh);
         m_guest.write_file(k_dir + "/reset.sh", k_reset_sh);
         m_guest.write_file(k_dir + "/check.sh", k_check_sh);
-        m_guest.write_file(k_profile_path, k_profile);
+        m_guest.write_file(k_profile_path, kickstart_network("60s"));
         must({"chmod", "600", k_profile_path});
         must({"chmod", "755", k_dir + "/timed.sh", k_dir + "/nmcli.sh", k_dir + "/reset.sh", k_dir + "/check.sh"});
         must({"install", "-m", "755", "/mnt/build/kvm-agent", k_agent});

@@ -32,7 +32,13 @@
 #include <string>
 #include <vector>
 
+#include "figures.h"
+
 namespace {
+
+using bench::fixed;
+using bench::median;
+using bench::plural;
 
 constexpr int k_exit_ok = 0;
 constexpr int k_exit_cannot_run = 1;
@@ -202,13 +208,6 @@ Run run_once(const std::vector<std::string>& argv, int timeout_seconds) {
     return run;
 }
 
-double median(std::vector<double> values) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    const std::size_t mid = values.size() / 2;
-    return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
 std::vector<double> wall_times(const Tool& tool) {
     std::vector<double> times;
     for (const auto& run : tool.runs) times.push_back(run.wall_ms);
@@ -219,12 +218,6 @@ double peak_rss_mib(const Tool& tool) {
     long peak = 0;
     for (const auto& run : tool.runs) peak = std::max(peak, run.max_rss_kib);
     return static_cast<double>(peak) / 1024.0;
-}
-
-std::string fixed(double value, int decimals) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-    return buffer;
 }
 
 std::string command_line(const std::vector<std::string>& argv, const std::string& shown_name) {
@@ -238,10 +231,6 @@ std::string exit_statuses(const Tool& tool) {
     for (const auto& [code, count] : tool.exit_statuses)
         text += (text.empty() ? "" : ", ") + std::to_string(code) + (count > 1 ? " (x" + std::to_string(count) + ")" : "");
     return text;
-}
-
-std::string plural(int count, const std::string& noun) {
-    return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
 }
 
 std::string os_name() {

@@ -49,7 +49,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "figures.h"
+
 namespace {
+
+using bench::fixed;
+using bench::median;
+using bench::plural;
 
 namespace fs = std::filesystem;
 
@@ -609,23 +615,6 @@ struct Bench {
         return true;
     }
 };
-
-double median(std::vector<double> values) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    const std::size_t mid = values.size() / 2;
-    return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
-std::string fixed(double value, int decimals) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-    return buffer;
-}
-
-std::string plural(int count, const std::string& noun) {
-    return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
-}
 
 std::string os_name() {
     std::ifstream file("/etc/os-release");

@@ -46,11 +46,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "figures.h"
+#include "guest_timed.h"
 #include "tests/support/process.h"
 #include "tests/system/support/guest_vm.h"
 #include "tests/system/support/whole_host_profile.h"
 
 namespace {
+
+using bench::fixed;
+using bench::k_timed_sh;
+using bench::median;
+using bench::plural;
 
 namespace fs = std::filesystem;
 using namespace tests::system;
@@ -227,25 +234,6 @@ pipelining = true
 // Runs a command in the guest and prints "<exit status> <wall microseconds> <CPU milliseconds>", measured here,
 // in the guest: bash's $EPOCHREALTIME before and after (no process started for the clock), and `times` for the
 // user + system CPU of the processes the command started and waited for.
-constexpr const char* k_timed_sh = R"SH(#!/bin/bash
-# Usage: timed.sh OUT ERR COMMAND [ARG]...   (stdin /dev/null, stdout to OUT, stderr to ERR)
-out=$1 err=$2
-shift 2
-export HOME=/root LC_ALL=C.UTF-8 ANSIBLE_CONFIG=/root/kvm-bench/ansible.cfg
-cd /root/kvm-bench || exit 125
-start=$EPOCHREALTIME
-"$@" < /dev/null > "$out" 2> "$err"
-status=$?
-end=$EPOCHREALTIME
-times > /run/kvm-bench-times
-{ read -r _ _; read -r user system; } < /run/kvm-bench-times
-ms() {  # "1m2.345s" -> 62345
-  [[ $1 =~ ^([0-9]+)m([0-9]+)\.([0-9]{3})s$ ]] || { echo 0; return; }
-  echo $(( ${BASH_REMATCH[1]} * 60000 + 10#${BASH_REMATCH[2]} * 1000 + 10#${BASH_REMATCH[3]} ))
-}
-echo "$status $(( ${end/./} - ${start/./} )) $(( $(ms "$user") + $(ms "$system") ))"
-)SH";
-
 // The benchmark's view of the guest, in one process (Python starts slowly under TCG): `probe` prints the facts
 // it checks, one "key=value" a line; `reset` puts the guest back to the unprovisioned state.
 constexpr const char* k_host_state_py = R"PY(#!/usr/bin/python3
@@ -642,23 +630,6 @@ std::optional<int> parse_count(const std::string& text, int minimum, int maximum
     const long value = std::strtol(text.c_str(), &end, 10);
     if (errno != 0 || end == text.c_str() || *end != '\0' || value < minimum || value > maximum) return std::nullopt;
     return static_cast<int>(value);
-}
-
-double median(std::vector<double> values) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    const std::size_t mid = values.size() / 2;
-    return values.size() % 2 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-}
-
-std::string fixed(double value, int decimals) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-    return buffer;
-}
-
-std::string plural(int count, const std::string& noun) {
-    return std::to_string(count) + " " + noun + (count == 1 ? "" : "s");
 }
 
 std::string met(bool yes) { return yes ? "yes" : "no"; }

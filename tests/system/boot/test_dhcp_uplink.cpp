@@ -16,6 +16,7 @@
 
 #include "tests/system/support/guest_doctor.h"
 #include "tests/system/support/guest_fixtures.h"
+#include "tests/system/support/kickstart_profile.h"
 #include "tests/system/support/nm_guest.h"
 
 namespace {
@@ -26,23 +27,6 @@ constexpr const char* k_profile_path = "/etc/kvm-agent/host.yaml";
 constexpr const char* k_uplink_mac = "52:54:00:4b:00:00";
 constexpr const char* k_lease = "10.0.2.15";
 constexpr const char* k_gateway = "10.0.2.2";
-
-// docs/kickstart.md's network section, its `eno1` renamed to this guest's uplink.
-std::string kickstart_network(const std::string& rollback_after) {
-    return R"(network:
-  interfaces:
-  - name: br0
-    type: linux-bridge
-    state: up
-    mac-address: from-port
-    ipv4: {enabled: true, dhcp: true}
-    bridge:
-      options: {stp: {enabled: false}}
-      port: [{name: nic0}]
-  verify:
-    probe: [gateway]
-    rollback-after: )" + rollback_after + "\n";
-}
 
 // Drops the gateway's echo replies arriving on br0 only: it answers before the change (on nic0), not after.
 constexpr const char* k_silence_gateway_on_br0 = R"(table inet kvmtest {
