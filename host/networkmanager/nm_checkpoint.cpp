@@ -1,6 +1,9 @@
 #include "host/networkmanager/nm_checkpoint.h"
 
+#include <time.h>
+
 #include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <optional>
 #include <string_view>
@@ -17,12 +20,28 @@ constexpr std::uint32_t k_disconnect_new_devices = 0x04;
 constexpr std::uint32_t k_no_preserve_external_ports = 0x10;
 constexpr std::string_view k_checkpoint_prefix = "/org/freedesktop/NetworkManager/Checkpoint/";
 
-// The note: the checkpoint's path, then one line per lease ("nic0 10.0.2.15/24"). It lies in a root-only
+// The note: the checkpoint's path, or "arming MS" while it is being created (MS: CLOCK_BOOTTIME, as
+// NetworkManager stamps a checkpoint's creation: a run killed while its create call was under way leaves a
+// checkpoint it never heard of), then one line per lease ("nic0 10.0.2.15/24"). It lies in a root-only
 // directory but is still read as untrusted: short lines, a bounded count, every field parsed.
 struct Note {
     std::string checkpoint;
+    std::optional<std::int64_t> arming_since;
     netconfig::Leases leases;
 };
+
+constexpr std::string_view k_arming = "arming ";
+
+std::int64_t boottime_ms() {
+    timespec now{};
+    ::clock_gettime(CLOCK_BOOTTIME, &now);
+    return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
+}
+
+bool all_digits(std::string_view text) {
+    return !text.empty() && text.size() <= 18 &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
 
 std::optional<netconfig::InterfaceAddress> parse_address(std::string_view text) {
     const auto slash = text.find('/');
@@ -43,12 +62,13 @@ Note read_note(const std::filesystem::path& path) {
     Note note;
     std::ifstream in(path);
     std::string line;
-    if (!in || !std::getline(in, line) || line.size() > k_max_line || line.rfind(k_checkpoint_prefix, 0) != 0)
+    if (!in || !std::getline(in, line) || line.size() > k_max_line) return {};
+    if (line.rfind(k_arming, 0) == 0 && all_digits(std::string_view(line).substr(k_arming.size())))
+        note.arming_since = std::stoll(line.substr(k_arming.size()));
+    else if (line.rfind(k_checkpoint_prefix, 0) == 0 && all_digits(std::string_view(line).substr(k_checkpoint_prefix.size())))
+        note.checkpoint = line;
+    else
         return {};
-    const auto number = std::string_view(line).substr(k_checkpoint_prefix.size());
-    if (number.empty() || !std::all_of(number.begin(), number.end(), [](char c) { return c >= '0' && c <= '9'; }))
-        return {};
-    note.checkpoint = line;
     for (std::size_t count = 0; count < k_max_lines && std::getline(in, line); ++count) {
         if (line.size() > k_max_line) continue;
         const auto space = line.find(' ');
@@ -85,43 +105,62 @@ netconfig::Recovery NmCheckpoint::recover() {
     if (m_options.note.empty() || !std::filesystem::exists(m_options.note) || !why_not().empty()) return {};
     auto noted = read_note(m_options.note);
     forget_note();
-    if (noted.checkpoint.empty()) return {};
+    if (noted.checkpoint.empty() && !noted.arming_since) return {};
     if (auto connected = connect(); !connected) return {connected.error().message, {}};
     const auto pending = m_client->checkpoints();
     if (!pending) return {pending.error().message, {}};
-    // Gone: NetworkManager's own timeout ran out and it rolled back already.
-    if (std::find(pending->begin(), pending->end(), noted.checkpoint) == pending->end()) return {};
+    // The noted one, or one created since that run began to arm (killed before the answer came); none when
+    // NetworkManager's own timeout ran out and it rolled back already.
+    std::vector<std::string> ours;
+    for (const auto& path : *pending) {
+        if (path == noted.checkpoint) ours.push_back(path);
+        if (!noted.arming_since) continue;
+        const auto created = m_client->checkpoint_created(path);
+        if (created && *created >= *noted.arming_since) ours.push_back(path);
+    }
+    if (ours.empty()) return {};
     const std::string whose = " (left by an earlier run that did not finish)";
-    if (auto rolled = m_client->checkpoint_rollback(noted.checkpoint); !rolled)
-        return {rolled.error().message + whose, {}};
-    return {"NetworkManager rolled back " + noted.checkpoint + whose, std::move(noted.leases)};
+    std::string done;
+    for (const auto& path : ours) {
+        auto rolled = m_client->checkpoint_rollback(path);
+        done += (done.empty() ? "" : "; ") +
+                (rolled ? "NetworkManager rolled back " + path : rolled.error().message) + whose;
+    }
+    return {done, std::move(noted.leases)};
 }
 
 common::Result<bool> NmCheckpoint::arm(std::chrono::seconds window, const netconfig::Leases& leases) {
     m_unguarded = why_not();
     if (!m_unguarded.empty()) return false;
     if (auto connected = connect(); !connected) return connected.error();
+    write_note("arming " + std::to_string(boottime_ms()), leases);
     auto created = m_client->checkpoint_create(
         window, k_delete_new_connections | k_disconnect_new_devices | k_no_preserve_external_ports);
     // An older NetworkManager knows no flag for external ports; without it they stay enslaved.
     if (!created && created.error().message.find("flag") != std::string::npos)
         created = m_client->checkpoint_create(window, k_delete_new_connections | k_disconnect_new_devices);
-    if (!created)
+    if (!created) {
+        forget_note();
         return common::make_error(created.error().message +
                                   " (a checkpoint another tool holds, or one an earlier run left and "
                                   "NetworkManager has not rolled back yet)");
-    m_path = std::move(created).value();
-    if (!m_options.note.empty()) {
-        std::error_code ignored;
-        std::filesystem::create_directories(m_options.note.parent_path(), ignored);
-        const auto temporary = m_options.note.string() + ".tmp";
-        std::ofstream out(temporary, std::ios::trunc);
-        out << m_path << "\n";
-        for (const auto& [name, address] : leases) out << name.str() << " " << address.to_string() << "\n";
-        out.close();
-        std::filesystem::rename(temporary, m_options.note, ignored);
     }
+    m_path = std::move(created).value();
+    write_note(m_path, leases);
     return true;
+}
+
+void NmCheckpoint::write_note(const std::string& first_line, const netconfig::Leases& leases) const {
+    if (m_options.note.empty()) return;
+    std::error_code ignored;
+    std::filesystem::create_directories(m_options.note.parent_path(), ignored);
+    const auto temporary = m_options.note.string() + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << first_line << "\n";
+        for (const auto& [name, address] : leases) out << name.str() << " " << address.to_string() << "\n";
+    }
+    std::filesystem::rename(temporary, m_options.note, ignored);
 }
 
 void NmCheckpoint::forget_note() const {

@@ -40,6 +40,7 @@ private:
     // Why NetworkManager is not to be asked in this run, or empty.
     std::string why_not() const;
     common::Result<std::monostate> connect();
+    void write_note(const std::string& first_line, const netconfig::Leases& leases) const;
     void forget_note() const;
 
     NmCheckpointOptions m_options;

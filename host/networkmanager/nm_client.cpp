@@ -20,6 +20,7 @@ constexpr const char* k_settings_interface = "org.freedesktop.NetworkManager.Set
 constexpr const char* k_connection_interface = "org.freedesktop.NetworkManager.Settings.Connection";
 constexpr const char* k_active_interface = "org.freedesktop.NetworkManager.Connection.Active";
 constexpr const char* k_device_interface = "org.freedesktop.NetworkManager.Device";
+constexpr const char* k_checkpoint_interface = "org.freedesktop.NetworkManager.Checkpoint";
 constexpr const char* k_properties_interface = "org.freedesktop.DBus.Properties";
 
 // NMActiveConnectionState
@@ -172,6 +173,17 @@ common::Result<std::monostate> NmClient::checkpoint_rollback(const std::string& 
         return common::make_error("rolling back NetworkManager checkpoint " + path + ": " + describe(e));
     }
     return std::monostate{};
+}
+
+common::Result<std::int64_t> NmClient::checkpoint_created(const std::string& path) {
+    try {
+        const auto properties = all_properties(*m_bus, path, k_checkpoint_interface, m_timeout);
+        const auto created = property_or(properties, "Created", std::int64_t{-1});
+        if (created < 0) return common::make_error("NetworkManager checkpoint " + path + " has no Created time");
+        return created;
+    } catch (const sdbus::Error& e) {
+        return common::make_error("reading NetworkManager checkpoint " + path + ": " + describe(e));
+    }
 }
 
 common::Result<std::vector<std::string>> NmClient::checkpoints() {
