@@ -79,24 +79,6 @@ bool parse_options(const Invocation& call, const po::options_description& option
     return true;
 }
 
-// The profile drives root actions: refuse one that someone other than its owner (root, or the user running
-// us) could have written.
-std::optional<std::string> unsafe_profile(const std::string& path) {
-    struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return path + ": " + std::strerror(errno);
-    if (!S_ISREG(info.st_mode)) return path + ": not a regular file";
-    if (info.st_uid != 0 && info.st_uid != ::geteuid())
-        return path + ": refused: owned by uid " + std::to_string(info.st_uid) +
-               ", and it drives root actions (chown root " + path + ")";
-    if (info.st_mode & (S_IWGRP | S_IWOTH)) {
-        std::ostringstream mode;
-        mode << std::oct << std::setw(4) << std::setfill('0') << (info.st_mode & 07777);
-        return path + ": refused: writable by group or others (mode " + mode.str() +
-               "), and it drives root actions (chmod go-w " + path + ")";
-    }
-    return std::nullopt;
-}
-
 struct LoadedProfile {
     profile::HostProfile profile;
     std::vector<std::string> sections;  // selected and present
@@ -120,8 +102,8 @@ common::Result<LoadedProfile> load(const CommonOptions& options) {
             only.push_back(section);
         }
     }
-    if (auto problem = unsafe_profile(options.profile_path)) return common::make_error(*problem);
-    auto loaded = profile::load_profile(options.profile_path);
+    // The profile drives root actions: only one that nobody but root (or the user running us) can change.
+    auto loaded = profile::load_owned_profile(options.profile_path);
     if (!loaded) return loaded.error();
     LoadedProfile result{std::move(loaded).value(), {}, !only.empty()};
     for (const auto name : profile::k_sections) {
@@ -348,10 +330,12 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     if (loaded->profile.network && loaded->profile.network->verify.rollback_after)
         network_options.probe_timeout = *loaded->profile.network->verify.rollback_after;
 
-    const auto dir = run_dir();
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    auto lock = host::RunLock::acquire(run_lock_path(dir));
+    const auto dir = prepare_run_dir();
+    if (!dir) {
+        err << call.program << ": " << dir.error().message << "\n";
+        return k_exit_failed;
+    }
+    auto lock = host::RunLock::acquire(run_lock_path(*dir));
     if (!lock) {
         err << call.program << ": " << lock.error().message << "\n";
         return k_exit_failed;
@@ -381,7 +365,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         const std::string summary = std::to_string(network->report()->plan.steps.size()) + " network change(s) from " +
                                     common.profile_path;
         auto started = open_confirm_window(
-            dir, *window, network->report()->before, adapters, lock.value(),
+            *dir, *window, network->report()->before, adapters, lock.value(),
             [adapters, persisted] { return restore_persisted(adapters.persistence, persisted); }, summary);
         if (started) watcher = *started;
         else window_error = started.error().message;
@@ -477,13 +461,17 @@ int run_commit_cli(int argc, const char* const* argv, std::ostream& out, std::os
                        "Exit status: 0 committed, 1 nothing waits or it is too late.",
                        code))
         return code;
-    const auto dir = run_dir();
-    auto lock = host::RunLock::acquire(run_lock_path(dir));
+    const auto dir = prepare_run_dir();
+    if (!dir) {
+        err << call.program << ": " << dir.error().message << "\n";
+        return k_exit_failed;
+    }
+    auto lock = host::RunLock::acquire(run_lock_path(*dir));
     if (!lock) {
         err << call.program << ": " << lock.error().message << "\n";
         return k_exit_failed;
     }
-    auto committed = commit_pending_change(dir);
+    auto committed = commit_pending_change(*dir);
     if (!committed) {
         err << call.program << ": " << committed.error().message << "\n";
         return k_exit_failed;

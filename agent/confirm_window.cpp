@@ -7,11 +7,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include "common/owned_file.h"
 
 namespace agent {
 
@@ -22,25 +22,19 @@ namespace {
 
 fs::path confirm_file(const fs::path& dir) { return dir / "confirm.json"; }
 
-// The window's state; a missing or unreadable file reads as an empty object.
+// The window's state; a missing or unreadable file reads as an empty object, and so does one that root (or
+// we) did not write: it decides whether a network change stays.
 nlohmann::json read_state(const fs::path& dir) {
-    std::ifstream in(confirm_file(dir));
-    if (!in) return nlohmann::json::object();
-    std::stringstream text;
-    text << in.rdbuf();
-    auto state = nlohmann::json::parse(text.str(), nullptr, false);
+    constexpr std::size_t k_max_state_bytes = 64 * 1024;
+    const auto text = common::read_owned_file(confirm_file(dir).string(), k_max_state_bytes);
+    if (!text) return nlohmann::json::object();
+    auto state = nlohmann::json::parse(*text, nullptr, false);
     return state.is_object() ? state : nlohmann::json::object();
 }
 
 // Temp file, fsync, rename: commit and the watcher never see half a state.
 bool write_state(const fs::path& dir, const nlohmann::json& state) {
-    const fs::path temp = confirm_file(dir).string() + ".tmp";
-    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0) return false;
-    const std::string text = state.dump(2) + "\n";
-    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    return written && ::rename(temp.c_str(), confirm_file(dir).c_str()) == 0;
+    return !common::replace_owned_file(confirm_file(dir).string(), state.dump(2) + "\n");
 }
 
 std::string utc_now() {
@@ -86,6 +80,16 @@ fs::path run_dir() {
 }
 
 fs::path run_lock_path(const fs::path& dir) { return dir / "lock"; }
+
+common::Result<fs::path> prepare_run_dir() {
+    const auto dir = run_dir();
+    std::error_code ec;
+    if (fs::create_directories(dir, ec)) fs::permissions(dir, fs::perms::owner_all, ec);
+    // The lock and the confirmation state live here: a directory others can write would let them take the
+    // lock from us or write the state that decides whether a change stays.
+    if (auto unsafe = common::unsafe_owned_directory(dir.string())) return common::make_error("run directory " + unsafe->message);
+    return dir;
+}
 
 common::Result<pid_t> open_confirm_window(const fs::path& dir, std::chrono::milliseconds within,
                                           const netconfig::NetworkState& before, NetworkAdapters adapters,

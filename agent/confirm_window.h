@@ -18,6 +18,9 @@ namespace agent {
 // /run/kvm-agent, or $KVM_AGENT_RUN_DIR (tests, and runs in separate network namespaces of one host).
 std::filesystem::path run_dir();
 std::filesystem::path run_lock_path(const std::filesystem::path& dir);
+// run_dir(), created (0700) when missing, and refused unless it and every directory above it are owned by root
+// or us and writable by no one else (common/owned_file.h).
+common::Result<std::filesystem::path> prepare_run_dir();
 
 // Starts the watcher: it waits until `within` has passed, then, unless the change was committed, takes the
 // run lock and rolls the network back to `before` and calls `restore_files`. `lock` is the caller's run lock:

@@ -10,12 +10,24 @@ namespace {
 
 bool is_mount_point(const ImagesDirFacts& dir) { return dir.mount && dir.mount->target == dir.path; }
 
-// A file_contexts.local rule for exactly this directory: "/srv/vm(/.*)?" or "/srv/vm", not "/srv/vm-old".
+// A rule's expression with its escapes taken out: "/srv/vm\.images(/.*)?" reads "/srv/vm.images(/.*)?".
+std::string unescaped(std::string_view expression) {
+    std::string out;
+    for (std::size_t i = 0; i < expression.size(); ++i) {
+        if (expression[i] == '\\' && i + 1 < expression.size()) ++i;
+        out += expression[i];
+    }
+    return out;
+}
+
+// A file_contexts.local rule for exactly this directory: "/srv/vm(/.*)?" or "/srv/vm", not "/srv/vm-old"; its
+// regex operators escaped or not.
 bool has_fcontext_rule(const std::string& rules, const std::string& path) {
     for (auto line : common::lines(rules)) {
         const auto fields = common::split_whitespace(line);
         if (fields.empty() || fields[0].front() == '#') continue;
-        if (fields[0] == path || (fields[0].starts_with(path) && fields[0][path.size()] == '(')) return true;
+        const auto expression = unescaped(fields[0]);
+        if (expression == path || (expression.starts_with(path) && expression[path.size()] == '(')) return true;
     }
     return false;
 }

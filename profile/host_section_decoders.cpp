@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <set>
 #include <string_view>
 #include <vector>
 
@@ -50,8 +54,52 @@ std::optional<std::uint64_t> parse_size(const std::string& text) {
     const std::string unit = text.substr(digits);
     const std::vector<std::pair<std::string_view, int>> units = {{"", 0}, {"B", 0}, {"KiB", 10}, {"MiB", 20},
                                                                  {"GiB", 30}, {"TiB", 40}};
-    for (const auto& [name, shift] : units)
-        if (unit == name) return number << shift;
+    for (const auto& [name, shift] : units) {
+        if (unit != name) continue;
+        // More than 2^64 bytes would wrap to a small number (16777216TiB to 0).
+        if (number > (std::numeric_limits<std::uint64_t>::max() >> shift)) return std::nullopt;
+        return number << shift;
+    }
+    return std::nullopt;
+}
+
+// Characters a path cannot carry into an SELinux file-context rule (a regular expression), an /etc/fstab line
+// or a libvirt pool: whitespace, controls, quotes and the regex operators. '.' and '+' are escaped instead.
+bool unfit_path_character(char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= 0x20 || byte == 0x7f || std::string_view("\\*?[](){}|^$\"'`").find(c) != std::string_view::npos;
+}
+
+// Directories of the system itself: relabelling one of them virt_image_t (recursively), or mounting a disk
+// over it, breaks the host. The images need a directory of their own.
+bool system_directory(const std::string& path) {
+    static const std::set<std::string_view> k_exact = {"/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib",
+                                                       "/lib64", "/media", "/mnt", "/opt", "/proc", "/root",
+                                                       "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var",
+                                                       "/var/lib", "/var/lib/libvirt", "/var/log", "/var/tmp"};
+    static const std::vector<std::string_view> k_trees = {"/bin/", "/boot/", "/dev/", "/etc/", "/lib/", "/lib64/",
+                                                         "/proc/", "/run/", "/sbin/", "/sys/", "/usr/"};
+    if (k_exact.count(path)) return true;
+    return std::any_of(k_trees.begin(), k_trees.end(), [&](std::string_view tree) { return path.rfind(tree, 0) == 0; });
+}
+
+// What is wrong with an images path, or nothing.
+std::optional<std::string> images_path_problem(const std::string& path) {
+    if (path.empty() || path.front() != '/') return "path must be an absolute directory, not \"" + path + "\"";
+    for (const char c : path)
+        if (unfit_path_character(c))
+            return "path \"" + path + "\" has a character an SELinux rule or /etc/fstab cannot carry (" +
+                   (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f ? std::string("a space or control character")
+                                                                        : "\"" + std::string(1, c) + "\"") + ")";
+    const std::string normal = std::filesystem::path(path).lexically_normal().string();
+    if (normal != path || (path.size() > 1 && path.back() == '/')) {
+        std::string hint = normal.size() > 1 && normal.back() == '/' ? normal.substr(0, normal.size() - 1) : normal;
+        return "path must be written plainly, without \"//\", \".\", \"..\" or a trailing \"/\" (\"" + path +
+               "\" is \"" + hint + "\")";
+    }
+    if (system_directory(path))
+        return "path \"" + path + "\" is a system directory: the images need one of their own (like "
+               "/var/lib/libvirt/images or /srv/vm-images), since it is relabelled and may be mounted over";
     return std::nullopt;
 }
 
@@ -81,13 +129,12 @@ PackagesSection decode_packages(const YAML::Node& node, Position where) {
     if (!node.IsSequence()) reader.fail(where, "\"packages\" is \"default\" or a list of package names, not " + describe(node));
     Entry whole{"packages", node, where, where};
     section.names = word_list(reader, whole, "packages");
-    for (const auto& name : section.names) {
-        // Package names: letters, digits and + - . _ (and : for an arch or epoch); nothing a shell would read.
-        const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
-            return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.' || c == '_' || c == ':';
-        });
-        if (!plain || name.front() == '-') reader.fail(where, "bad package name \"" + name + "\"");
-    }
+    // The grammar the packages step checks again before it calls the package manager, so a name it would refuse
+    // stops the profile here, before any section is applied.
+    for (const auto& name : section.names)
+        if (!valid_package_name(name))
+            reader.fail(where, "bad package name \"" + name + "\" (letters, digits and + - . _ :, starting with a "
+                               "letter or digit)");
     return section;
 }
 
@@ -129,8 +176,11 @@ SysctlSection decode_sysctl(const YAML::Node& node, Position where) {
                               });
         if (!good_key) reader.fail(at, "bad sysctl key \"" + key + "\" (dotted, like net.ipv4.ip_forward)");
         if (section.values.count(key)) reader.fail(at, "duplicate key \"" + key + "\"");
+        // A line break or carriage return would split the line in 90-kvm-host.conf, and systemd-sysctl would
+        // read the rest as a key of its own at boot.
+        const auto control = [](char c) { return (static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f; };
         if (!it->second.IsScalar() || it->second.Scalar().empty() ||
-            it->second.Scalar().find('\n') != std::string::npos)
+            std::any_of(it->second.Scalar().begin(), it->second.Scalar().end(), control))
             reader.fail(position_of(it->second.Mark()), key + ": the value must be a number or a word, not " +
                                                             describe(it->second));
         section.values[key] = it->second.Scalar();
@@ -200,8 +250,7 @@ StorageSection decode_storage(const YAML::Node& node, Position where) {
                                                    "storage.images")) {
                 if (field.key == "path") {
                     images.path = reader.text(field);
-                    if (images.path.empty() || images.path.front() != '/' || images.path.find("/../") != std::string::npos)
-                        reader.fail(field.value_position, "path must be an absolute directory, not \"" + images.path + "\"");
+                    if (auto problem = images_path_problem(images.path)) reader.fail(field.value_position, *problem);
                 } else if (field.key == "device") {
                     const auto device = reader.text(field);
                     const bool known = device.rfind("UUID=", 0) == 0 || device.rfind("LABEL=", 0) == 0 ||

@@ -1,10 +1,13 @@
 #pragma once
 // The decoded host sections of host.yaml other than network: (docs/profile.md has every key and default).
 // Plain data; each section is decoded by profile/<section>_section.cpp and applied by agent/steps/.
+#include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace profile {
@@ -13,6 +16,16 @@ namespace profile {
 struct KvmSection {
     std::optional<bool> nested;  // nullopt: leave the modprobe.d option as it is
 };
+
+// A package name as dnf, yum and apt take it: letters, digits and + - . _ : (an arch or epoch), starting with a
+// letter or digit, so never read as an option. The decoder refuses other names, and the packages step checks
+// again before it calls the package manager.
+inline bool valid_package_name(std::string_view name) {
+    if (name.empty() || name.size() > 255 || !std::isalnum(static_cast<unsigned char>(name.front()))) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.' || c == '_' || c == ':';
+    });
+}
 
 // packages: `default` (the distribution's KVM host set) or an explicit list. Never removes anything.
 struct PackagesSection {

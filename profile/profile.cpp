@@ -1,9 +1,6 @@
 #include "profile/profile.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iterator>
 #include <sstream>
 #include <vector>
@@ -11,6 +8,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include "common/owned_file.h"
 #include "profile/host_section_decoders.h"
 #include "profile/network_section.h"
 #include "profile/yaml_reader.h"
@@ -65,27 +63,33 @@ std::optional<common::Error> all_problems(const HostProfile& profile, const std:
     return common::make_error(std::move(lines));
 }
 
-// Where each document starts; nothing else.
+// Where each document starts, and where its first alias is; nothing else.
 class DocumentStarts : public YAML::EventHandler {
 public:
     void OnDocumentStart(const YAML::Mark& mark) override { m_start = mark; }
     void OnDocumentEnd() override {}
     void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
+        if (!m_first_alias) m_first_alias = mark;
+    }
     void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
     void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
     void OnSequenceEnd() override {}
     void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
     void OnMapEnd() override {}
     const YAML::Mark& start() const { return m_start; }
+    const std::optional<YAML::Mark>& first_alias() const { return m_first_alias; }
 
 private:
     YAML::Mark m_start;
+    std::optional<YAML::Mark> m_first_alias;
 };
 
 // One document, and one yaml-cpp can read: yaml-cpp 0.7 reads a document that begins with a stray ',' as
 // empty, and LoadAll then loops on that ',' forever. A first pass over the events stops at a second
-// document, or at a document that starts where the previous one did (the parser is stuck).
+// document, or at a document that starts where the previous one did (the parser is stuck). It also refuses
+// aliases: each one copies its anchor's whole tree when loaded, so a small file can make gigabytes (a list
+// of a thousand aliases to a list of a thousand aliases ...), and no profile needs one.
 std::optional<common::Error> check_documents(const std::string& text, std::string_view source) {
     std::istringstream in(text);
     YAML::Parser parser(in);
@@ -101,6 +105,9 @@ std::optional<common::Error> check_documents(const std::string& text, std::strin
         if (count == 2)
             return common::make_error(
                 located(source, position_of(mark), "", "a profile is one YAML document, this is the second"));
+        if (const auto& alias = starts.first_alias())
+            return common::make_error(located(source, position_of(*alias), "",
+                                              "YAML aliases (*name) are not accepted in a profile: write the value out"));
         previous = mark.pos;
     }
     return std::nullopt;
@@ -167,18 +174,24 @@ common::Result<HostProfile> parse_profile(std::string_view text, std::string_vie
     return profile;
 }
 
+namespace {
+
+common::Result<HostProfile> parse_file(const common::Result<std::string>& text, const std::string& path,
+                                       const std::set<netconfig::IfName>* observed_names) {
+    if (!text) return text.error();
+    if (text->find('\0') != std::string::npos) return common::make_error(path + ": binary content, not YAML");
+    return parse_profile(*text, path, observed_names);
+}
+
+}  // namespace
+
 common::Result<HostProfile> load_profile(const std::string& path, const std::set<netconfig::IfName>* observed_names) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return common::make_error(path + ": cannot open: " + std::strerror(errno));
-    std::string text;
-    text.resize(k_max_profile_bytes + 1);
-    in.read(text.data(), static_cast<std::streamsize>(text.size()));
-    if (in.bad()) return common::make_error(path + ": cannot read: " + std::strerror(errno));
-    text.resize(static_cast<std::size_t>(in.gcount()));
-    if (text.size() > k_max_profile_bytes)
-        return common::make_error(path + ": larger than " + std::to_string(k_max_profile_bytes) + " bytes");
-    if (text.find('\0') != std::string::npos) return common::make_error(path + ": binary content, not YAML");
-    return parse_profile(text, path, observed_names);
+    return parse_file(common::read_regular_file(path, k_max_profile_bytes), path, observed_names);
+}
+
+common::Result<HostProfile> load_owned_profile(const std::string& path,
+                                               const std::set<netconfig::IfName>* observed_names) {
+    return parse_file(common::read_owned_file(path, k_max_profile_bytes), path, observed_names);
 }
 
 std::optional<common::Error> check_against(const HostProfile& profile,

@@ -57,9 +57,13 @@ struct HostProfile {
 common::Result<HostProfile> parse_profile(std::string_view text, std::string_view source,
                                           const std::set<netconfig::IfName>* observed_names = nullptr);
 
-// Reads `path` (at most 1 MiB) and parses it; messages name the path as given.
+// Reads `path` (a regular file of at most 1 MiB) and parses it; messages name the path as given.
 common::Result<HostProfile> load_profile(const std::string& path,
                                          const std::set<netconfig::IfName>* observed_names = nullptr);
+// The same for a profile that drives root actions (kvm-agent): it, and every directory above it, must be
+// owned by root or the user running us and writable by no one else (common/owned_file.h).
+common::Result<HostProfile> load_owned_profile(const std::string& path,
+                                               const std::set<netconfig::IfName>* observed_names = nullptr);
 
 // Validates the network section again, now against the interfaces the host has (VLAN bases, ports and
 // route devices outside the profile must exist). nullopt: valid.

@@ -78,13 +78,6 @@ common::Result<Distribution> distribution_for(const checks::OsRelease& release) 
                               ": kvm-agent installs packages with dnf, yum or apt (RHEL-likes, Fedora, Debian, Ubuntu)");
 }
 
-bool valid_package_name(std::string_view name) {
-    if (name.empty() || name.size() > 255 || !std::isalnum(static_cast<unsigned char>(name.front()))) return false;
-    return std::all_of(name.begin(), name.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.' || c == '_' || c == ':';
-    });
-}
-
 std::vector<std::string> missing_packages(const std::vector<std::string>& wanted, const std::set<std::string>& installed) {
     std::vector<std::string> missing;
     for (const auto& name : wanted)

@@ -9,6 +9,7 @@
 
 #include "checks/parsers/os_release.h"
 #include "common/result.h"
+#include "profile/host_sections.h"
 
 namespace provision {
 
@@ -25,8 +26,8 @@ struct Distribution {
 // on Debian and Ubuntu. An error names the distribution when it is none of those.
 common::Result<Distribution> distribution_for(const checks::OsRelease& release);
 
-// Letters, digits and + - . _ : (an arch or epoch), starting with a letter or digit: never read as an option.
-bool valid_package_name(std::string_view name);
+// The one package-name grammar, the profile's (profile/host_sections.h).
+using profile::valid_package_name;
 
 // The wanted names the database does not list, in the order given, each once.
 std::vector<std::string> missing_packages(const std::vector<std::string>& wanted, const std::set<std::string>& installed);

@@ -170,6 +170,19 @@ void plan_device(const ImagesStorage& desired, const std::string& path, const Ob
     }
 }
 
+}  // namespace
+
+std::string fcontext_expression(std::string_view path) {
+    std::string expression;
+    for (const char c : path) {
+        if (std::string_view(".+*?^$()[]{}|\\").find(c) != std::string_view::npos) expression += '\\';
+        expression += c;
+    }
+    return expression + "(/.*)?";
+}
+
+namespace {
+
 void plan_selinux(const ImagesStorage& desired, const std::string& path, bool relabel_anyway, const ObservedSelinux& selinux,
                   StoragePlan& plan) {
     if (!selinux.enabled) {
@@ -178,7 +191,7 @@ void plan_selinux(const ImagesStorage& desired, const std::string& path, bool re
     }
     const std::string& type = desired.selinux_type;
     const bool rule_ok = selinux.rule_type == type && selinux.child_type == type;
-    const std::string expression = path + "(/.*)?";
+    const std::string expression = fcontext_expression(path);
     if (!rule_ok)
         plan.changes.push_back({.kind = ChangeKind::add_fcontext_rule,
                                 .description = "add the SELinux file-context rule " + quoted(expression) + " " + type +

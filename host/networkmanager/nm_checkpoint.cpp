@@ -4,10 +4,11 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
 #include <optional>
+#include <sstream>
 #include <string_view>
 
+#include "common/owned_file.h"
 #include "host/networkmanager/nm_client.h"
 
 namespace host::networkmanager {
@@ -19,16 +20,6 @@ constexpr std::uint32_t k_delete_new_connections = 0x02;
 constexpr std::uint32_t k_disconnect_new_devices = 0x04;
 constexpr std::uint32_t k_no_preserve_external_ports = 0x10;
 constexpr std::string_view k_checkpoint_prefix = "/org/freedesktop/NetworkManager/Checkpoint/";
-
-// The note: the checkpoint's path, or "arming MS" while it is being created (MS: CLOCK_BOOTTIME, as
-// NetworkManager stamps a checkpoint's creation: a run killed while its create call was under way leaves a
-// checkpoint it never heard of), then one line per lease ("nic0 10.0.2.15/24"). It lies in a root-only
-// directory but is still read as untrusted: short lines, a bounded count, every field parsed.
-struct Note {
-    std::string checkpoint;
-    std::optional<std::int64_t> arming_since;
-    netconfig::Leases leases;
-};
 
 constexpr std::string_view k_arming = "arming ";
 
@@ -56,13 +47,22 @@ std::optional<netconfig::InterfaceAddress> parse_address(std::string_view text) 
     return netconfig::InterfaceAddress{*ip, prefix, true};
 }
 
-Note read_note(const std::filesystem::path& path) {
+// The note lies in the run directory; one that root (or we) did not write is ignored, like a missing one.
+CheckpointNote read_note(const std::filesystem::path& path) {
+    constexpr std::size_t k_max_note_bytes = 64 * 1024;
+    auto text = common::read_owned_file(path.string(), k_max_note_bytes);
+    return text ? parse_checkpoint_note(*text) : CheckpointNote{};
+}
+
+}  // namespace
+
+CheckpointNote parse_checkpoint_note(std::string_view text) {
     constexpr std::size_t k_max_lines = 256;
     constexpr std::size_t k_max_line = 128;
-    Note note;
-    std::ifstream in(path);
+    CheckpointNote note;
+    std::istringstream in{std::string(text)};
     std::string line;
-    if (!in || !std::getline(in, line) || line.size() > k_max_line) return {};
+    if (!std::getline(in, line) || line.size() > k_max_line) return {};
     if (line.rfind(k_arming, 0) == 0 && all_digits(std::string_view(line).substr(k_arming.size())))
         note.arming_since = std::stoll(line.substr(k_arming.size()));
     else if (line.rfind(k_checkpoint_prefix, 0) == 0 && all_digits(std::string_view(line).substr(k_checkpoint_prefix.size())))
@@ -79,8 +79,6 @@ Note read_note(const std::filesystem::path& path) {
     }
     return note;
 }
-
-}  // namespace
 
 NmCheckpoint::NmCheckpoint(NmCheckpointOptions options) : m_options(std::move(options)) {}
 
@@ -154,13 +152,9 @@ void NmCheckpoint::write_note(const std::string& first_line, const netconfig::Le
     if (m_options.note.empty()) return;
     std::error_code ignored;
     std::filesystem::create_directories(m_options.note.parent_path(), ignored);
-    const auto temporary = m_options.note.string() + ".tmp";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << first_line << "\n";
-        for (const auto& [name, address] : leases) out << name.str() << " " << address.to_string() << "\n";
-    }
-    std::filesystem::rename(temporary, m_options.note, ignored);
+    std::string text = first_line + "\n";
+    for (const auto& [name, address] : leases) text += name.str() + " " + address.to_string() + "\n";
+    (void)common::replace_owned_file(m_options.note.string(), text);
 }
 
 void NmCheckpoint::forget_note() const {

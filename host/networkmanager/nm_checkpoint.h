@@ -5,15 +5,31 @@
 // the NIC's own DHCP profile comes back with its lease, the profiles the apply added are deleted, and the
 // ports it enslaved are released. nmstate guards its applies the same way.
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "netconfig/rollback_guard.h"
 
 namespace host::networkmanager {
 
 class NmClient;
+
+// The note: the checkpoint's path, or "arming MS" while it is being created (MS: CLOCK_BOOTTIME, as
+// NetworkManager stamps a checkpoint's creation: a run killed while its create call was under way leaves a
+// checkpoint it never heard of), then one line per lease ("nic0 10.0.2.15/24"). It lies in a root-only
+// directory but is still read as untrusted: short lines, a bounded count, every field parsed.
+struct CheckpointNote {
+    std::string checkpoint;
+    std::optional<std::int64_t> arming_since;
+    netconfig::Leases leases;
+};
+// An empty note for anything but a checkpoint path or an arming time on the first line; lease lines that do
+// not parse are skipped.
+CheckpointNote parse_checkpoint_note(std::string_view text);
 
 struct NmCheckpointOptions {
     std::filesystem::path root = "/";  // not "/": files for another system, nothing running to guard

@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 namespace tests {
@@ -68,6 +70,18 @@ bool have_program(const std::string& program) {
     for (std::string dir; std::getline(dirs, dir, ':');)
         if (::access((dir + "/" + program).c_str(), X_OK) == 0) return true;
     return false;
+}
+
+bool process_runs(int pid) {
+    if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) return false;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) return false;
+    // "PID (COMM) STATE ...": COMM may hold spaces and parentheses, so the state follows the last ')'.
+    const auto close = line.rfind(')');
+    if (close == std::string::npos || close + 2 >= line.size()) return true;
+    const char state = line[close + 2];
+    return state != 'Z' && state != 'X';
 }
 
 }  // namespace tests

@@ -16,5 +16,8 @@ ProcessResult run_process(const std::vector<std::string>& argv,
                           std::chrono::milliseconds timeout = std::chrono::seconds(60));
 // True when `program` is found on PATH (or is an existing path).
 bool have_program(const std::string& program);
+// True while `pid` runs. A process that has exited but not yet been reaped (a zombie, state Z, waiting for
+// init or a CI runner's subreaper, which may reap late) no longer runs.
+bool process_runs(int pid);
 
 }  // namespace tests

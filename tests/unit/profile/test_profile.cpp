@@ -274,6 +274,8 @@ TEST(Profile, LoadsAFileAndRefusesWhatIsNotOne) {
     const auto missing = load_profile("/nonexistent/host.yaml");
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().message, "/nonexistent/host.yaml: cannot open: No such file or directory");
+    EXPECT_EQ(load_owned_profile("/nonexistent/host.yaml").error().message,
+              "/nonexistent/host.yaml: cannot open: No such file or directory");
     const auto directory = std::filesystem::temp_directory_path() / "kvm-profile-test-binary.yaml";
     {
         std::ofstream out(directory, std::ios::binary);
@@ -292,7 +294,23 @@ TEST(Profile, SurvivesDeepNestingAndAliases) {
     const auto aliases = parse_profile(
         "x: &a {name: eno1}\nnetwork:\n  interfaces: [*a, *a]\n", "host.yaml");
     ASSERT_FALSE(aliases.ok());
-    EXPECT_EQ(aliases.error().message, "host.yaml:1:1: unknown key \"x\"");
+    EXPECT_EQ(aliases.error().message,
+              "host.yaml:3:16: YAML aliases (*name) are not accepted in a profile: write the value out");
+}
+
+// Ten levels of ten aliases each would load as 10^10 nodes: refused from the events, before anything is built.
+TEST(Profile, RefusesAnAliasBombBeforeLoadingIt) {
+    std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int level = 1; level <= 10; ++level) {
+        const auto below = "*a" + std::to_string(level - 1);
+        bomb += "a" + std::to_string(level) + ": &a" + std::to_string(level) + " [";
+        for (int i = 0; i < 10; ++i) bomb += (i ? ", " : "") + below;
+        bomb += "]\n";
+    }
+    const auto refused = parse_profile(bomb, "host.yaml");
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message,
+              "host.yaml:2:10: YAML aliases (*name) are not accepted in a profile: write the value out");
 }
 
 }  // namespace

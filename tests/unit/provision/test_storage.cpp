@@ -360,6 +360,13 @@ TEST(StoragePlan, TheFcontextRuleCoversThePathAndEverythingUnderIt) {
     EXPECT_EQ(plan.changes[0].selinux_type, "svirt_image_t");
 }
 
+// semanage reads a regular expression: an unescaped '.' would also label /srv/vmXimages.
+TEST(StoragePlan, TheFcontextRuleEscapesTheRegexOperatorsOfThePath) {
+    EXPECT_EQ(fcontext_expression("/srv/vm.images"), "/srv/vm\\.images(/.*)?");
+    EXPECT_EQ(fcontext_expression("/srv/c++/vm"), "/srv/c\\+\\+/vm(/.*)?");
+    EXPECT_EQ(fcontext_expression("/srv/vm-images_2"), "/srv/vm-images_2(/.*)?");
+}
+
 TEST(StoragePlan, AMountIsFollowedByARelabelEvenWhenTheDirectoryIsLabelledNow) {
     auto observed = fresh_host(xfs_device());
     observed.selinux = {true, "virt_image_t", "virt_image_t", "virt_image_t"};

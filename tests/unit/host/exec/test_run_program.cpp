@@ -7,6 +7,8 @@
 #include <cerrno>
 #include <thread>
 
+#include "tests/support/process.h"
+
 namespace host::exec {
 namespace {
 
@@ -23,10 +25,10 @@ Program program_of(std::vector<std::string> argv, std::chrono::milliseconds time
 
 Program sh(const std::string& script) { return program_of({"/bin/sh", "-c", script}); }
 
+// A killed orphan is gone once it no longer runs, though its reaper may take its time (tests/support/process.h).
 bool process_gone(pid_t pid) {
-    // The test process is no subreaper: an orphan killed by the runner is reaped by init shortly after.
     for (int i = 0; i < 100; ++i) {
-        if (::kill(pid, 0) != 0 && errno == ESRCH) return true;
+        if (!tests::process_runs(pid)) return true;
         std::this_thread::sleep_for(20ms);
     }
     return false;
