@@ -24,6 +24,7 @@
 #include "agent/steps/network_step.h"
 #include "agent/steps/step_factory.h"
 #include "agent/wiring.h"
+#include "common/stop_signal.h"
 #include "netconfig/plan_json.h"
 #include "profile/duration.h"
 #include "profile/profile.h"
@@ -354,7 +355,9 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
             if (section.input_error) err << call.program << ": " << section.error << "\n";
         return k_exit_bad_input;
     }
-    const auto run = apply_steps(pointers(*selection), step_progress(err, common.output, true));
+    // From here a SIGTERM, SIGINT or SIGHUP stops the run between steps and rolls the network change back.
+    common::install_stop_handlers();
+    const auto run = apply_steps(pointers(*selection), step_progress(err, common.output, true), common::stop_reason);
 
     auto* network = network_step(*selection);
     std::optional<pid_t> watcher;
@@ -402,6 +405,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         nlohmann::json report{{"profile", common.profile_path},
                               {"left_alone", strings(selection->left_alone)},
                               {"not_run", strings(run.not_run)},
+                              {"interrupted", run.interrupted},
                               {"sections", nlohmann::json::object()},
                               {"exit_code", exit_code}};
         for (const auto& section : run.sections) {
@@ -438,7 +442,8 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
             render_lines(out, outcome.failures, "why: ");
             render_lines(out, outcome.notes, "note: ");
         }
-        for (const auto& section : run.not_run) out << section << ": not run (an earlier step failed)\n";
+        for (const auto& section : run.not_run)
+            out << section << ": not run (" << (run.interrupted.empty() ? "an earlier step failed" : run.interrupted) << ")\n";
         if (watcher)
             out << "network: run `kvm-agent commit` within "
                 << std::chrono::duration_cast<std::chrono::seconds>(*window).count()

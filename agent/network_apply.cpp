@@ -115,15 +115,18 @@ std::vector<std::string> persist(const netconfig::NetworkState& desired, Network
     return failures;
 }
 
-// Reads the network again every `interval` until `done` holds for it or `budget` has passed; the last state read.
+// Reads the network again every `interval` until `done` holds for it, `budget` has passed or `interrupted`
+// gives a reason; the last state read.
 template <typename Done>
 common::Result<netconfig::NetworkState> observe_until(netconfig::NetworkObserver& observer, Done done,
                                                       std::chrono::milliseconds budget,
-                                                      std::chrono::milliseconds interval) {
+                                                      std::chrono::milliseconds interval,
+                                                      const netconfig::Interruption& interrupted = {}) {
     const auto deadline = std::chrono::steady_clock::now() + budget;
     for (;;) {
         auto now = observer.observe();
         if (!now || done(*now) || std::chrono::steady_clock::now() >= deadline) return now;
+        if (interrupted && interrupted()) return now;
         std::this_thread::sleep_for(interval);
     }
 }
@@ -187,7 +190,7 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
         static_cast<void>(observe_until(
             adapters.observer,
             [&](const netconfig::NetworkState& now) { return leases_back(recovered.leases, now); },
-            options.activation_budget, options.poll_interval));
+            options.activation_budget, options.poll_interval, options.interrupted));
     auto planned = plan_network(profile, adapters.observer, adapters.persistence);
     if (!planned) return planned.error();
     const auto desired = std::move(planned->desired);
@@ -233,7 +236,16 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     };
     const auto probe_bound = std::chrono::ceil<std::chrono::seconds>(options.probe_timeout);
 
-    const auto ran = netconfig::apply(report.plan, adapters.links);
+    // A reason to stop (a SIGTERM, SIGINT or SIGHUP) once the change has begun: recorded as a failure, so the change
+    // is rolled back below like one that failed its verification.
+    const auto stopped_while = [&](const std::string& doing) {
+        if (!options.interrupted || !report.failures.empty()) return false;
+        auto why = options.interrupted();
+        if (why) report.failures.push_back(*why + " " + doing);
+        return why.has_value();
+    };
+
+    const auto ran = netconfig::apply(report.plan, adapters.links, options.interrupted);
     report.completed = ran.completed;
     if (!ran.ok())
         report.failures.push_back("step \"" + report.plan.steps[ran.completed].to_string() + "\": " + ran.error->message);
@@ -242,7 +254,7 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     // files carry only shows once they are active: they are persisted and activated now, and verification
     // waits for the lease and its routes.
     const bool dynamic = adapters.persistence && (!requests.empty() || report.plan.empty());
-    if (ran.ok() && dynamic) {
+    if (ran.ok() && dynamic && !stopped_while("before NetworkManager was asked to activate the profiles")) {
         if (auto links_now = adapters.observer.observe(); !links_now)
             report.failures.push_back("observing the network after the change: " + links_now.error().message);
         else
@@ -256,21 +268,22 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
                                return netconfig::missing_dynamic_addressing(requests, desired, report.before, now)
                                    .empty();
                            },
-                           options.probe_timeout, options.poll_interval)
+                           options.probe_timeout, options.poll_interval, options.interrupted)
                      : adapters.observer.observe();
     if (!after) {
         report.failures.push_back("observing the network after the change: " + after.error().message);
     } else if (ran.ok()) {
         report.after = *after;
-        if (report.failures.empty()) {
+        if (report.failures.empty() && !stopped_while("before the change was verified")) {
             extend_guard(verification_bound(verification, *after, options.probe_timeout));
             report.verification = netconfig::verify(planned->kernel, verification, report.before, *after,
                                                     adapters.prober, options.probe_timeout,
                                                     baseline ? &*baseline : nullptr);
             report.failures = report.verification.failures;
+            stopped_while("while the change was verified");
         }
     }
-    if (report.failures.empty() && !report.persisted) {
+    if (report.failures.empty() && !report.persisted && !stopped_while("before the change was persisted")) {
         if (adapters.persistence) extend_guard(options.activation_budget);
         report.failures = persist(desired, adapters, report.after, report);
     }

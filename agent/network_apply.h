@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "common/result.h"
+#include "common/stop_signal.h"
+#include "netconfig/apply.h"
 #include "netconfig/link_ops.h"
 #include "netconfig/persistence.h"
 #include "netconfig/plan.h"
@@ -86,6 +88,10 @@ struct NetworkApplyOptions {
     std::chrono::seconds guard_margin{30};
     // How long the network service may take to activate the profiles (NmPersistenceOptions' own bound).
     std::chrono::seconds activation_budget{60};
+    // Asked before each step, while waiting and before verifying: a reason stops the change, which is then rolled
+    // back as a failed verification would be (a SIGTERM, SIGINT or SIGHUP: common/stop_signal.h). The rollback
+    // itself never asks.
+    netconfig::Interruption interrupted = common::stop_reason;
 };
 
 // Applies the plan, verifies it, then persists it (when given a persistence); on any failure takes the host

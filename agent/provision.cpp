@@ -18,6 +18,7 @@ std::chrono::milliseconds since(Clock::time_point start) {
 }  // namespace
 
 bool ProvisionRun::failed() const {
+    if (!interrupted.empty()) return true;
     for (const auto& section : sections)
         if (section.failed()) return true;
     return false;
@@ -56,9 +57,12 @@ ProvisionRun plan_steps(const std::vector<ProvisionStep*>& steps, const Progress
     return run;
 }
 
-ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress) {
+ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress,
+                         const std::function<std::optional<std::string>()>& interrupted) {
     ProvisionRun run;
     for (std::size_t i = 0; i < steps.size(); ++i) {
+        if (interrupted && run.interrupted.empty())
+            if (auto why = interrupted()) run.interrupted = *why;
         if (run.failed()) {
             run.not_run.emplace_back(steps[i]->section());
             continue;

@@ -24,6 +24,7 @@ struct SectionRun {
 struct ProvisionRun {
     std::vector<SectionRun> sections;
     std::vector<std::string> not_run;  // after a failed step, the later ones are not run
+    std::string interrupted;           // "interrupted by SIGTERM": why the sections in not_run did not run
     bool failed() const;
     bool input_error() const;
     bool in_sync() const;  // plan: nothing to change; apply: nothing changed
@@ -36,8 +37,11 @@ using Progress = std::function<void(std::size_t index, std::size_t count, std::s
 ProvisionRun plan_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress = {});
 
 // Applies the steps in order and stops at the first that fails (its own changes rolled back where it can:
-// the network step does), since later steps build on the earlier ones.
-ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress = {});
+// the network step does), since later steps build on the earlier ones. `interrupted` is asked before each
+// step: a reason (a SIGTERM, SIGINT or SIGHUP) starts no further one; the step it arrived during finishes, or
+// rolls back (the network step asks it too).
+ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress = {},
+                         const std::function<std::optional<std::string>()>& interrupted = {});
 
 // A step that can tell a failure caused by the profile (exit 3) from one of the host implements this too.
 class InputAware {

@@ -32,9 +32,15 @@ OpResult apply_step(const Step& step, LinkOps& ops) {
     return common::make_error("step \"" + step.to_string() + "\": unknown kind of step");
 }
 
-ApplyOutcome apply(const Plan& plan, LinkOps& ops) {
+ApplyOutcome apply(const Plan& plan, LinkOps& ops, const Interruption& interrupted) {
     ApplyOutcome outcome;
     for (const auto& step : plan.steps) {
+        if (interrupted) {
+            if (auto why = interrupted()) {
+                outcome.error = common::make_error(*why + " before this step");
+                return outcome;
+            }
+        }
         auto done = apply_step(step, ops);
         if (!done) {
             outcome.error = done.error();

@@ -2,6 +2,7 @@
 // Running a plan: each step through LinkOps, in order, stopping at the first failure. Pure: the LinkOps given
 // decides what touches the kernel (host/netlink's adapter) or records (a test's fake).
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,9 +22,12 @@ struct ApplyOutcome {
 // One step through `ops`; its error is the one LinkOps gives, naming the operation and the object.
 OpResult apply_step(const Step& step, LinkOps& ops);
 
-// The steps in order; stops at the first failure and leaves what ran in place (rolling back is the caller's
-// decision: plan(rollback_target(before, re-observed))).
-ApplyOutcome apply(const Plan& plan, LinkOps& ops);
+// Asked before each step: why to start no further step ("interrupted by SIGTERM"), or nullopt to go on.
+using Interruption = std::function<std::optional<std::string>()>;
+
+// The steps in order; stops at the first failure, or before a step once `interrupted` gives a reason, and
+// leaves what ran in place (rolling back is the caller's decision: plan(rollback_target(before, re-observed))).
+ApplyOutcome apply(const Plan& plan, LinkOps& ops, const Interruption& interrupted = {});
 
 // Every step in order, going on past a failed one: for a rollback, where each step restored is worth having
 // even when another cannot be. One line per failed step ("rollback step \"add address ...\": ...").

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -95,6 +96,7 @@ netconfig::OpResult ConnectivityProber::ping_gateway(const netconfig::IfName& vi
     // One echo every 250 ms until the deadline: a bridge port may still be in the forwarding delay or the
     // neighbour entry may be resolving when the first one leaves.
     for (std::uint16_t sequence = 1; Clock::now() < deadline; ++sequence) {
+        if (auto why = interrupted()) return failure(what + ": " + *why);
         unsigned char request[16] = {};
         request[0] = v4 ? ICMP_ECHO : ICMP6_ECHO_REQUEST;
         request[4] = static_cast<unsigned char>(id >> 8);
@@ -147,8 +149,14 @@ netconfig::OpResult ConnectivityProber::connect_tcp(const std::string& host, std
             last_error = errno_text();
             continue;
         }
-        pollfd pfd{raw, POLLOUT, 0};
-        if (::poll(&pfd, 1, milliseconds_left(deadline)) <= 0) {
+        // In slices of a quarter second, to notice an interruption.
+        int ready = 0;
+        for (int left = milliseconds_left(deadline); left > 0 && ready == 0; left = milliseconds_left(deadline)) {
+            if (auto why = interrupted()) return failure(what + ": " + *why);
+            pollfd pfd{raw, POLLOUT, 0};
+            ready = ::poll(&pfd, 1, std::min(left, 250));
+        }
+        if (ready <= 0) {
             last_error = "no answer within " + std::to_string(timeout.count()) + " ms";
             continue;
         }

@@ -1,6 +1,9 @@
 // kvm-agent plan/apply/commit as an admin runs them: the built binary under `ip netns exec`, in a namespace
 // whose uplink (a veth) reaches a gateway in a second namespace. Results are read back with ip and bridge.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -83,7 +86,8 @@ protected:
 
     // Runs kvm-agent in the namespace. apply writes its configuration files under the test's own root (this
     // machine runs no NetworkManager, and its /etc is not the test's to change).
-    ProcessResult agent(const std::vector<std::string>& args) {
+    ProcessResult agent(const std::vector<std::string>& args) { return run_process(agent_argv(args), 60s); }
+    std::vector<std::string> agent_argv(const std::vector<std::string>& args) {
         std::vector<std::string> argv = {"env", "KVM_AGENT_RUN_DIR=" + (m_dir / "run").string(), "ip", "netns",
                                          "exec", ns(), KVM_AGENT_BINARY};
         argv.insert(argv.end(), args.begin(), args.end());
@@ -96,7 +100,7 @@ protected:
             argv.insert(argv.end(), {"--config-root", config_root().string(), "--state-dir", (m_dir / "state").string()});
         // plan compares with the files apply wrote.
         if (!args.empty() && args[0] == "plan") argv.insert(argv.end(), {"--config-root", config_root().string()});
-        return run_process(argv, 60s);
+        return argv;
     }
     fs::path config_root() const { return m_dir / "root"; }
     fs::path keyfile(const std::string& interface) const {
@@ -265,6 +269,61 @@ TEST_F(AgentCli, RollsBackByItselfWhenTheGatewayStopsAnswering) {
     EXPECT_FALSE(report.at("network").at("rollback").empty());
     expect_unchanged(before);
     EXPECT_FALSE(fs::exists(keyfile("br0"))) << "nothing persisted for a change that did not hold";
+}
+
+// systemd stopping the unit (or its start timeout), Ctrl-C, or the SSH session closing while the change is
+// verified: the probe in flight gives up, the change goes back, the report says why and the exit status is 1.
+TEST_F(AgentCli, ASignalDuringVerificationRollsTheChangeBackAndReportsIt) {
+    // A gateway that never answers, and a long time to wait for it: only the signal ends the verification early.
+    std::string text = k_bridge_over_nic;
+    text.replace(text.find("next-hop-address: 192.0.2.1,"), 28, "next-hop-address: 192.0.2.9,");
+    text.replace(text.find("rollback-after: 5s"), 18, "rollback-after: 5m");
+    const auto profile = write_profile(text);
+    const auto before = snapshot();
+    for (const int signal : {SIGTERM, SIGINT, SIGHUP}) {
+        const auto output = m_dir / "apply.json";
+        const auto argv = agent_argv({"apply", "--profile", profile.string(), "--output", "json"});
+        const pid_t agent_pid = ::fork();
+        if (agent_pid == 0) {
+            const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+            ::dup2(fd, STDOUT_FILENO);
+            std::vector<char*> args;
+            for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+            args.push_back(nullptr);
+            ::execvp(args[0], args.data());
+            ::_exit(127);
+        }
+        // The change is made once the default route leaves through br0; the probes run from then on.
+        bool changed = false;
+        for (int i = 0; i < 600 && !changed; ++i) {
+            changed = run_process({"ip", "-n", ns(), "route", "show", "default"}).out.find("dev br0") != std::string::npos;
+            if (!changed) std::this_thread::sleep_for(50ms);
+        }
+        EXPECT_TRUE(changed) << "the apply did not reach its verification";
+        std::this_thread::sleep_for(500ms);  // well inside the probe's wait
+        ::kill(agent_pid, signal);
+        int status = 0;
+        pid_t done = 0;
+        for (int i = 0; i < 1200 && done == 0; ++i) {
+            done = ::waitpid(agent_pid, &status, WNOHANG);
+            if (done == 0) std::this_thread::sleep_for(50ms);
+        }
+        if (done == 0) {
+            ::kill(agent_pid, SIGKILL);
+            ::waitpid(agent_pid, &status, 0);
+            FAIL() << "kvm-agent did not stop within a minute of signal " << signal;
+        }
+        ASSERT_TRUE(WIFEXITED(status)) << "kvm-agent died of signal " << WTERMSIG(status) << " instead of rolling back";
+        EXPECT_EQ(WEXITSTATUS(status), 1);
+        const auto report = nlohmann::json::parse(read_text(output));
+        EXPECT_EQ(report.at("network").at("outcome"), "rolled-back") << report.dump(2);
+        const std::string why = report.at("network").at("failures").dump();
+        EXPECT_NE(why.find(std::string("interrupted by SIG") + (signal == SIGTERM ? "TERM" : signal == SIGINT ? "INT" : "HUP")),
+                  std::string::npos)
+            << why;
+        expect_unchanged(before);
+        EXPECT_FALSE(fs::exists(keyfile("br0"))) << "nothing persisted for an interrupted change";
+    }
 }
 
 // nmstate's gateway change: an absent default route beside the new one converges in one apply.

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -251,6 +252,112 @@ TEST(NetworkApplyGuard, LeftArmedByAKilledRunPutsTheHostBackBeforeItIsObserved) 
     EXPECT_EQ(report->recovered, "put back what a killed run left");
     EXPECT_EQ(report->outcome, NetworkOutcome::applied) << "planned from the host as it was, not in sync";
     EXPECT_EQ(guard.calls.front(), "recover");
+}
+
+}  // namespace
+}  // namespace agent
+
+namespace agent {
+namespace {
+
+// The host is as `before` was: nothing for a rollback to do, and no bridge left.
+::testing::AssertionResult as_before(const netconfig::NetworkState& before, const netconfig::NetworkState& now) {
+    if (now.find(IfName("br0"))) return ::testing::AssertionFailure() << "br0 is still there";
+    auto steps = netconfig::plan(netconfig::rollback_target(before, now), now);
+    if (!steps) return ::testing::AssertionFailure() << steps.error().message;
+    if (!steps->empty()) return ::testing::AssertionFailure() << "not restored: " << steps->steps.front().to_string();
+    return ::testing::AssertionSuccess();
+}
+
+// A SIGTERM, SIGINT or SIGHUP arrives after `calls` questions: before that many steps, or during a wait.
+netconfig::Interruption interrupted_after(std::size_t calls, std::shared_ptr<std::size_t> asked) {
+    return [calls, asked]() -> std::optional<std::string> {
+        if ((*asked)++ < calls) return std::nullopt;
+        return "interrupted by SIGTERM";
+    };
+}
+
+// Wherever the signal lands, the host ends as it was (rolled back) or as the profile says (the signal came
+// after the change was verified): never between the two.
+TEST(NetworkApplyInterrupted, AtEveryStepBoundaryTheChangeIsRolledBackOrComplete) {
+    bool saw_rollback = false, saw_complete = false;
+    for (std::size_t calls = 0; calls < 20; ++calls) {
+        SimulatedHost host(single_homed_host());
+        Prober prober(true);
+        RecordingGuard guard(true);
+        auto options = quick_options();
+        auto asked = std::make_shared<std::size_t>(0);
+        options.interrupted = interrupted_after(calls, asked);
+        const auto report = apply_network(bridge_profile(), {host, host, prober, nullptr, &guard}, options);
+        ASSERT_TRUE(report.ok()) << report.error().message;
+        const auto now = host.observe();
+        if (report->outcome == NetworkOutcome::rolled_back) {
+            saw_rollback = true;
+            EXPECT_TRUE(as_before(single_homed_host(), *now)) << "interrupted after " << calls;
+            ASSERT_FALSE(report->failures.empty());
+            EXPECT_NE(::testing::PrintToString(report->failures).find("interrupted by SIGTERM"), std::string::npos);
+            EXPECT_EQ(guard.calls.back(), "release");
+        } else {
+            saw_complete = true;
+            EXPECT_EQ(report->outcome, NetworkOutcome::applied) << ::testing::PrintToString(report->failures);
+            EXPECT_TRUE(report->failures.empty());
+            const auto* bridge = now->find(IfName("br0"));
+            ASSERT_NE(bridge, nullptr) << "interrupted after " << calls;
+            EXPECT_EQ(now->find(IfName("eno1"))->controller, IfName("br0"));
+        }
+    }
+    EXPECT_TRUE(saw_rollback);
+    EXPECT_TRUE(saw_complete) << "a signal after the last question leaves the verified change";
+}
+
+// The signal lands while a probe runs: the probe's answer no longer counts, the change goes back.
+TEST(NetworkApplyInterrupted, DuringVerificationTheChangeIsRolledBack) {
+    SimulatedHost host(single_homed_host());
+    bool signalled = false;
+    class SignalledProber : public netconfig::ConnectivityProber {
+    public:
+        explicit SignalledProber(bool& signalled) : m_signalled(signalled) {}
+        // The baseline before the change asks on eno1; the verification on br0.
+        OpResult ping_gateway(const IfName& via, const netconfig::IpAddress&, std::chrono::milliseconds) override {
+            if (via == IfName("br0")) m_signalled = true;
+            return netconfig::op_ok();
+        }
+        OpResult connect_tcp(const std::string&, std::uint16_t, std::chrono::milliseconds) override {
+            return netconfig::op_ok();
+        }
+
+    private:
+        bool& m_signalled;
+    } prober(signalled);
+    RecordingGuard guard(true);
+    auto options = quick_options();
+    options.interrupted = [&]() -> std::optional<std::string> {
+        if (signalled) return "interrupted by SIGINT";
+        return std::nullopt;
+    };
+    const auto report = apply_network(bridge_profile(), {host, host, prober, nullptr, &guard}, options);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->outcome, NetworkOutcome::rolled_back);
+    EXPECT_EQ(report->failures, std::vector<std::string>{"interrupted by SIGINT while the change was verified"});
+    EXPECT_TRUE(as_before(single_homed_host(), *host.observe()));
+    EXPECT_EQ(guard.calls.back(), "release");
+}
+
+// The first question comes before the first step: nothing is changed at all.
+TEST(NetworkApplyInterrupted, BeforeTheFirstStepNothingChanges) {
+    SimulatedHost host(single_homed_host());
+    Prober prober(true);
+    RecordingGuard guard(true);
+    auto options = quick_options();
+    options.interrupted = interrupted_after(0, std::make_shared<std::size_t>(0));
+    const auto report = apply_network(bridge_profile(), {host, host, prober, nullptr, &guard}, options);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->completed, 0u);
+    ASSERT_FALSE(report->failures.empty());
+    EXPECT_NE(report->failures.front().find("interrupted by SIGTERM before this step"), std::string::npos)
+        << report->failures.front();
+    EXPECT_TRUE(as_before(single_homed_host(), *host.observe()));
+    EXPECT_EQ(host.changes(), 0u);
 }
 
 }  // namespace
