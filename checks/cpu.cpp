@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "checks/judges.h"
+#include "common/text.h"
 
 namespace checks {
 namespace {
@@ -44,8 +45,9 @@ Outcome judge_cpu_64bit(const HostFacts& facts) {
         return fail("long mode (lm) on " + count_of(cpu.lm, cpu.cpus) + ": not a 64-bit CPU",
                     "KVM hosts need 64-bit x86 CPUs: use other hardware");
     const auto& arch = facts.kernel_arch();
+    // The architecture is a whole file's content (/proc/sys/kernel/arch): quoted escaped and cut short.
     if (arch.has_value() && arch.value() != "x86_64")
-        return fail("kernel architecture is " + arch.value() + " on a 64-bit CPU",
+        return fail("kernel architecture is " + common::escape_controls(arch.value(), 32) + " on a 64-bit CPU",
                     "install the x86_64 edition of the operating system");
     std::string evidence = "lm on " + count_of(cpu.lm, cpu.cpus);
     if (arch.has_value()) evidence += ", kernel " + arch.value();

@@ -83,9 +83,11 @@ Outcome judge_kvm_nested(const HostFacts& facts) {
         if (!module || module->load == ModuleLoad::absent) continue;
         auto it = module->parameters.find("nested");
         if (it == module->parameters.end()) return skip(std::string(name) + " has no nested parameter");
+        // The parameter is a whole sysfs file's content: quoted only once it parses as a yes/no word.
         const auto enabled = common::parse_bool_word(it->second);
-        const std::string setting = std::string(name) + " nested=" + it->second;
-        if (enabled.value_or(false)) return pass("nested virtualization on (" + setting + ")");
+        if (!enabled) return error(std::string(name) + " nested parameter is not a yes/no value");
+        const std::string setting = std::string(name) + " nested=" + std::string(common::trim(it->second));
+        if (*enabled) return pass("nested virtualization on (" + setting + ")");
         return pass("nested virtualization off (" + setting + "); no profile asks for it");
     }
     return skip("neither kvm_intel nor kvm_amd is loaded");

@@ -9,19 +9,24 @@ Outcome judge_net_ip_forward(const HostFacts& facts) {
     if (!fact.has_value()) return missing_fact(fact);
     const SysctlValue& value = fact.value();
     if (!value.runtime) return error("net.ipv4.ip_forward: runtime value unreadable");
-    const bool runtime_on = common::parse_bool_word(*value.runtime).value_or(false);
+    // The runtime value is a whole file's content: it is quoted only once it parses as 0 or 1.
+    const auto runtime_word = common::parse_bool_word(*value.runtime);
+    if (!runtime_word) return error("net.ipv4.ip_forward: runtime value is not 0 or 1");
+    const bool runtime_on = *runtime_word;
     const bool persisted_on = value.persisted && common::parse_bool_word(*value.persisted).value_or(false);
-    const std::string persisted = value.persisted ? *value.persisted + " (" + value.persisted_source + ")"
-                                                  : "unset (kernel default 0)";
-    const std::string evidence = "runtime " + *value.runtime + ", persisted " + persisted;
+    const std::string persisted_setting =
+        value.persisted ? common::escape_controls(*value.persisted) + " (" +
+                              common::escape_controls(value.persisted_source) + ")"
+                        : std::string();
+    const std::string persisted = value.persisted ? persisted_setting : "unset (kernel default 0)";
+    const std::string evidence = "runtime " + std::string(common::trim(*value.runtime)) + ", persisted " + persisted;
     constexpr const char* k_persist_fix =
         "echo 'net.ipv4.ip_forward = 1' > /etc/sysctl.d/90-kvm-host.conf && sysctl -p "
         "/etc/sysctl.d/90-kvm-host.conf (or kvm-agent apply with a sysctl: section)";
     if (runtime_on && persisted_on) return pass(evidence);
     // A persisted 0 wins at boot from where it stands: a new file read earlier would not override it.
     const std::string persist_fix =
-        value.persisted ? "set net.ipv4.ip_forward = 1 where it is set to " + *value.persisted + " (" +
-                              value.persisted_source + "), then sysctl --system"
+        value.persisted ? "set net.ipv4.ip_forward = 1 where it is set to " + persisted_setting + ", then sysctl --system"
                         : std::string(k_persist_fix);
     if (runtime_on)
         return warn(evidence + ": forwarding stops at the next reboot until something turns it on again", persist_fix);
@@ -41,8 +46,10 @@ Outcome judge_net_br_netfilter(const HostFacts& facts) {
     if (!fact.has_value()) return missing_fact(fact);
     const auto& runtime = fact->runtime;
     if (!runtime) return error("net.bridge.bridge-nf-call-iptables: runtime value unreadable");
-    if (!common::parse_bool_word(*runtime).value_or(false))
-        return pass("br_netfilter loaded, bridge-nf-call-iptables = " + *runtime);
+    // A whole file's content: quoted only once it parses as 0 or 1.
+    const auto runtime_on = common::parse_bool_word(*runtime);
+    if (!runtime_on) return error("net.bridge.bridge-nf-call-iptables: runtime value is not 0 or 1");
+    if (!*runtime_on) return pass("br_netfilter loaded, bridge-nf-call-iptables = " + std::string(common::trim(*runtime)));
     return warn("br_netfilter loaded with net.bridge.bridge-nf-call-iptables = 1: bridged guest traffic passes "
                 "through the host's iptables/nftables rules and is dropped where they do not allow it",
                 "unless that is intended: echo 'net.bridge.bridge-nf-call-iptables = 0' > "

@@ -124,12 +124,14 @@ Outcome judge_host_os(const HostFacts& facts) {
     const auto& fact = facts.os_release();
     if (!fact.has_value()) return missing_fact(fact);
     const OsRelease& os = fact.value();
-    const std::string name = os.pretty_name.empty() ? os.id + " " + os.version_id : os.pretty_name;
+    // os-release is the root's own text: its values are quoted escaped.
+    const std::string name = common::escape_controls(os.pretty_name.empty() ? os.id + " " + os.version_id
+                                                                            : os.pretty_name);
     const bool rhel_family = os.id == "rhel" || os.id == "centos" || os.id == "rocky" || os.id == "almalinux" ||
                              os.id == "ol";
     if (!rhel_family) return pass(name + " (not RHEL-family: informational)");
     const auto major = common::parse_uint(common::split(os.version_id, '.').front());
-    if (!major) return warn(name + ": VERSION_ID \"" + os.version_id + "\" is not a version", "check /etc/os-release");
+    if (!major) return warn(name + ": VERSION_ID \"" + common::escape_controls(os.version_id) + "\" is not a version", "check /etc/os-release");
     if (*major >= 8) return pass(name);
     if (*major == 7)
         return warn(name + ": end of life, no more security fixes for qemu-kvm and libvirt",

@@ -1,7 +1,10 @@
 #pragma once
 // HostRoot: the one way the product reads the host's files. Every path under /proc, /sys, /etc, /dev
 // and /run goes through it, so `--root DIR` checks an offline or chrooted system and tests point it at a
-// fixture tree. Everything read here is untrusted: sizes are capped, binary content is refused.
+// fixture tree. Everything read here is untrusted: sizes are capped, binary content is refused. Under an
+// offline root every path, symlinks included, resolves inside the root (as in a chroot), and nothing is
+// opened for reading before its type is checked: a FIFO or device node planted in the tree cannot hang or
+// trigger anything.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -40,7 +43,8 @@ public:
     // True when the root is "/": the live services (D-Bus, libvirt, /dev/kvm ioctls) belong to this host.
     bool is_live() const { return m_live; }
     const std::filesystem::path& root() const { return m_root; }
-    // Maps an absolute host path ("/proc/cpuinfo") to where it is under the root.
+    // Maps an absolute host path ("/proc/cpuinfo") to where it is under the root, lexically: symlinks below
+    // it may still point out of the root, so the readers below never open this path directly.
     std::filesystem::path resolve(std::string_view host_path) const;
 
     // Whole text file; an error names the host path and why (missing, larger than limit, binary).
@@ -60,5 +64,18 @@ private:
     std::filesystem::path m_root;
     bool m_live;
 };
+
+// For tests only: an offline root is resolved with openat2(RESOLVE_IN_ROOT) where the kernel has it, and
+// with a component-by-component walk otherwise; an O_PATH descriptor is reopened for reading through
+// /proc/self/fd, or by resolving the path again where /proc is not mounted. These switches force the
+// fallbacks so they are tested on any machine. Not thread-safe against HostRoot calls in flight.
+namespace host_root_testing {
+struct Fallbacks {
+    bool path_walk = false;       // never call openat2
+    bool reopen_by_path = false;  // never use /proc/self/fd
+};
+// Sets the fallbacks every HostRoot takes from now on; returns the previous setting.
+Fallbacks force_fallbacks(Fallbacks fallbacks);
+}  // namespace host_root_testing
 
 }  // namespace common

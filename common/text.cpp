@@ -96,4 +96,26 @@ std::string human_bytes(std::uint64_t bytes) {
     return buffer;
 }
 
+std::string escape_controls(std::string_view text, std::size_t max_length) {
+    static constexpr char k_hex[] = "0123456789abcdef";
+    bool cut = false;
+    if (text.size() > max_length) {
+        // Cut before a UTF-8 continuation byte, not through a character.
+        std::size_t end = max_length;
+        while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xc0) == 0x80) --end;
+        text = text.substr(0, end);
+        cut = true;
+    }
+    std::string out;
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\n') out += "\\n";
+        else if (c == '\t') out += "\\t";
+        else if (byte < 0x20 || byte == 0x7f) out += std::string("\\x") + k_hex[byte >> 4] + k_hex[byte & 15];
+        else out += c;
+    }
+    if (cut) out += "...";
+    return out;
+}
+
 }  // namespace common

@@ -20,5 +20,9 @@ std::optional<bool> parse_bool_word(std::string_view text);
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 // "16.0 GiB", "512.0 MiB": for evidence lines.
 std::string human_bytes(std::uint64_t bytes);
+// Host data quoted in evidence or a message, made harmless: control characters shown escaped (\n, \t,
+// \xNN) so it stays on one line and cannot drive a terminal, and anything past `max_length` bytes cut
+// off with "...".
+std::string escape_controls(std::string_view text, std::size_t max_length = 80);
 
 }  // namespace common
