@@ -341,6 +341,10 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         err << call.program << ": " << lock.error().message << "\n";
         return k_exit_failed;
     }
+    if (auto pending = pending_change(*dir)) {
+        err << call.program << ": refused: " << *pending << "\n";
+        return k_exit_failed;
+    }
 
     auto selection = make_steps(loaded->profile, loaded->sections, StepSettings{}, network_settings, network_options);
     if (!selection) {

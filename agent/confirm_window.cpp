@@ -53,9 +53,10 @@ bool still_pending(const fs::path& dir) { return read_state(dir).value("state", 
         if (!still_pending(dir)) std::_Exit(0);
         std::this_thread::sleep_for(100ms);
     }
-    // A commit may hold the lock right now: wait for it, then look again.
+    // A commit may hold the lock right now: wait for it, however long, then look again. Nothing rolls back
+    // under another run's feet (an apply is refused while the window is open, so only a commit holds it).
     std::optional<host::RunLock> lock;
-    for (int attempt = 0; attempt < 600 && !lock; ++attempt) {
+    while (!lock) {
         if (auto acquired = host::RunLock::acquire(run_lock_path(dir))) lock.emplace(std::move(acquired).value());
         else std::this_thread::sleep_for(100ms);
     }
@@ -118,6 +119,17 @@ common::Result<pid_t> open_confirm_window(const fs::path& dir, std::chrono::mill
     state["watcher_pid"] = watcher;
     write_state(dir, state);
     return watcher;
+}
+
+std::optional<std::string> pending_change(const fs::path& dir) {
+    const auto state = read_state(dir);
+    if (state.value("state", "") != "pending") return std::nullopt;
+    const auto within = state.contains("confirm_within_seconds") && state["confirm_within_seconds"].is_number_integer()
+                            ? std::to_string(state["confirm_within_seconds"].get<long>()) + " s"
+                            : std::string("its window");
+    return "a change applied at " + state.value("applied_at", "?") + " (" + state.value("change", "?") +
+           ") waits for `kvm-agent commit` within " + within +
+           ": commit it, or let it roll back, before applying again (kvm-agent commit)";
 }
 
 common::Result<std::string> commit_pending_change(const fs::path& dir) {

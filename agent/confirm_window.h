@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 
@@ -29,6 +30,10 @@ common::Result<pid_t> open_confirm_window(const std::filesystem::path& dir, std:
                                           const netconfig::NetworkState& before, NetworkAdapters adapters,
                                           host::RunLock& lock, std::function<std::vector<std::string>()> restore_files,
                                           const std::string& summary);
+
+// What waits for a commit, when a confirmation window is open: an apply now would change the host under the
+// watcher, which rolls back to the state before the first change, so apply is refused with this message.
+std::optional<std::string> pending_change(const std::filesystem::path& dir);
 
 // Confirms the waiting change. The message says what was committed; an error when nothing waits, or when it
 // is too late (the watcher already rolled back, with why).

@@ -518,6 +518,33 @@ TEST_F(AgentCli, AChangeWithoutCommitGoesBackAtTheDeadline) {
     EXPECT_NE(late.err.find("too late"), std::string::npos) << late.err;
 }
 
+// A second apply inside the window would be undone by the first window's watcher, which goes back to the state
+// before the first change: it is refused, changes nothing, and the window still rolls back on time.
+TEST_F(AgentCli, ASecondApplyWhileAWindowIsOpenIsRefusedAndTheWindowStillRollsBack) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    const auto before = snapshot();
+    ASSERT_EQ(agent({"apply", "--profile", profile.string(), "--confirm-within", "4s"}).exit_code, 0);
+    const auto second_profile = write_profile(R"(network:
+  interfaces:
+  - name: br1
+    type: linux-bridge
+    bridge: {options: {stp: {enabled: false}}, port: [{name: eno2}]}
+  verify: {rollback-after: 5s}
+)", "second.yaml");
+    const auto second = agent({"apply", "--profile", second_profile.string()});
+    EXPECT_EQ(second.exit_code, 1) << second.out << second.err;
+    EXPECT_NE(second.err.find("refused: a change applied at "), std::string::npos) << second.err;
+    EXPECT_NE(second.err.find("waits for `kvm-agent commit` within 4 s"), std::string::npos) << second.err;
+    EXPECT_TRUE(link("br1").is_null()) << "the refused apply changed nothing";
+    for (int i = 0; i < 150 && read_text(m_dir / "run" / "confirm.json").find("rolled-back") == std::string::npos; ++i)
+        std::this_thread::sleep_for(100ms);
+    EXPECT_NE(read_text(m_dir / "run" / "confirm.json").find("\"rolled-back\""), std::string::npos);
+    expect_unchanged(before);
+    // Once the window is closed, applies run again.
+    EXPECT_EQ(agent({"apply", "--profile", second_profile.string()}).exit_code, 0);
+    EXPECT_FALSE(link("br1").is_null());
+}
+
 TEST_F(AgentCli, ACommittedChangeStays) {
     const auto profile = write_profile(k_bridge_over_nic);
     ASSERT_EQ(agent({"apply", "--profile", profile.string(), "--confirm-within", "2s"}).exit_code, 0);
