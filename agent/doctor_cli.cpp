@@ -60,7 +60,8 @@ int run_doctor_cli(const std::string& program, int argc, const char* const* argv
         ("images-dir", po::value(&images_dir)->default_value("/var/lib/libvirt/images"),
          "directory that holds guest images")
         ("timeout", po::value(&timeout_seconds)->default_value(2.0, "2"),
-         "seconds each live call (D-Bus, libvirt, the KVM probe) may take before its check reports it")
+         "seconds each live call (D-Bus, the KVM probe) may take before its check WARNs that it is slow; "
+         "libvirt, which probes QEMU after a start, five times as long")
         ("quiet,q", "print only checks that did not PASS (a FAIL is never hidden)")
         ("color", po::value(&color)->default_value("auto"), "auto | always | never")
         ("verbose,v", "show evidence for passing checks too, and log what is read ");

@@ -22,7 +22,9 @@ public:
         : m_root(settings.root),
           m_systemd(settings.call_timeout),
           m_firewall(settings.call_timeout),
-          m_hypervisor(settings.libvirt_uri, settings.call_timeout),
+          // libvirt's first capabilities call after a daemon start probes every QEMU binary: seconds, not
+          // milliseconds, so it gets five times the bound of the other calls.
+          m_hypervisor(settings.libvirt_uri, settings.call_timeout * k_libvirt_bound_factor),
           m_kvm("/dev/kvm", settings.call_timeout),
           m_reader(m_root, live_services(), settings.images_dir, settings.images_pool) {}
 

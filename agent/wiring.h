@@ -19,6 +19,8 @@ struct HostSettings {
     std::string images_pool = "default";
     std::chrono::milliseconds call_timeout{2000};  // each live call (D-Bus, libvirt, the KVM probe)
 };
+// libvirt's connection and first answer may take this many times call_timeout (it probes QEMU after a start).
+inline constexpr int k_libvirt_bound_factor = 5;
 
 class Host {
 public:

@@ -129,6 +129,7 @@ struct FirewallFacts {
     std::string state;  // firewalld's "state" property: RUNNING, FAILED, INIT
     std::string default_zone;
     std::string error;
+    bool timed_out = false;  // firewalld is on the bus but did not answer within the bound: slow, not broken
 };
 
 // One of firewalld's two configurations of a zone: the runtime one, and the permanent one it loads at start.
@@ -168,6 +169,7 @@ struct LibvirtFacts {
     bool connected = false;
     std::string connect_error;
     std::string call_error;  // connected, but a later call failed or overran its deadline
+    bool timed_out = false;  // the connection or a call overran its deadline: a slow daemon, not a refusing one
     bool x86_64_guests = false;  // capabilities offer any x86_64 guest (a QEMU emulator is installed)
     bool kvm_x86_64 = false;     // capabilities offer domain type kvm for x86_64
     std::string capabilities_summary;

@@ -115,6 +115,14 @@ Outcome judge_libvirt_connection(const HostFacts& facts) {
     const auto& fact = facts.libvirt();
     if (!fact.has_value()) return missing_fact(fact);
     const LibvirtFacts& libvirt = fact.value();
+    // A daemon that has just started (or been upgraded) probes every QEMU binary on its first capabilities call,
+    // which takes seconds: a bound that expires is a slow daemon, not a broken one.
+    if (libvirt.timed_out)
+        return warn((libvirt.connected ? "connected to " + libvirt.uri + ", but " + libvirt.call_error
+                                       : "no answer from " + libvirt.uri + ": " + libvirt.connect_error) +
+                        " (a daemon that has just started probes QEMU first)",
+                    "run kvm-doctor again in a minute, or with a longer --timeout; if it stays slow: journalctl -u "
+                    "libvirtd (or virtqemud)");
     if (!libvirt.connected)
         return fail("cannot connect to " + libvirt.uri + ": " + libvirt.connect_error,
                     std::string("start libvirt: ") + k_enable_fix);

@@ -64,6 +64,13 @@ Outcome judge_firewall_running(const HostFacts& facts) {
     if (!firewall.on_bus)
         return fail("firewalld is not on the system bus" + (firewall.error.empty() ? "" : ": " + firewall.error),
                     k_fix);
+    // A firewalld that was just started loads its zones first (INIT) and may not answer yet: slow, not broken.
+    if (firewall.timed_out)
+        return warn("firewalld is on the system bus but did not answer in time (" + firewall.error + ")",
+                    "run kvm-doctor again in a minute (a firewalld that has just started is still loading); if it "
+                    "stays silent: journalctl -u firewalld");
+    if (firewall.state == "INIT")
+        return warn("firewalld is still starting (state INIT)", "run kvm-doctor again in a minute");
     if (firewall.state != "RUNNING")
         return fail("firewalld answers but its state is " + firewall.state +
                         (firewall.error.empty() ? "" : " (" + firewall.error + ")"),

@@ -112,7 +112,8 @@ checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string&
         m_deadline);
     const std::string within = "within " + std::to_string(m_deadline.count()) + " ms";
     if (!opened) {
-        facts.connect_error = "no answer " + within + " (daemon hung?)";
+        facts.connect_error = "no answer " + within;
+        facts.timed_out = true;
         return facts;
     }
     if (!opened->connection) {
@@ -139,6 +140,7 @@ checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string&
         m_deadline);
     if (!inspected) {
         facts.call_error = "its capabilities, networks and pools did not arrive " + within;
+        facts.timed_out = true;
         return facts;
     }
     return *inspected;

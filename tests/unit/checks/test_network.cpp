@@ -125,6 +125,20 @@ TEST(FirewallRunning, FailsWhenNotOnTheBus) {
     EXPECT_EQ(outcome.fix, "systemctl enable --now firewalld");
 }
 
+// A firewalld that has just started loads its zones before it answers: slow, not broken.
+TEST(FirewallRunning, WarnsWhenItIsStillStartingOrSlowToAnswer) {
+    EXPECT_OUTCOME(run_check("firewall.running", with_firewall(true, "INIT")), Status::warn,
+                   "firewalld is still starting (state INIT)");
+    StaticHostFacts slow;
+    FirewallFacts firewall{true, "UNKNOWN", "", "org.freedesktop.DBus.Error.NoReply: Method call timed out"};
+    firewall.timed_out = true;
+    slow.firewall_fact = firewall;
+    const auto outcome = run_check("firewall.running", slow);
+    EXPECT_OUTCOME(outcome, Status::warn,
+                   "firewalld is on the system bus but did not answer in time (org.freedesktop.DBus.Error.NoReply");
+    EXPECT_FIX_HAS(outcome, "run kvm-doctor again in a minute");
+}
+
 TEST(FirewallRunning, FailsWhenItsStateIsFailed) {
     const auto outcome = run_check("firewall.running", with_firewall(true, "FAILED"));
     EXPECT_OUTCOME(outcome, Status::fail, "firewalld answers but its state is FAILED");
