@@ -73,20 +73,46 @@ common::Result<std::optional<Existing>> read_existing(const std::filesystem::pat
     return std::optional<Existing>(std::move(existing));
 }
 
-common::Result<std::monostate> make_directories(const std::filesystem::path& dir, unsigned mode) {
-    std::filesystem::path built;
-    for (const auto& part : dir) {
-        built /= part;
-        if (::mkdir(built.c_str(), mode) != 0 && errno != EEXIST)
-            return common::make_error(failure("cannot create directory", built, errno));
-    }
-    return std::monostate{};
-}
-
 common::Result<std::monostate> sync_directory(const std::filesystem::path& dir) {
     Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd.get() < 0) return common::make_error(failure("cannot open directory", dir, errno));
     if (::fsync(fd.get()) != 0) return common::make_error(failure("cannot sync directory", dir, errno));
+    return std::monostate{};
+}
+
+// The directories of `dir` below `root`, made where missing, each new one made durable in its parent (a crash
+// must not lose the directory that holds a file we reported written). Under a root other than "/" (files for
+// another system, a test's tree) a symlink on the way is refused: it could lead the write out of that root. On
+// the live host the directories are root's own, and a link there is root's choice.
+common::Result<std::monostate> make_directories(const std::filesystem::path& root, const std::filesystem::path& dir,
+                                                unsigned mode) {
+    auto base = root.lexically_normal();
+    if (base.has_relative_path() && base.filename().empty()) base = base.parent_path();  // "/srv/root/"
+    const bool confined = base != "/";
+    const auto relative = dir.lexically_normal().lexically_relative(base);
+    // The root itself is the caller's choice (a test's tree may not exist yet): made as given.
+    std::filesystem::path built;
+    for (const auto& part : base) {
+        built /= part;
+        if (::mkdir(built.c_str(), mode) != 0 && errno != EEXIST)
+            return common::make_error(failure("cannot create directory", built, errno));
+    }
+    for (const auto& part : relative) {
+        if (part.empty() || part == ".") continue;
+        if (part == "..") return common::make_error("refusing to write under " + dir.string() + ": it leaves " + root.string());
+        built /= part;
+        struct stat st {};
+        if (::lstat(built.c_str(), &st) == 0) {
+            if (S_ISDIR(st.st_mode)) continue;
+            if (S_ISLNK(st.st_mode) && !confined) continue;
+            return common::make_error("refusing to write under " + built.string() + ": " +
+                                      (S_ISLNK(st.st_mode) ? "it is a symlink" : "not a directory"));
+        }
+        if (errno != ENOENT) return common::make_error(failure("cannot stat", built, errno));
+        if (::mkdir(built.c_str(), mode) != 0 && errno != EEXIST)
+            return common::make_error(failure("cannot create directory", built, errno));
+        if (auto synced = sync_directory(built.parent_path()); !synced) return synced.error();
+    }
     return std::monostate{};
 }
 
@@ -95,10 +121,10 @@ std::filesystem::path temporary_for(const std::filesystem::path& path) {
 }
 
 // Temporary file, fsync, rename, fsync the directory: after a crash the target is the old or the new file.
-common::Result<std::monostate> replace_atomically(const std::filesystem::path& path, std::string_view content,
-                                                  unsigned mode, unsigned directory_mode) {
+common::Result<std::monostate> replace_atomically(const std::filesystem::path& root, const std::filesystem::path& path,
+                                                  std::string_view content, unsigned mode, unsigned directory_mode) {
     const auto dir = path.parent_path();
-    if (auto made = make_directories(dir, directory_mode); !made) return made.error();
+    if (auto made = make_directories(root, dir, directory_mode); !made) return made.error();
     const auto temporary = temporary_for(path);
     // A temporary left by a crash is stale: nobody else writes our files (the agent holds its run lock).
     if (::unlink(temporary.c_str()) != 0 && errno != ENOENT)
@@ -170,10 +196,10 @@ common::Result<FileChange> AtomicFiles::write(std::string_view host_path, std::s
         if (old->content == content && old->mode == mode) return FileChange{std::string(host_path), FileAction::unchanged, ""};
         change.action = FileAction::replaced;
         change.backup = backup_path(host_path);
-        if (auto saved = replace_atomically(resolve(change.backup), old->content, old->mode, 0700); !saved)
+        if (auto saved = replace_atomically(m_root, resolve(change.backup), old->content, old->mode, 0700); !saved)
             return common::make_error("backing up " + std::string(host_path) + ": " + saved.error().message);
     }
-    if (auto written = replace_atomically(path, content, mode, 0755); !written) return written.error();
+    if (auto written = replace_atomically(m_root, path, content, mode, 0755); !written) return written.error();
     return change;
 }
 
@@ -191,7 +217,7 @@ common::Result<FileChange> AtomicFiles::remove(std::string_view host_path) {
     if (!existing.value()) return FileChange{std::string(host_path), FileAction::unchanged, ""};
     FileChange change{std::string(host_path), FileAction::removed, backup_path(host_path)};
     const auto& old = *existing.value();
-    if (auto saved = replace_atomically(resolve(change.backup), old.content, old.mode, 0700); !saved)
+    if (auto saved = replace_atomically(m_root, resolve(change.backup), old.content, old.mode, 0700); !saved)
         return common::make_error("backing up " + std::string(host_path) + ": " + saved.error().message);
     if (auto removed = unlink_durably(path); !removed) return removed.error();
     return change;
@@ -219,7 +245,7 @@ common::Result<FileChange> AtomicFiles::restore(const FileChange& change) {
     if (!existing) return existing.error();
     const auto action = existing.value() ? FileAction::replaced : FileAction::created;
     // Written in place, not renamed from the backup tree: the file gets its directory's SELinux label.
-    if (auto written = replace_atomically(path, backup.value()->content, backup.value()->mode, 0755); !written)
+    if (auto written = replace_atomically(m_root, path, backup.value()->content, backup.value()->mode, 0755); !written)
         return common::make_error("restoring " + change.path + ": " + written.error().message);
     return FileChange{change.path, action, ""};
 }

@@ -187,6 +187,16 @@ TEST_F(AtomicFilesTest, WhatCannotBeDoneSafelyIsRefused) {
     EXPECT_EQ(directory.error().message,
               "refusing to replace " + at("/etc/a-directory").string() + ": not a regular file");
 
+    // A directory on the way that is a link could take the write out of the root.
+    const auto outside = m_root.string() + "-outside";
+    fs::create_directories(outside);
+    fs::create_symlink(outside, at("/etc/modprobe.d"));
+    const auto through_directory = files.write("/etc/modprobe.d/kvm.conf", "options kvm_amd nested=1\n");
+    fs::remove_all(outside);
+    ASSERT_FALSE(through_directory.ok());
+    EXPECT_EQ(through_directory.error().message,
+              "refusing to write under " + at("/etc/modprobe.d").string() + ": it is a symlink");
+
     FileChange lost{"/etc/c.conf", FileAction::replaced, "/var/lib/kvm-agent/backup/etc/c.conf"};
     const auto restored = files.restore(lost);
     ASSERT_FALSE(restored.ok());
