@@ -6,6 +6,7 @@
 #include <map>
 
 #include "checks/catalogue.h"
+#include "common/text.h"
 
 namespace agent {
 namespace {
@@ -44,9 +45,11 @@ std::string render_text(const DoctorReport& report, const TextStyle& style) {
         out += style.color ? std::string(color_of(result.status)) + status + "\033[0m" : status;
         out += "\n";
         if (result.status != checks::Status::pass || style.verbose) {
-            if (!result.evidence.empty()) out += "      " + result.evidence + "\n";
+            // Evidence quotes the host: whatever a check let through, no control character reaches the terminal.
+            constexpr auto k_whole = std::string_view::npos;
+            if (!result.evidence.empty()) out += "      " + common::escape_controls(result.evidence, k_whole) + "\n";
             const bool needs_fix = result.status != checks::Status::pass && result.status != checks::Status::skip;
-            if (!result.fix.empty() && needs_fix) out += "      fix: " + result.fix + "\n";
+            if (!result.fix.empty() && needs_fix) out += "      fix: " + common::escape_controls(result.fix, k_whole) + "\n";
         }
     }
     const std::string verdict(checks::to_string(report.verdict));

@@ -47,6 +47,18 @@ std::vector<std::string> check_lines(const std::string& text) {
     return out;
 }
 
+// A host file can hold terminal escapes; whatever a check quotes, the terminal gets them as text.
+TEST(RenderText, ShowsControlCharactersInEvidenceAndFixEscaped) {
+    DoctorReport report;
+    report.results = {{"x", "t", Status::warn, "value \x1b]0;pwned\x07\x1b[2J\nsecond line", "fix\rit", {}}};
+    report.verdict = checks::Verdict::degraded;
+    const auto text = render_text(report, TextStyle{});
+    EXPECT_EQ(text.find('\x1b'), std::string::npos) << text;
+    EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+    EXPECT_NE(text.find("      value \\x1b]0;pwned\\x07\\x1b[2J\\nsecond line\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("      fix: fix\\x0dit\n"), std::string::npos) << text;
+}
+
 // --- render_json ---
 
 TEST(RenderJson, HasExactlyTheDocumentedKeys) {
