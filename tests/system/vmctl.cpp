@@ -85,7 +85,7 @@ int start(const fs::path& state_dir, const std::vector<std::string>& options) {
     GuestVm guest = GuestVm::boot(boot);
     guest.keep_running();
     std::cout << "guest up (" << guest.accelerator() << "), state in " << state_dir.string() << "\n"
-              << "console: socat -,raw,echo=0 UNIX-CONNECT:" << (state_dir / "console.sock").string() << "\n";
+              << "console: socat -,raw,echo=0 UNIX-CONNECT:" << socket_path(state_dir, "console.sock").string() << "\n";
     return 0;
 }
 

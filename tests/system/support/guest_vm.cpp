@@ -1,8 +1,11 @@
 #include "tests/system/support/guest_vm.h"
 
 #include <signal.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -95,15 +98,30 @@ GuestVm::~GuestVm() {
     }
 }
 
+fs::path socket_path(const fs::path& state_dir, const std::string& name) {
+    const auto absolute = fs::absolute(state_dir).lexically_normal();
+    const auto in_state = absolute / name;
+    constexpr std::size_t k_sun_path = sizeof(sockaddr_un::sun_path);  // 108, with its terminating NUL
+    if (in_state.string().size() < k_sun_path) return in_state;
+    // FNV-1a: the same name in every program and every run, whatever the standard library's hash.
+    std::uint64_t hash = 14695981039346656037ull;
+    for (const unsigned char c : absolute.string()) hash = (hash ^ c) * 1099511628211ull;
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(hash));
+    const fs::path short_dir = fs::path("/tmp") / ("kvm-guest-" + std::string(hex));
+    std::error_code ignored;
+    if (fs::create_directories(short_dir, ignored)) fs::permissions(short_dir, fs::perms::owner_all, ignored);
+    return short_dir / name;
+}
+
 GuestVm GuestVm::boot(const BootOptions& options) {
     for (const char* file : {"base.qcow2", "vmlinuz", "initrd.img"})
         if (!fs::exists(options.image_dir / file))
             throw std::runtime_error("no " + std::string(file) + " in " + options.image_dir.string());
     fs::create_directories(options.state_dir);
     const fs::path& state = options.state_dir;
-    for (const char* stale :
-         {"overlay.qcow2", "data.qcow2", "qga.sock", "qmp.sock", "console.sock", "console.log", "qemu.pid"})
-        fs::remove(state / stale);
+    for (const char* stale : {"overlay.qcow2", "data.qcow2", "console.log", "qemu.pid"}) fs::remove(state / stale);
+    for (const char* stale : {"qga.sock", "qmp.sock", "console.sock"}) fs::remove(socket_path(state, stale));
     create_image({"qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                   fs::absolute(options.image_dir / "base.qcow2").string(), (state / "overlay.qcow2").string()});
     create_image({"qemu-img", "create", "-q", "-f", "qcow2", (state / "data.qcow2").string(), options.data_disk_size});
@@ -123,14 +141,14 @@ GuestVm GuestVm::boot(const BootOptions& options) {
         "-drive", "file=" + (state / "overlay.qcow2").string() + ",if=virtio,format=qcow2,cache=unsafe",
         "-drive", "file=" + (state / "data.qcow2").string() + ",if=virtio,format=qcow2,cache=unsafe",
         "-device", "virtio-serial-pci",
-        "-chardev", "socket,id=qga,path=" + (state / "qga.sock").string() + ",server=on,wait=off",
+        "-chardev", "socket,id=qga,path=" + socket_path(state, "qga.sock").string() + ",server=on,wait=off",
         "-device", "virtserialport,chardev=qga,name=org.qemu.guest_agent.0",
         // The serial console is a socket (a root shell for debugging) that also logs to console.log.
-        "-chardev", "socket,id=console,path=" + (state / "console.sock").string() +
+        "-chardev", "socket,id=console,path=" + socket_path(state, "console.sock").string() +
                         ",server=on,wait=off,logfile=" + (state / "console.log").string(),
         "-serial", "chardev:console",
         // QEMU's monitor, for diagnosing a guest that stopped answering (GuestVm::diagnose).
-        "-qmp", "unix:" + (state / "qmp.sock").string() + ",server=on,wait=off",
+        "-qmp", "unix:" + socket_path(state, "qmp.sock").string() + ",server=on,wait=off",
         // nic0: the uplink (user network, gateway 10.0.2.2); nic1 and nic2: an isolated segment for bonds; a
         // third NIC on that segment (52:54:00:4b:00:03, no name of its own) for the tests' DHCP and RA server,
         // which they move into a network namespace of its own.
@@ -156,12 +174,12 @@ GuestVm GuestVm::boot(const BootOptions& options) {
 }
 
 std::optional<GuestVm> GuestVm::attach(const fs::path& state_dir) {
-    if (!process_alive(qemu_pid(state_dir)) || !fs::exists(state_dir / "qga.sock")) return std::nullopt;
+    if (!process_alive(qemu_pid(state_dir)) || !fs::exists(socket_path(state_dir, "qga.sock"))) return std::nullopt;
     return GuestVm(state_dir, /*owned=*/false);
 }
 
 void GuestVm::wait_until_running(Clock::time_point deadline) const {
-    const auto socket = m_state_dir / "qga.sock";
+    const auto socket = socket_path(m_state_dir, "qga.sock");
     for (;;) {
         if (!process_alive(qemu_pid(m_state_dir)))
             throw std::runtime_error("QEMU exited during boot; console:\n" + console_tail(m_state_dir, 30));
@@ -186,7 +204,7 @@ void GuestVm::wait_until_running(Clock::time_point deadline) const {
 
 nlohmann::json GuestVm::agent(const std::string& command, const nlohmann::json& arguments) const {
     try {
-        return agent_call(m_state_dir / "qga.sock", command, arguments);
+        return agent_call(socket_path(m_state_dir, "qga.sock"), command, arguments);
     } catch (const std::exception& error) {
         throw std::runtime_error(std::string(error.what()) + " (" + command + ")\n" + diagnose());
     }
@@ -196,7 +214,7 @@ std::string GuestVm::diagnose() const {
     if (!process_alive(qemu_pid(m_state_dir))) return "QEMU has exited; console:\n" + console_tail(m_state_dir, 40);
     std::string out = "QEMU still runs.\n";
     // Where the vCPUs are (halted, in the kernel, in a nested guest) by QEMU's own account.
-    const auto qmp = m_state_dir / "qmp.sock";
+    const auto qmp = socket_path(m_state_dir, "qmp.sock");
     try {
         out += monitor_command(qmp, "info status") + monitor_command(qmp, "info cpus");
         std::istringstream registers(monitor_command(qmp, "info registers -a"));
@@ -210,7 +228,7 @@ std::string GuestVm::diagnose() const {
     // The console is a root shell: the guest kernel's list of blocked tasks and its CPUs' backtraces, if the
     // guest still runs its shell.
     try {
-        send_to_socket(m_state_dir / "console.sock",
+        send_to_socket(socket_path(m_state_dir, "console.sock"),
                        "\necho w > /proc/sysrq-trigger; echo l > /proc/sysrq-trigger; "
                        "ps -eo pid,stat,wchan:24,etime,args --sort=-pcpu | head -25\n");
         std::this_thread::sleep_for(5s);
@@ -234,7 +252,7 @@ GuestResult GuestVm::run(const std::vector<std::string>& argv, std::chrono::seco
     for (auto pause = 20ms;; pause = std::min(pause * 2, std::chrono::milliseconds(250))) {
         nlohmann::json status;
         try {
-            status = agent_call(m_state_dir / "qga.sock", "guest-exec-status", {{"pid", pid}});
+            status = agent_call(socket_path(m_state_dir, "qga.sock"), "guest-exec-status", {{"pid", pid}});
             if (silent_now)
                 std::cerr << "note: the guest agent answered again after "
                           << std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - silent_since).count()
@@ -291,7 +309,7 @@ std::string GuestVm::boot_id() const { return read_file("/proc/sys/kernel/random
 void GuestVm::reboot(std::chrono::seconds timeout) const {
     const auto deadline = Clock::now() + timeout;
     const std::string before = boot_id();
-    agent_call(m_state_dir / "qga.sock", "guest-shutdown", {{"mode", "reboot"}}, 10s, /*expect_reply=*/false);
+    agent_call(socket_path(m_state_dir, "qga.sock"), "guest-shutdown", {{"mode", "reboot"}}, 10s, /*expect_reply=*/false);
     for (;;) {
         if (Clock::now() > deadline)
             throw std::runtime_error("the guest did not come back from a reboot; console:\n" +
@@ -311,7 +329,7 @@ void GuestVm::power_off() {
     m_owned = false;
     if (!process_alive(pid)) return;
     try {
-        agent_call(m_state_dir / "qga.sock", "guest-shutdown", {{"mode", "powerdown"}}, 5s, false);
+        agent_call(socket_path(m_state_dir, "qga.sock"), "guest-shutdown", {{"mode", "powerdown"}}, 5s, false);
     } catch (const std::exception&) {
         // An unresponsive guest is killed below.
     }

@@ -88,6 +88,11 @@ std::filesystem::path state_root();
 std::filesystem::path shared_state_dir();
 std::string unavailable_reason(const std::filesystem::path& state_dir);
 void record_unavailable(const std::filesystem::path& state_dir, const std::string& reason);
+// Where QEMU's socket `name` ("qga.sock") of the guest in `state_dir` lies: in the state directory, or, when
+// that path would not fit a UNIX socket address (108 bytes, a build tree deep in a home directory), in a short
+// directory of its own under /tmp named after the state directory, so every program finds the same one.
+std::filesystem::path socket_path(const std::filesystem::path& state_dir, const std::string& name);
+
 // The cached image directory that `vmctl image` recorded under `state_root`, or empty.
 std::filesystem::path recorded_image_dir(const std::filesystem::path& state_root);
 
