@@ -1,6 +1,5 @@
 #include "agent/agent_cli.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/program_options.hpp>

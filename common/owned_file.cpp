@@ -66,12 +66,17 @@ Result<Fd> open_trusted_directory(const std::filesystem::path& canonical) {
     Fd current(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (current.get() < 0) return make_error(std::string("cannot open /: ") + std::strerror(errno));
     std::filesystem::path walked = "/";
-    for (const auto& component : canonical.relative_path()) {
+    // Each directory is checked once open, before anything below it is looked up.
+    const auto refusal = [&]() -> std::optional<Error> {
         struct stat info {};
         if (::fstat(current.get(), &info) != 0) return make_error(std::string("cannot stat: ") + std::strerror(errno));
         if (auto why = unsafe_directory(info, walked.string()))
             return make_error("refused: " + *why + ", and it drives root actions (" +
                               fix_for_directory(info, walked.string()) + ")");
+        return std::nullopt;
+    };
+    if (auto refused = refusal()) return *refused;
+    for (const auto& component : canonical.relative_path()) {
         if (component.empty()) continue;
         walked /= component;
         Fd next(::openat(current.get(), component.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
@@ -82,12 +87,8 @@ Result<Fd> open_trusted_directory(const std::filesystem::path& canonical) {
             return make_error("cannot open " + walked.string() + ": " + std::strerror(errno));
         }
         current = std::move(next);
+        if (auto refused = refusal()) return *refused;
     }
-    struct stat info {};
-    if (::fstat(current.get(), &info) != 0) return make_error(std::string("cannot stat: ") + std::strerror(errno));
-    if (auto why = unsafe_directory(info, walked.string()))
-        return make_error("refused: " + *why + ", and it drives root actions (" +
-                          fix_for_directory(info, walked.string()) + ")");
     return current;
 }
 

@@ -29,23 +29,11 @@ std::string describe(const YAML::Node& node) {
     }
 }
 
-// A message is one line: a newline or other control character quoted from the profile is shown escaped, so
-// it can neither split the message nor drive a terminal.
-static std::string escape_controls(std::string_view text) {
-    static constexpr char k_hex[] = "0123456789abcdef";
-    std::string out;
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '\n') out += "\\n";
-        else if (c == '\t') out += "\\t";
-        else if (byte < 0x20 || byte == 0x7f) out += std::string("\\x") + k_hex[byte >> 4] + k_hex[byte & 15];
-        else out += c;
-    }
-    return out;
-}
-
 void Reader::fail(Position position, std::string what) const {
-    throw DecodeError{position, escape_controls(m_subject), escape_controls(what)};
+    // A message is one line: a control character quoted from the profile is shown escaped, so it can neither
+    // split the message nor drive a terminal.
+    constexpr auto k_whole = std::string_view::npos;
+    throw DecodeError{position, common::escape_controls(m_subject, k_whole), common::escape_controls(what, k_whole)};
 }
 
 void fail_missing(const Reader& reader, Position where, std::string_view what, std::string_view key) {
