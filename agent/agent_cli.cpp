@@ -289,6 +289,20 @@ int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostr
     return in_sync ? k_exit_in_sync : k_exit_changes_pending;
 }
 
+namespace {
+
+// Takes back a confirmation window nobody watches any more (confirm_window.h) and says so; false when its files
+// could not all be put back, and the host needs an admin before anything else changes.
+bool take_back_window(const Invocation& call, const std::filesystem::path& window_dir) {
+    const auto taken = take_back_unwatched(window_dir, unwatched_undo_ops());
+    if (taken.what != TakenBack::What::taken_back) return true;
+    call.err << call.program << ": " << taken.message << "\n";
+    for (const auto& failure : taken.failures) call.err << call.program << ": " << failure << "\n";
+    return taken.failures.empty();
+}
+
+}  // namespace
+
 int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
     const Invocation call{"kvm-agent apply", out, err};
     CommonOptions common;
@@ -340,10 +354,18 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         err << call.program << ": " << lock.error().message << "\n";
         return k_exit_failed;
     }
-    if (auto pending = pending_change(*dir)) {
+    const auto window_dir = prepare_confirm_dir();
+    if (!window_dir) {
+        err << call.program << ": " << window_dir.error().message << "\n";
+        return k_exit_failed;
+    }
+    // A window nobody watches any more is taken back before anything is planned from the host it left.
+    if (!take_back_window(call, *window_dir)) return k_exit_failed;
+    if (auto pending = pending_change(*window_dir)) {
         err << call.program << ": refused: " << *pending << "\n";
         return k_exit_failed;
     }
+    if (window) network_options.keep_guard = std::chrono::ceil<std::chrono::seconds>(*window);
 
     auto selection = make_steps(loaded->profile, loaded->sections, StepSettings{}, network_settings, network_options);
     if (!selection) {
@@ -364,17 +386,29 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
 
     auto* network = network_step(*selection);
     std::optional<pid_t> watcher;
-    std::string window_error;
+    std::string window_error, takeback_timer;
     if (network && network->report() && network->report()->outcome == NetworkOutcome::applied && window) {
         const auto adapters = network->adapters();
         const auto persisted = network->report()->persisted;
         const std::string summary = std::to_string(network->report()->plan.steps.size()) + " network change(s) from " +
                                     common.profile_path;
+        WindowUndo undo{network_settings.config_root, {}, {}};
+        if (persisted) undo.files = persisted->files;
+        for (const auto& step : network->report()->plan.steps)
+            if (netconfig::creates_link(step.kind)) undo.created_links.push_back(step.name.str());
         auto started = open_confirm_window(
-            *dir, *window, network->report()->before, adapters, lock.value(),
-            [adapters, persisted] { return restore_persisted(adapters.persistence, persisted); }, summary);
+            *dir, *window_dir, *window, network->report()->before, adapters, lock.value(),
+            [adapters, persisted] { return restore_persisted(adapters.persistence, persisted); }, undo, summary);
         if (started) watcher = *started;
         else window_error = started.error().message;
+        // Should the watcher die, systemd still has the window taken back, after NetworkManager's checkpoint
+        // (window + margin) had its turn. Not for runs in a test's own run directory or another root: the
+        // timer would act on this host's own network.
+        if (started && !std::getenv("KVM_AGENT_RUN_DIR") && network_settings.config_root == "/") {
+            auto timer = schedule_unwatched_takeback(std::chrono::ceil<std::chrono::seconds>(*window) +
+                                                     network_options.guard_margin + std::chrono::seconds(10));
+            takeback_timer = timer ? *timer : "none: " + timer.error().message;
+        }
     }
 
     // The host's readiness after the run, published where admins and monitoring look.
@@ -424,7 +458,8 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
             if (watcher)
                 report["network"]["confirm"] = {
                     {"within_seconds", std::chrono::duration_cast<std::chrono::seconds>(*window).count()},
-                    {"watcher_pid", *watcher}};
+                    {"watcher_pid", *watcher},
+                    {"takeback_timer", takeback_timer}};
             if (!window_error.empty()) report["network"]["confirm_error"] = window_error;
         }
         if (readiness) report["verdict"] = std::string(checks::to_string(readiness->verdict));
@@ -479,13 +514,67 @@ int run_commit_cli(int argc, const char* const* argv, std::ostream& out, std::os
         err << call.program << ": " << lock.error().message << "\n";
         return k_exit_failed;
     }
-    auto committed = commit_pending_change(*dir);
+    const auto window_dir = prepare_confirm_dir();
+    if (!window_dir) {
+        err << call.program << ": " << window_dir.error().message << "\n";
+        return k_exit_failed;
+    }
+    // Too late for one nobody watches any more: it is taken back now, and commit says so.
+    if (const auto taken = take_back_unwatched(*window_dir, unwatched_undo_ops()); taken.what == TakenBack::What::taken_back) {
+        err << call.program << ": too late: " << taken.message << "\n";
+        for (const auto& failure : taken.failures) err << "  " << failure << "\n";
+        return k_exit_failed;
+    }
+    auto committed = commit_pending_change(*window_dir, release_kept_network_guard);
     if (!committed) {
         err << call.program << ": " << committed.error().message << "\n";
         return k_exit_failed;
     }
     out << *committed << "\n";
     return 0;
+}
+
+int run_rollback_unconfirmed_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    const Invocation call{"kvm-agent rollback-unconfirmed", out, err};
+    po::options_description options("Options");
+    options.add_options()("help,h", "show this help and exit");
+    int code = 0;
+    if (!parse_options(call, options, argc, argv,
+                       "Usage: kvm-agent rollback-unconfirmed\n"
+                       "Puts back the network files of a change made with `kvm-agent apply --confirm-within` that "
+                       "was never committed and that nothing watches any more: the host restarted inside its window "
+                       "(kvm-agent-confirm-guard.service runs this at boot, before NetworkManager starts), or its "
+                       "watcher was killed and the window has closed. NetworkManager is not asked.\n"
+                       "Exit status: 0 nothing to take back, or taken back; 1 the window is still watched, or a file "
+                       "could not be put back.",
+                       code))
+        return code;
+    const auto dir = prepare_run_dir();
+    if (!dir) {
+        err << call.program << ": " << dir.error().message << "\n";
+        return k_exit_failed;
+    }
+    auto lock = host::RunLock::acquire(run_lock_path(*dir));
+    if (!lock) {
+        err << call.program << ": " << lock.error().message << "\n";
+        return k_exit_failed;
+    }
+    const auto window_dir = prepare_confirm_dir();
+    if (!window_dir) {
+        err << call.program << ": " << window_dir.error().message << "\n";
+        return k_exit_failed;
+    }
+    const auto taken = take_back_unwatched(*window_dir, unwatched_undo_ops());
+    switch (taken.what) {
+    case TakenBack::What::nothing: out << "no unconfirmed change to take back\n"; return 0;
+    case TakenBack::What::still_watched:
+        err << call.program << ": refused: a change waits in this boot: " << taken.message << "\n";
+        return k_exit_failed;
+    case TakenBack::What::taken_back: break;
+    }
+    out << taken.message << "\n";
+    for (const auto& failure : taken.failures) err << call.program << ": " << failure << "\n";
+    return taken.failures.empty() ? 0 : k_exit_failed;
 }
 
 }  // namespace agent

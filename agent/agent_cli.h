@@ -18,5 +18,6 @@ inline constexpr int k_exit_rollback_failed = 4;
 int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 int run_commit_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+int run_rollback_unconfirmed_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
 
 }  // namespace agent

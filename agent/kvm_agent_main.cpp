@@ -36,6 +36,8 @@ void usage(std::ostream& out) {
            "  plan      show what apply would change (exit 0 in sync, 2 changes pending)\n"
            "  apply     converge the host to its profile, verify, roll back by itself on failure\n"
            "  commit    keep a change made with apply --confirm-within\n"
+           "  rollback-unconfirmed\n"
+           "            take back such a change nobody watches any more (run at boot)\n"
            "  status    the readiness report of the last apply (--live: run the checks now, as kvm-doctor;\n"
            "            --state-dir DIR: where apply wrote it; --output json)\n"
            "Each command takes --help.\n"
@@ -59,6 +61,8 @@ int dispatch(int argc, char** argv) {
     if (command == "plan") return agent::run_plan_cli(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "apply") return agent::run_apply_cli(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "commit") return agent::run_commit_cli(argc - 1, argv + 1, std::cout, std::cerr);
+    if (command == "rollback-unconfirmed")
+        return agent::run_rollback_unconfirmed_cli(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "status" || command == "report") {
         if (auto shown = agent::show_last_report(argc - 1, argv + 1, std::cout)) return *shown;
         // Checks now: everything but --live (and --state-dir, which only says where the last report is) is

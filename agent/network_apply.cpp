@@ -157,7 +157,7 @@ std::chrono::seconds verification_bound(const netconfig::Verification& verificat
 
 // Arms the guard for the change about to start; the refusal of one that exists but will not guard.
 std::optional<common::Error> arm_guard(netconfig::RollbackGuard* guard, const netconfig::NetworkState& before,
-                                       const NetworkApplyOptions& options, std::string& description) {
+                                       const NetworkApplyOptions& options, std::string& description, bool& armed_out) {
     if (!guard) {
         description = "nothing outside kvm-agent: the change is not persisted";
         return std::nullopt;
@@ -167,6 +167,7 @@ std::optional<common::Error> arm_guard(netconfig::RollbackGuard* guard, const ne
         options.guard_margin;
     auto armed = guard->arm(window, netconfig::dynamic_addresses(before));
     if (!armed) return armed.error();
+    armed_out = *armed;
     description = *armed ? "NetworkManager's checkpoint (it puts its devices back by itself if kvm-agent dies "
                            "during the change)"
                          : "nothing outside kvm-agent: " + guard->why_unguarded();
@@ -222,7 +223,8 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     if (netconfig::probes_gateway(verification))
         baseline = netconfig::probe_gateways_before(report.before, adapters.prober, options.baseline_probe_timeout);
 
-    if (auto refused = arm_guard(adapters.guard, report.before, options, report.guard))
+    bool guarded = false;
+    if (auto refused = arm_guard(adapters.guard, report.before, options, report.guard, guarded))
         return common::make_error("guarding the change against kvm-agent's death: " + refused->message);
     const auto note_guard_problem = [&](const std::string& problem) {
         if (!problem.empty()) report.guard += "; " + problem;
@@ -289,7 +291,12 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     }
     if (report.failures.empty()) {
         report.outcome = NetworkOutcome::applied;
-        release_guard();
+        if (options.keep_guard.count() > 0 && guarded) {
+            extend_guard(options.keep_guard);
+            report.guard += ", kept until the change is committed or its window closes";
+        } else {
+            release_guard();
+        }
         return report;
     }
 

@@ -88,6 +88,11 @@ struct NetworkApplyOptions {
     std::chrono::seconds guard_margin{30};
     // How long the network service may take to activate the profiles (NmPersistenceOptions' own bound).
     std::chrono::seconds activation_budget{60};
+    // 0: the guard is released once the change stays. Otherwise the change is kept only if a commit comes
+    // within this confirmation window, and the guard stays armed that long plus the margin: should the
+    // window's watcher die, NetworkManager still takes the change back. commit or the watcher release it
+    // (RollbackGuard::release_kept).
+    std::chrono::seconds keep_guard{0};
     // Asked before each step, while waiting and before verifying: a reason stops the change, which is then rolled
     // back as a failed verification would be (a SIGTERM, SIGINT or SIGHUP: common/stop_signal.h). The rollback
     // itself never asks.

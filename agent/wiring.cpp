@@ -1,9 +1,14 @@
 #include "agent/wiring.h"
 
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+
 #include "agent/confirm_window.h"
 #include "common/host_root.h"
 #include "host/dbus/firewalld.h"
 #include "host/dbus/systemd_units.h"
+#include "host/dbus/transient_timer.h"
 #include "host/host_facts_reader.h"
 #include "host/kvm/kvm_probe.h"
 #include "host/libvirt/libvirt_hypervisor.h"
@@ -90,6 +95,65 @@ common::Result<std::unique_ptr<NetworkHost>> connect_network(const NetworkSettin
     auto netlink = host::netlink::NetlinkAdapter::open();
     if (!netlink) return netlink.error();
     return std::unique_ptr<NetworkHost>(std::make_unique<RealNetworkHost>(std::move(netlink).value(), settings));
+}
+
+UnwatchedUndoOps unwatched_undo_ops() {
+    UnwatchedUndoOps ops;
+    ops.roll_back_kept_guard = [] {
+        host::networkmanager::NmCheckpointOptions options;
+        options.note = run_dir() / "nm-checkpoint";
+        return host::networkmanager::NmCheckpoint(options).recover().done;
+    };
+    ops.restore_files = [](const std::string& root, const std::vector<netconfig::PersistedFile>& files) {
+        host::networkmanager::NmPersistenceOptions options;
+        options.root = root;
+        options.ask_network_manager = false;
+        host::networkmanager::NmPersistence persistence(options);
+        netconfig::PersistResult persisted;
+        persisted.files = files;
+        return restore_persisted(&persistence, persisted);
+    };
+    ops.delete_empty_links = [](const std::vector<std::string>& names) {
+        std::vector<std::string> failures;
+        auto netlink = host::netlink::NetlinkAdapter::open();
+        if (!netlink) return std::vector<std::string>{"deleting the links the change made: " + netlink.error().message};
+        auto observed = (*netlink)->observe();
+        if (!observed) return std::vector<std::string>{"observing the network: " + observed.error().message};
+        for (const auto& name : names) {
+            auto link = netconfig::IfName::make(name);
+            if (!link || !observed->find(*link)) continue;
+            const auto* interface = observed->find(*link);
+            const bool has_port = std::any_of(observed->interfaces.begin(), observed->interfaces.end(),
+                                              [&](const netconfig::Interface& other) { return other.controller == *link; });
+            const auto has_addresses = [](const netconfig::IpConfig& family) {
+                return family.addresses && !family.addresses->empty();
+            };
+            if (has_port || has_addresses(interface->ipv4) || has_addresses(interface->ipv6)) continue;
+            if (auto deleted = (*netlink)->delete_link(*link); !deleted)
+                failures.push_back("deleting " + name + ": " + deleted.error().message);
+        }
+        return failures;
+    };
+    return ops;
+}
+
+common::Result<std::string> schedule_unwatched_takeback(std::chrono::seconds after) {
+    std::error_code ec;
+    const auto program = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return common::make_error("finding this program: " + ec.message());
+    host::dbus::TransientTimer timer;
+    timer.name = "kvm-agent-confirm-" + std::to_string(std::time(nullptr));
+    timer.description = "Take back kvm-agent's network change should its confirmation watcher be gone";
+    timer.after = after;
+    timer.argv = {program.string(), "rollback-unconfirmed"};
+    if (auto started = host::dbus::start_transient_timer(timer, std::chrono::seconds(5)); !started) return started.error();
+    return timer.name + ".timer";
+}
+
+std::string release_kept_network_guard() {
+    host::networkmanager::NmCheckpointOptions options;
+    options.note = run_dir() / "nm-checkpoint";
+    return host::networkmanager::NmCheckpoint(options).release_kept();
 }
 
 }  // namespace agent

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "agent/confirm_window.h"
 #include "agent/network_apply.h"
 #include "checks/host_facts.h"
 #include "common/result.h"
@@ -45,5 +46,15 @@ struct NetworkSettings {
 };
 
 common::Result<std::unique_ptr<NetworkHost>> connect_network(const NetworkSettings& settings = {});
+
+// How a confirmation window nobody watches any more is taken back on this host (confirm_window.h):
+// NetworkManager's kept checkpoint, the files without NetworkManager, the links left empty, over netlink.
+UnwatchedUndoOps unwatched_undo_ops();
+// The NetworkManager checkpoint an apply kept armed for its confirmation window, released
+// (netconfig::RollbackGuard::release_kept); what went wrong, or empty.
+std::string release_kept_network_guard();
+// Has systemd run `kvm-agent rollback-unconfirmed` `after` from now, so that a window whose watcher was killed
+// is taken back even when no kvm-agent runs again. The timer's unit name, or why there is none.
+common::Result<std::string> schedule_unwatched_takeback(std::chrono::seconds after);
 
 }  // namespace agent

@@ -79,6 +79,11 @@ inline constexpr std::array<NamedValue<StepKind>, 20> k_step_kinds{{
     {StepKind::delete_link, "delete-link"},
 }};
 std::string_view to_string(StepKind kind);
+// A step that makes a new link (a bridge, bond, VLAN or veth).
+inline bool creates_link(StepKind kind) {
+    return kind == StepKind::create_bond || kind == StepKind::create_bridge || kind == StepKind::create_vlan ||
+           kind == StepKind::create_veth;
+}
 
 // One change. Only the fields its kind names (see StepKind) are meaningful.
 struct Step {

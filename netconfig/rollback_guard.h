@@ -36,6 +36,10 @@ public:
     virtual std::string extend(std::chrono::seconds window) = 0;
     // The apply ended, kept or rolled back by itself: nothing more to undo. What went wrong, or empty.
     virtual std::string release() = 0;
+    // The guard a run kept armed past its end (the change stays, but only until a confirmation window closes),
+    // released from any process: `kvm-agent commit` keeps the change, the window's watcher has rolled it back.
+    // Nothing when no guard was kept. What went wrong, or empty.
+    virtual std::string release_kept() = 0;
     virtual std::string why_unguarded() const = 0;
     // Before anything is observed: the guard an earlier run left armed when it died (its change, whole or in
     // part, is still on the host) takes the host back now, so this run starts from the host as it was. What

@@ -179,4 +179,25 @@ std::string NmCheckpoint::release() {
     return destroyed ? std::string() : destroyed.error().message;
 }
 
+std::string NmCheckpoint::release_kept() {
+    if (m_options.note.empty() || !std::filesystem::exists(m_options.note) || !why_not().empty()) return {};
+    const auto noted = read_note(m_options.note);
+    if (noted.checkpoint.empty()) return {};
+    // A connection of our own: the watcher calls this in a process forked from the apply, whose bus
+    // connection belongs to the parent.
+    auto client = NmClient::connect(m_options.call_timeout);
+    if (!client) return client.error().message;
+    const auto pending = (*client)->checkpoints();
+    if (!pending) return pending.error().message;
+    // Gone already: NetworkManager's timeout ran out and it rolled back (the window's watcher was killed).
+    if (std::find(pending->begin(), pending->end(), noted.checkpoint) == pending->end()) {
+        forget_note();
+        return "NetworkManager's checkpoint " + noted.checkpoint + " is gone: it rolled the change back by itself";
+    }
+    auto destroyed = (*client)->checkpoint_destroy(noted.checkpoint);
+    if (!destroyed) return destroyed.error().message;
+    forget_note();
+    return {};
+}
+
 }  // namespace host::networkmanager

@@ -49,6 +49,7 @@ public:
     common::Result<bool> arm(std::chrono::seconds window, const netconfig::Leases& leases) override;
     std::string extend(std::chrono::seconds window) override;
     std::string release() override;
+    std::string release_kept() override;
     std::string why_unguarded() const override { return m_unguarded; }
     netconfig::Recovery recover() override;
 

@@ -545,6 +545,121 @@ TEST_F(AgentCli, ASecondApplyWhileAWindowIsOpenIsRefusedAndTheWindowStillRollsBa
     EXPECT_FALSE(link("br1").is_null());
 }
 
+// A reboot inside the window: the record is on disk, and at boot (before NetworkManager starts)
+// `rollback-unconfirmed` puts back the files the change wrote, so the configuration that may have cut the host
+// off never comes up again. A record from another boot is what the next boot finds; the test writes one.
+TEST_F(AgentCli, AnUncommittedChangeFromAnEarlierBootHasItsFilesTakenBackAtBoot) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    const auto applied = agent({"apply", "--profile", profile.string(), "--confirm-within", "60s", "--output", "json"});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    const auto watcher = nlohmann::json::parse(applied.out).at("network").at("confirm").at("watcher_pid").get<pid_t>();
+    ASSERT_TRUE(fs::exists(keyfile("br0")));
+    ASSERT_TRUE(fs::exists(keyfile("eno1")));
+    // In the boot that opened it, the window is the watcher's.
+    const auto early = agent({"rollback-unconfirmed"});
+    EXPECT_EQ(early.exit_code, 1) << early.out << early.err;
+    EXPECT_NE(early.err.find("refused: a change waits in this boot: its watcher (pid " + std::to_string(watcher)),
+              std::string::npos)
+        << early.err;
+    EXPECT_TRUE(fs::exists(keyfile("br0")));
+
+    // The power cycle: the watcher is gone with the old boot, and the record names that boot.
+    ASSERT_EQ(::kill(watcher, SIGKILL), 0);
+    const auto record_path = m_dir / "run" / "confirm.json";
+    auto record = nlohmann::json::parse(read_text(record_path));
+    ASSERT_EQ(record.at("boot_id").get<std::string>().size(), 36u) << record.dump(2);
+    record["boot_id"] = "00000000-0000-4000-8000-000000000000";
+    std::ofstream(record_path, std::ios::trunc) << record.dump(2);
+
+    const auto at_boot = agent({"rollback-unconfirmed"});
+    EXPECT_EQ(at_boot.exit_code, 0) << at_boot.out << at_boot.err;
+    EXPECT_NE(at_boot.out.find("never committed: the host restarted before it was committed"), std::string::npos)
+        << at_boot.out;
+    EXPECT_FALSE(fs::exists(keyfile("br0"))) << "a file the change created is gone";
+    EXPECT_FALSE(fs::exists(keyfile("eno1")));
+    EXPECT_NE(read_text(record_path).find("\"rolled-back\""), std::string::npos);
+    const auto late = agent({"commit"});
+    EXPECT_EQ(late.exit_code, 1);
+    EXPECT_NE(late.err.find("too late: the change was rolled back at "), std::string::npos) << late.err;
+    EXPECT_NE(late.err.find("(the host restarted before it was committed)"), std::string::npos) << late.err;
+    const auto again = agent({"rollback-unconfirmed"});
+    EXPECT_EQ(again.exit_code, 0);
+    EXPECT_EQ(again.out, "no unconfirmed change to take back\n");
+}
+
+// The record is read as untrusted like every state file: one that names anything but our keyfiles and their
+// backups is refused whole, and nothing is removed for it.
+TEST_F(AgentCli, ARecordNamingAFileOutsideTheKeyfilesIsRefusedAndNothingIsRemoved) {
+    fs::create_directories(config_root() / "etc");
+    std::ofstream(config_root() / "etc" / "hostname") << "host\n";
+    const nlohmann::json record{
+        {"state", "pending"},
+        {"applied_at", "2026-12-05T10:00:00Z"},
+        {"boot_id", "00000000-0000-4000-8000-000000000000"},
+        {"change", "forged"},
+        {"files",
+         {{"root", config_root().string()},
+          {"changed", {{{"path", "/etc/hostname"}, {"action", "created"}, {"backup", ""}, {"interface", "eno1"}}}}}}};
+    const auto record_path = m_dir / "run" / "confirm.json";
+    std::ofstream(record_path) << record.dump(2);
+    fs::permissions(record_path, fs::perms::owner_read | fs::perms::owner_write);
+    const auto run = agent({"rollback-unconfirmed"});
+    EXPECT_EQ(run.exit_code, 1) << run.out << run.err;
+    EXPECT_NE(run.err.find("the record names a file that is not a network configuration file of ours: /etc/hostname"),
+              std::string::npos)
+        << run.err;
+    EXPECT_TRUE(fs::exists(config_root() / "etc" / "hostname"));
+    EXPECT_NE(read_text(record_path).find("\"rollback-failed\""), std::string::npos);
+}
+
+// A watcher killed inside its window (kill -9, the OOM killer): once the window has closed, the next run takes
+// the change's files back before anything else, says so, and goes on; it is not refused for ever.
+TEST_F(AgentCli, AWindowWhoseWatcherWasKilledIsTakenBackByTheNextRun) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    const auto applied = agent({"apply", "--profile", profile.string(), "--confirm-within", "1s", "--output", "json"});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    const auto watcher = nlohmann::json::parse(applied.out).at("network").at("confirm").at("watcher_pid").get<pid_t>();
+    ASSERT_EQ(::kill(watcher, SIGKILL), 0);
+    // What NetworkManager's checkpoint leaves of a bridge made over netlink: empty, its port released.
+    ip({"link", "set", "eno1", "nomaster"});
+    ip({"addr", "flush", "dev", "br0"});
+    std::this_thread::sleep_for(1500ms);
+    EXPECT_NE(read_text(m_dir / "run" / "confirm.json").find("\"pending\""), std::string::npos)
+        << "nobody took it back: the watcher is dead";
+    const auto late = agent({"commit"});
+    EXPECT_EQ(late.exit_code, 1);
+    EXPECT_NE(late.err.find("too late: took back the change applied at "), std::string::npos) << late.err;
+    EXPECT_NE(late.err.find("its watcher (pid " + std::to_string(watcher) + ") was gone when its window closed"),
+              std::string::npos)
+        << late.err;
+    EXPECT_FALSE(fs::exists(keyfile("br0")));
+    EXPECT_FALSE(fs::exists(keyfile("eno1")));
+    EXPECT_TRUE(link("br0").is_null()) << "the empty bridge the change made is deleted";
+    // Applies run again; this one makes the change for good.
+    const auto next = agent({"apply", "--profile", profile.string()});
+    EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
+    EXPECT_TRUE(fs::exists(keyfile("br0")));
+}
+
+// The same, found by an apply: it says what it took back, then applies.
+TEST_F(AgentCli, AnApplyAfterAKilledWatchersWindowTakesItBackFirst) {
+    const auto profile = write_profile(k_bridge_over_nic);
+    const auto applied = agent({"apply", "--profile", profile.string(), "--confirm-within", "1s", "--output", "json"});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    ASSERT_EQ(::kill(nlohmann::json::parse(applied.out).at("network").at("confirm").at("watcher_pid").get<pid_t>(),
+                     SIGKILL),
+              0);
+    std::this_thread::sleep_for(1500ms);
+    const auto next = agent({"apply", "--profile", profile.string()});
+    EXPECT_EQ(next.exit_code, 0) << next.out << next.err;
+    EXPECT_NE(next.err.find("kvm-agent apply: took back the change applied at "), std::string::npos) << next.err;
+    EXPECT_NE(read_text(m_dir / "run" / "confirm.json").find("\"rolled-back\""), std::string::npos);
+    EXPECT_TRUE(fs::exists(keyfile("br0"))) << "written again by the apply that followed";
+    // The bridge still carried the host's address and port: without the watcher's record of the state
+    // before, deleting it would have cut the host off, so it was left, and the apply found it in place.
+    EXPECT_EQ(addresses("br0"), std::vector<std::string>{"192.0.2.10/24"});
+}
+
 TEST_F(AgentCli, ACommittedChangeStays) {
     const auto profile = write_profile(k_bridge_over_nic);
     ASSERT_EQ(agent({"apply", "--profile", profile.string(), "--confirm-within", "2s"}).exit_code, 0);

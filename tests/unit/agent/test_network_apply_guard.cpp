@@ -139,6 +139,10 @@ public:
         calls.push_back("release");
         return {};
     }
+    std::string release_kept() override {
+        calls.push_back("release kept");
+        return {};
+    }
     std::string why_unguarded() const override { return "nobody to ask"; }
     netconfig::Recovery recover() override {
         calls.push_back("recover");
@@ -190,6 +194,36 @@ TEST(NetworkApplyGuard, IsArmedBeforeTheChangeExtendedBeforeTheProbesAndReleased
     // arm: the activation budget (60 s, more than the probes' 20 s) and the 30 s margin; extend: one gateway.
     EXPECT_EQ(guard.calls, (std::vector<std::string>{"recover", "arm 90", "extend 50", "release"}));
     EXPECT_NE(report->guard.find("NetworkManager's checkpoint"), std::string::npos) << report->guard;
+}
+
+// With a confirmation window the change stays for now, but only until the window closes: the guard is kept
+// armed that long plus the margin, for commit or the window's watcher to release, and NetworkManager to use
+// should the watcher die.
+TEST(NetworkApplyGuard, IsKeptThroughAConfirmationWindowInsteadOfReleased) {
+    SimulatedHost host(single_homed_host());
+    Prober prober(true);
+    RecordingGuard guard(true);
+    auto options = quick_options();
+    options.keep_guard = std::chrono::seconds(120);
+    const auto report = apply_network(bridge_profile(), {host, host, prober, nullptr, &guard}, options);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->outcome, NetworkOutcome::applied) << ::testing::PrintToString(report->failures);
+    EXPECT_EQ(guard.calls, (std::vector<std::string>{"recover", "arm 90", "extend 50", "extend 150"}));
+    EXPECT_NE(report->guard.find("kept until the change is committed or its window closes"), std::string::npos)
+        << report->guard;
+}
+
+// A change that fails is rolled back now, window or not: the guard is released.
+TEST(NetworkApplyGuard, IsReleasedAfterARollbackEvenWithAConfirmationWindow) {
+    SimulatedHost host(single_homed_host());
+    Prober prober(false);
+    RecordingGuard guard(true);
+    auto options = quick_options();
+    options.keep_guard = std::chrono::seconds(120);
+    const auto report = apply_network(bridge_profile(), {host, host, prober, nullptr, &guard}, options);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->outcome, NetworkOutcome::rolled_back);
+    EXPECT_EQ(guard.calls.back(), "release");
 }
 
 // A later recovery waits for these before it observes the host: NetworkManager re-activates the NIC's own
