@@ -291,6 +291,32 @@ int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostr
 
 namespace {
 
+// The run directory with the run lock held, and the confirmation window's directory: what apply, commit and
+// rollback-unconfirmed work under. nullopt, after saying why, when one cannot be had.
+struct WindowSession {
+    std::filesystem::path run_dir;
+    host::RunLock lock;
+    std::filesystem::path window_dir;
+};
+std::optional<WindowSession> open_window_session(const Invocation& call) {
+    const auto dir = prepare_run_dir();
+    if (!dir) {
+        call.err << call.program << ": " << dir.error().message << "\n";
+        return std::nullopt;
+    }
+    auto lock = host::RunLock::acquire(run_lock_path(*dir));
+    if (!lock) {
+        call.err << call.program << ": " << lock.error().message << "\n";
+        return std::nullopt;
+    }
+    auto window_dir = prepare_confirm_dir();
+    if (!window_dir) {
+        call.err << call.program << ": " << window_dir.error().message << "\n";
+        return std::nullopt;
+    }
+    return WindowSession{*dir, std::move(lock).value(), *window_dir};
+}
+
 // Takes back a confirmation window nobody watches any more (confirm_window.h) and says so; false when its files
 // could not all be put back, and the host needs an admin before anything else changes.
 bool take_back_window(const Invocation& call, const std::filesystem::path& window_dir) {
@@ -344,24 +370,11 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     if (loaded->profile.network && loaded->profile.network->verify.rollback_after)
         network_options.probe_timeout = *loaded->profile.network->verify.rollback_after;
 
-    const auto dir = prepare_run_dir();
-    if (!dir) {
-        err << call.program << ": " << dir.error().message << "\n";
-        return k_exit_failed;
-    }
-    auto lock = host::RunLock::acquire(run_lock_path(*dir));
-    if (!lock) {
-        err << call.program << ": " << lock.error().message << "\n";
-        return k_exit_failed;
-    }
-    const auto window_dir = prepare_confirm_dir();
-    if (!window_dir) {
-        err << call.program << ": " << window_dir.error().message << "\n";
-        return k_exit_failed;
-    }
+    auto session = open_window_session(call);
+    if (!session) return k_exit_failed;
     // A window nobody watches any more is taken back before anything is planned from the host it left.
-    if (!take_back_window(call, *window_dir)) return k_exit_failed;
-    if (auto pending = pending_change(*window_dir)) {
+    if (!take_back_window(call, session->window_dir)) return k_exit_failed;
+    if (auto pending = pending_change(session->window_dir)) {
         err << call.program << ": refused: " << *pending << "\n";
         return k_exit_failed;
     }
@@ -397,14 +410,14 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         for (const auto& step : network->report()->plan.steps)
             if (netconfig::creates_link(step.kind)) undo.created_links.push_back(step.name.str());
         auto started = open_confirm_window(
-            *dir, *window_dir, *window, network->report()->before, adapters, lock.value(),
+            session->run_dir, session->window_dir, *window, network->report()->before, adapters, session->lock,
             [adapters, persisted] { return restore_persisted(adapters.persistence, persisted); }, undo, summary);
         if (started) watcher = *started;
         else window_error = started.error().message;
         // Should the watcher die, systemd still has the window taken back, after NetworkManager's checkpoint
         // (window + margin) had its turn. Not for runs in a test's own run directory or another root: the
         // timer would act on this host's own network.
-        if (started && !std::getenv("KVM_AGENT_RUN_DIR") && network_settings.config_root == "/") {
+        if (started && !test_run_dir() && network_settings.config_root == "/") {
             auto timer = schedule_unwatched_takeback(std::chrono::ceil<std::chrono::seconds>(*window) +
                                                      network_options.guard_margin + std::chrono::seconds(10));
             takeback_timer = timer ? *timer : "none: " + timer.error().message;
@@ -504,28 +517,15 @@ int run_commit_cli(int argc, const char* const* argv, std::ostream& out, std::os
                        "Exit status: 0 committed, 1 nothing waits or it is too late.",
                        code))
         return code;
-    const auto dir = prepare_run_dir();
-    if (!dir) {
-        err << call.program << ": " << dir.error().message << "\n";
-        return k_exit_failed;
-    }
-    auto lock = host::RunLock::acquire(run_lock_path(*dir));
-    if (!lock) {
-        err << call.program << ": " << lock.error().message << "\n";
-        return k_exit_failed;
-    }
-    const auto window_dir = prepare_confirm_dir();
-    if (!window_dir) {
-        err << call.program << ": " << window_dir.error().message << "\n";
-        return k_exit_failed;
-    }
+    auto session = open_window_session(call);
+    if (!session) return k_exit_failed;
     // Too late for one nobody watches any more: it is taken back now, and commit says so.
-    if (const auto taken = take_back_unwatched(*window_dir, unwatched_undo_ops()); taken.what == TakenBack::What::taken_back) {
+    if (const auto taken = take_back_unwatched(session->window_dir, unwatched_undo_ops()); taken.what == TakenBack::What::taken_back) {
         err << call.program << ": too late: " << taken.message << "\n";
         for (const auto& failure : taken.failures) err << "  " << failure << "\n";
         return k_exit_failed;
     }
-    auto committed = commit_pending_change(*window_dir, release_kept_network_guard);
+    auto committed = commit_pending_change(session->window_dir, release_kept_network_guard);
     if (!committed) {
         err << call.program << ": " << committed.error().message << "\n";
         return k_exit_failed;
@@ -544,27 +544,15 @@ int run_rollback_unconfirmed_cli(int argc, const char* const* argv, std::ostream
                        "Puts back the network files of a change made with `kvm-agent apply --confirm-within` that "
                        "was never committed and that nothing watches any more: the host restarted inside its window "
                        "(kvm-agent-confirm-guard.service runs this at boot, before NetworkManager starts), or its "
-                       "watcher was killed and the window has closed. NetworkManager is not asked.\n"
+                       "watcher was killed and the window has closed (then NetworkManager's kept checkpoint is rolled back, and "
+                       "the links the change made that are left empty are deleted).\n"
                        "Exit status: 0 nothing to take back, or taken back; 1 the window is still watched, or a file "
                        "could not be put back.",
                        code))
         return code;
-    const auto dir = prepare_run_dir();
-    if (!dir) {
-        err << call.program << ": " << dir.error().message << "\n";
-        return k_exit_failed;
-    }
-    auto lock = host::RunLock::acquire(run_lock_path(*dir));
-    if (!lock) {
-        err << call.program << ": " << lock.error().message << "\n";
-        return k_exit_failed;
-    }
-    const auto window_dir = prepare_confirm_dir();
-    if (!window_dir) {
-        err << call.program << ": " << window_dir.error().message << "\n";
-        return k_exit_failed;
-    }
-    const auto taken = take_back_unwatched(*window_dir, unwatched_undo_ops());
+    auto session = open_window_session(call);
+    if (!session) return k_exit_failed;
+    const auto taken = take_back_unwatched(session->window_dir, unwatched_undo_ops());
     switch (taken.what) {
     case TakenBack::What::nothing: out << "no unconfirmed change to take back\n"; return 0;
     case TakenBack::What::still_watched:

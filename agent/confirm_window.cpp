@@ -169,17 +169,19 @@ common::Result<WindowUndo> undo_from(const nlohmann::json& state) {
     std::_Exit(failures.empty() ? 0 : 1);
 }
 
-fs::path state_dir_or_test_dir() {
-    const char* dir = std::getenv("KVM_AGENT_RUN_DIR");
-    return dir && *dir ? fs::path(dir) : ReadinessPaths{}.state_dir;
-}
+fs::path state_dir_or_test_dir() { return test_run_dir().value_or(ReadinessPaths{}.state_dir); }
 
 }  // namespace
 
-fs::path run_dir() {
+std::optional<fs::path> test_run_dir() {
+#ifdef KVM_TEST_RUN_DIR
     const char* dir = std::getenv("KVM_AGENT_RUN_DIR");
-    return dir && *dir ? fs::path(dir) : fs::path("/run/kvm-agent");
+    if (dir && *dir) return fs::path(dir);
+#endif
+    return std::nullopt;
 }
+
+fs::path run_dir() { return test_run_dir().value_or("/run/kvm-agent"); }
 
 fs::path run_lock_path(const fs::path& dir) { return dir / "lock"; }
 

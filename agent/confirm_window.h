@@ -27,7 +27,10 @@
 
 namespace agent {
 
-// /run/kvm-agent, or $KVM_AGENT_RUN_DIR (tests, and runs in separate network namespaces of one host).
+// $KVM_AGENT_RUN_DIR: a run directory of a test's own (and of runs in separate network namespaces of one
+// host), honoured only in builds with the tests; nullopt when unset or in a packaged build.
+std::optional<std::filesystem::path> test_run_dir();
+// /run/kvm-agent, or test_run_dir().
 std::filesystem::path run_dir();
 std::filesystem::path run_lock_path(const std::filesystem::path& dir);
 // run_dir(), created (0700) when missing, and refused unless it and every directory above it are owned by root
@@ -35,7 +38,7 @@ std::filesystem::path run_lock_path(const std::filesystem::path& dir);
 common::Result<std::filesystem::path> prepare_run_dir();
 
 // Where confirm.json lives: /var/lib/kvm-agent, on disk, so that a reboot inside the window finds it; or
-// $KVM_AGENT_RUN_DIR. Created when missing, and refused like the run directory when others can write it.
+// test_run_dir(). Created when missing, and refused like the run directory when others can write it.
 common::Result<std::filesystem::path> prepare_confirm_dir();
 
 // What the window keeps besides the network state before the change, to undo it without the watcher: the

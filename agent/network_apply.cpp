@@ -282,6 +282,10 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
                                                     adapters.prober, options.probe_timeout,
                                                     baseline ? &*baseline : nullptr);
             report.failures = report.verification.failures;
+            // A probe cut short by the signal fails too ("no answer"): the signal is the reason, and comes first.
+            if (options.interrupted)
+                if (auto why = options.interrupted(); why && !report.failures.empty())
+                    report.failures.insert(report.failures.begin(), *why + " while the change was verified");
             stopped_while("while the change was verified");
         }
     }

@@ -15,6 +15,8 @@ debian_packages=(
   debootstrap qemu-utils e2fsprogs
   # the package tier: build the RPM with Debian's rpmbuild, unpack it and lint it (packaging/rpm/check-rpm)
   rpm rpm2cpio cpio rpmlint
+  # the fuzz targets (scripts/fuzz.sh): clang, and its fuzzer and sanitizer runtimes (only recommended by clang)
+  clang libclang-rt-dev
 )
 rhel_packages=(
   cmake gcc-c++ make pkgconf-pkg-config
@@ -24,6 +26,8 @@ rhel_packages=(
   libvirt-daemon-kvm libvirt-client qemu-kvm iproute
   # the package tier: rpmbuild and the spec's macros, rpmlint, cpio (packaging/rpm/check-rpm)
   rpm-build systemd-rpm-macros rpmlint cpio
+  # the fuzz targets (scripts/fuzz.sh): clang and compiler-rt (its fuzzer and sanitizer runtimes)
+  clang compiler-rt
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh checkout: install what is missing, build, run every tier, then the
-# fixture and unit suite again under AddressSanitizer + UBSan. .ci/run calls exactly this.
+# unit and netns tiers again under AddressSanitizer + UBSan, and the fuzz targets. .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc)
@@ -14,8 +14,13 @@ ctest --test-dir build --output-on-failure -j1 -LE '^(bench|system)$'
 # The system tier: the shared guest and the guests of their own tests boot side by side, one vCPU each.
 ctest --test-dir build --output-on-failure -j2 -L '^system$'
 
-# Hostile and fixture inputs under the sanitizers: a crash or undefined behaviour fails the run.
+# Hostile and fixture inputs under the sanitizers: a crash or undefined behaviour fails the run. The netns tier
+# runs there too: kvm-agent itself, built with the sanitizers, against the real kernel.
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKVM_SANITIZE=ON
-cmake --build build-asan -j"$jobs" --target unit_tests
+cmake --build build-asan -j"$jobs" --target unit_tests netns_tests kvm-agent
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan -L unit --output-on-failure -j"$jobs"
+  ctest --test-dir build-asan -L '^(unit|netns)$' --output-on-failure -j"$jobs"
+
+# Coverage-guided fuzzing of every parser of untrusted input (tests/fuzz), a short bounded run per target on its
+# seed corpus, under ASan and UBSan: a crash, hang, leak or undefined behaviour fails the run.
+KVM_FUZZ_SECONDS=${KVM_FUZZ_SECONDS:-10} ./scripts/fuzz.sh

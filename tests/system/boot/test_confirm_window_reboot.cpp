@@ -1,5 +1,6 @@
-// `kvm-agent apply --confirm-within` on a real NetworkManager host, in a guest of its own, for the two ways a
-// window can lose its watcher: the watcher killed (NetworkManager's checkpoint, kept through the window, takes
+// kvm-agent stopped or cut off on a real NetworkManager host, in a guest of its own: SIGTERM during
+// verification (the first-boot unit's timeout) rolls the change back; and `kvm-agent apply --confirm-within`
+// for the two ways a window can lose its watcher: the watcher killed (NetworkManager's checkpoint, kept through the window, takes
 // the change back by itself), and the host restarted inside the window (kvm-agent-confirm-guard.service puts
 // the files back at boot, before NetworkManager starts). Either way nic1 ends as it was, on its own profile,
 // and a late `kvm-agent commit` says the change is gone and why.
@@ -21,23 +22,21 @@ using namespace std::chrono_literals;
 constexpr const char* k_profile_path = "/etc/kvm-agent/host.yaml";
 const std::string k_guard_unit = "kvm-agent-confirm-guard.service";
 
-// The host's own profile on nic1, active before every apply: what "as before" means for nic1.
-const std::string k_spare_profile = R"([connection]
-id=spare-nic1
-uuid=0b3f6a52-6c1e-4f7e-8d0a-5f2c9e1b7a21
-type=ethernet
-interface-name=nic1
-autoconnect=true
-
-[ipv4]
-method=disabled
-
-[ipv6]
-method=ignore
-)";
+// Runs the apply in the background, waits until its change is on the host and verification has begun, sends
+// SIGTERM, and prints the apply's exit status; its report goes to /root/interrupted.json.
+constexpr const char* k_apply_then_sigterm = R"sh(
+/mnt/build/kvm-agent apply --profile /root/verified-by-nobody.yaml --only network --output json \
+  > /root/interrupted.json 2>/root/interrupted.err &
+agent=$!
+for i in $(seq 1 600); do ip -4 addr show br0 2>/dev/null | grep -q 192.0.2.10 && break; sleep 0.1; done
+sleep 2
+kill -TERM "$agent"
+wait "$agent"
+echo "exit $?"
+)sh";
 
 // A bridge over the spare NIC with an address: the change an admin on SSH would guard with a window.
-constexpr const char* k_bridge_over_nic1 = R"(network:
+constexpr const char* k_bridge_interfaces = R"(network:
   interfaces:
   - name: br0
     type: linux-bridge
@@ -48,9 +47,12 @@ constexpr const char* k_bridge_over_nic1 = R"(network:
     bridge:
       options: {stp: {enabled: false}}
       port: [{name: nic1}]
-  verify:
-    rollback-after: 20s
 )";
+const std::string k_bridge_over_nic1 = std::string(k_bridge_interfaces) + "  verify: {rollback-after: 20s}\n";
+// The same, verified by a TCP service nobody answers on the segment, for five minutes: only a signal ends its
+// verification early.
+const std::string k_bridge_verified_by_nobody =
+    std::string(k_bridge_interfaces) + "  verify: {probe: [192.0.2.99:22], rollback-after: 5m}\n";
 
 class ConfirmWindowGuest : public FreshGuestTest {
 protected:
@@ -88,14 +90,11 @@ protected:
     std::optional<GuestVm> m_guest;
 };
 
-TEST_F(ConfirmWindowGuest, AKilledWatcherAndARebootInsideTheWindowEachLeaveTheHostAsBefore) {
+TEST_F(ConfirmWindowGuest, ASigtermAKilledWatcherAndARebootInsideTheWindowEachLeaveTheHostAsBefore) {
     m_guest = boot_guest();
     if (!m_guest) GTEST_SKIP() << m_skip_reason;
     must_run(*m_guest, {"nm-online", "-s", "-q", "-t", "120"});
-    m_guest->write_file(k_keyfile_dir + "spare-nic1.nmconnection", k_spare_profile);
-    must_run(*m_guest, {"chmod", "600", k_keyfile_dir + "spare-nic1.nmconnection"});
-    must_run(*m_guest, {"nmcli", "connection", "reload"});
-    must_run(*m_guest, {"nmcli", "connection", "up", "spare-nic1"});
+    activate_spare_nic1_profile(*m_guest);
     must_run(*m_guest, {"mkdir", "-p", "/etc/kvm-agent"});
     m_guest->write_file(k_profile_path, k_bridge_over_nic1);
     must_run(*m_guest, {"chmod", "600", k_profile_path});
@@ -107,6 +106,19 @@ TEST_F(ConfirmWindowGuest, AKilledWatcherAndARebootInsideTheWindowEachLeaveTheHo
                             "install -D -m 755 /mnt/build/kvm-agent \"$bin\"; "
                             "install -m 644 \"$unit\" /etc/systemd/system/; systemctl daemon-reload; "
                             "systemctl enable " + k_guard_unit});
+
+    // 0. SIGTERM during verification: the change is rolled back as a failed verification would be, and the
+    //    report says why.
+    m_guest->write_file("/root/verified-by-nobody.yaml", k_bridge_verified_by_nobody);
+    must_run(*m_guest, {"chmod", "600", "/root/verified-by-nobody.yaml"});
+    const auto interrupted = m_guest->run({"sh", "-c", k_apply_then_sigterm});
+    EXPECT_EQ(interrupted.out, "exit 1\n") << interrupted.err << m_guest->read_file("/root/interrupted.err");
+    const auto report = nlohmann::json::parse(m_guest->read_file("/root/interrupted.json"), nullptr, false);
+    ASSERT_FALSE(report.is_discarded()) << m_guest->read_file("/root/interrupted.json");
+    EXPECT_EQ(report["network"].value("outcome", ""), "rolled-back") << report.dump(2);
+    EXPECT_NE(report["network"]["failures"].dump().find("interrupted by SIGTERM"), std::string::npos)
+        << report["network"].dump(2);
+    expect_as_before("after SIGTERM during verification");
 
     // 1. The watcher is killed: nobody rolls back at the deadline, but NetworkManager's checkpoint, kept for
     //    the window plus its 30 s margin, puts its devices and profiles back, and systemd's timer, 10 s after

@@ -15,20 +15,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace tests::system;
 
-const std::string k_spare_profile = R"([connection]
-id=spare-nic1
-uuid=6d0f4c2e-1f0b-4c8e-9a57-3b2f8a1c0d11
-type=ethernet
-interface-name=nic1
-autoconnect=true
-
-[ipv4]
-method=disabled
-
-[ipv6]
-method=ignore
-)";
-
 class NmReboot : public ::testing::Test {
 protected:
     std::optional<GuestVm> boot() {
@@ -67,10 +53,7 @@ TEST_F(NmReboot, TheBondBridgeAndVlanComeBackConnectedToOurProfiles) {
     must_run(*guest, {"nm-online", "-s", "-q", "-t", "120"});
 
     // The host's own profile on nic1, active before the apply.
-    guest->write_file(k_keyfile_dir + "spare-nic1.nmconnection", k_spare_profile);
-    must_run(*guest, {"chmod", "600", k_keyfile_dir + "spare-nic1.nmconnection"});
-    must_run(*guest, {"nmcli", "connection", "reload"});
-    must_run(*guest, {"nmcli", "connection", "up", "spare-nic1"});
+    activate_spare_nic1_profile(*guest);
     ASSERT_EQ(nm_device(*guest, "nic1"), "100 (connected)\nspare-nic1");
 
     make_links_like_an_apply(*guest);

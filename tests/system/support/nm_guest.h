@@ -46,6 +46,22 @@ inline const std::string k_nm_profile = R"(network:
       enabled: false
 )";
 
+// The host's own profile on nic1 ("spare-nic1", autoconnect, no addresses), as an installer or an admin leaves
+// one: what our profiles displace, and what a rollback or a reboot must give nic1 back to.
+inline const std::string k_spare_nic1_profile = R"([connection]
+id=spare-nic1
+uuid=6d0f4c2e-1f0b-4c8e-9a57-3b2f8a1c0d11
+type=ethernet
+interface-name=nic1
+autoconnect=true
+
+[ipv4]
+method=disabled
+
+[ipv6]
+method=ignore
+)";
+
 inline const std::vector<std::string> k_nm_interfaces = {"br0", "bond0", "br0.20", "nic1", "nic2"};
 
 inline void must_run(const GuestVm& guest, const std::vector<std::string>& argv) {
@@ -53,6 +69,14 @@ inline void must_run(const GuestVm& guest, const std::vector<std::string>& argv)
     std::string line;
     for (const auto& arg : argv) line += arg + " ";
     ASSERT_EQ(result.exit_code, 0) << line << ": " << result.out << result.err;
+}
+
+// Writes spare-nic1 into NetworkManager's keyfile directory and activates it on nic1.
+inline void activate_spare_nic1_profile(const GuestVm& guest) {
+    guest.write_file(k_keyfile_dir + "spare-nic1.nmconnection", k_spare_nic1_profile);
+    must_run(guest, {"chmod", "600", k_keyfile_dir + "spare-nic1.nmconnection"});
+    must_run(guest, {"nmcli", "connection", "reload"});
+    must_run(guest, {"nmcli", "connection", "up", "spare-nic1"});
 }
 
 // What the agent's netlink apply leaves before persisting: the bond, bridge and VLAN made outside

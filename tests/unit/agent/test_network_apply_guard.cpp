@@ -377,6 +377,39 @@ TEST(NetworkApplyInterrupted, DuringVerificationTheChangeIsRolledBack) {
     EXPECT_EQ(guard.calls.back(), "release");
 }
 
+// A probe the signal cuts short fails like one nobody answered: the report names the signal first, so the
+// admin reads why the change went back, not a timeout that never happened.
+TEST(NetworkApplyInterrupted, AProbeCutShortBySignalIsReportedAsTheSignal) {
+    SimulatedHost host(single_homed_host());
+    bool signalled = false;
+    class CutShortProber : public netconfig::ConnectivityProber {
+    public:
+        explicit CutShortProber(bool& signalled) : m_signalled(signalled) {}
+        OpResult ping_gateway(const IfName& via, const netconfig::IpAddress&, std::chrono::milliseconds) override {
+            if (via != IfName("br0")) return netconfig::op_ok();
+            m_signalled = true;
+            return common::make_error("no answer within 20000 ms");
+        }
+        OpResult connect_tcp(const std::string&, std::uint16_t, std::chrono::milliseconds) override {
+            return netconfig::op_ok();
+        }
+
+    private:
+        bool& m_signalled;
+    } prober(signalled);
+    auto options = quick_options();
+    options.interrupted = [&]() -> std::optional<std::string> {
+        if (signalled) return "interrupted by SIGTERM";
+        return std::nullopt;
+    };
+    const auto report = apply_network(bridge_profile(), {host, host, prober, nullptr, nullptr}, options);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->outcome, NetworkOutcome::rolled_back);
+    ASSERT_GE(report->failures.size(), 2u) << ::testing::PrintToString(report->failures);
+    EXPECT_EQ(report->failures.front(), "interrupted by SIGTERM while the change was verified");
+    EXPECT_TRUE(as_before(single_homed_host(), *host.observe()));
+}
+
 // The first question comes before the first step: nothing is changed at all.
 TEST(NetworkApplyInterrupted, BeforeTheFirstStepNothingChanges) {
     SimulatedHost host(single_homed_host());
