@@ -7,12 +7,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <time.h>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "agent/readiness.h"
+#include "common/boot_clock.h"
 #include "common/owned_file.h"
 #include "host/files/atomic_file.h"
 #include "netconfig/nm_keyfile.h"
@@ -48,13 +48,6 @@ std::string utc_now() {
     char text[32];
     std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
     return text;
-}
-
-// Deadlines within one boot: CLOCK_BOOTTIME counts a suspend too, and a clock set back does not move it.
-std::int64_t boottime_ms() {
-    timespec now{};
-    ::clock_gettime(CLOCK_BOOTTIME, &now);
-    return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
 }
 
 // The kernel's id of this boot (a UUID), or empty when /proc does not say.
@@ -105,6 +98,12 @@ common::Result<WindowUndo> undo_from(const nlohmann::json& state) {
                path.find_first_of(std::string("\0\n", 2)) == std::string::npos;
     };
     if (!plain_absolute(files.root)) return common::make_error("the record names a root that is not a plain path");
+    const auto under = [](const std::string& path, std::string_view dir) {
+        return path.size() > dir.size() + 1 && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
+    };
+    const auto directly_in = [&](const std::string& path, std::string_view dir) {
+        return under(path, dir) && path.find('/', dir.size() + 1) == std::string::npos;
+    };
     for (const auto& entry : record["changed"]) {
         if (!entry.is_object()) return common::make_error("the record of the change's files is malformed");
         netconfig::PersistedFile file;
@@ -117,13 +116,6 @@ common::Result<WindowUndo> undo_from(const nlohmann::json& state) {
         else return common::make_error("the record names an unknown action \"" + common::escape_controls(action) + "\"");
         // Only what the network step writes: a keyfile, with its backup in the backup tree. Anything else in
         // the record is refused whole, and nothing is removed or written for it.
-        const auto directly_in = [](const std::string& path, std::string_view dir) {
-            return path.size() > dir.size() + 1 && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/' &&
-                   path.find('/', dir.size() + 1) == std::string::npos;
-        };
-        const auto under = [](const std::string& path, std::string_view dir) {
-            return path.size() > dir.size() + 1 && path.compare(0, dir.size(), dir) == 0 && path[dir.size()] == '/';
-        };
         if (!plain_absolute(file.path) || !directly_in(file.path, netconfig::k_nm_keyfile_dir) ||
             (!file.backup.empty() && (!plain_absolute(file.backup) || !under(file.backup, host::files::k_default_backup_dir))) ||
             (file.action != netconfig::PersistedFile::Action::created && file.backup.empty()))
@@ -212,7 +204,7 @@ common::Result<pid_t> open_confirm_window(const fs::path& run_dir, const fs::pat
     nlohmann::json state{{"state", "pending"},
                          {"applied_at", utc_now()},
                          {"confirm_within_seconds", seconds},
-                         {"deadline_boottime_ms", boottime_ms() + within.count()},
+                         {"deadline_boottime_ms", common::boottime_ms() + within.count()},
                          {"boot_id", boot_id()},
                          {"change", summary},
                          {"files", undo_json(undo)}};
@@ -240,9 +232,9 @@ common::Result<pid_t> open_confirm_window(const fs::path& run_dir, const fs::pat
 TakenBack take_back_unwatched(const fs::path& dir, const UnwatchedUndoOps& ops) {
     auto state = read_state(dir);
     if (state.value("state", "") != "pending") return {};
-    const std::string opened_in = state.value("boot_id", "");
+    const bool same_boot = state.value("boot_id", "") == boot_id();
     std::string why;
-    if (opened_in != boot_id()) {
+    if (!same_boot) {
         why = "the host restarted before it was committed";
     } else {
         const auto pid = state.value("watcher_pid", 0L);
@@ -251,7 +243,7 @@ TakenBack take_back_unwatched(const fs::path& dir, const UnwatchedUndoOps& ops) 
                                  : std::nullopt;
         const bool watched = pid > 0 && started && process_start(static_cast<pid_t>(pid)) == started;
         const auto deadline = state.value("deadline_boottime_ms", std::int64_t{0});
-        if (watched || boottime_ms() < deadline)
+        if (watched || common::boottime_ms() < deadline)
             return {TakenBack::What::still_watched,
                     watched ? "its watcher (pid " + std::to_string(pid) + ") takes it back at the deadline unless "
                               "`kvm-agent commit` comes first"
@@ -264,7 +256,6 @@ TakenBack take_back_unwatched(const fs::path& dir, const UnwatchedUndoOps& ops) 
                     "took back the change applied at " + state.value("applied_at", "?") + " (" +
                         state.value("change", "?") + "), never committed: " + why,
                     {}};
-    const bool same_boot = opened_in == boot_id();
     // As the watcher would: NetworkManager's devices first, then the files, then what NetworkManager left.
     if (same_boot && ops.roll_back_kept_guard)
         if (const auto done = ops.roll_back_kept_guard(); !done.empty()) taken.message += "; " + done;

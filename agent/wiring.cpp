@@ -121,8 +121,8 @@ UnwatchedUndoOps unwatched_undo_ops() {
         if (!observed) return std::vector<std::string>{"observing the network: " + observed.error().message};
         for (const auto& name : names) {
             auto link = netconfig::IfName::make(name);
-            if (!link || !observed->find(*link)) continue;
-            const auto* interface = observed->find(*link);
+            const auto* interface = link ? observed->find(*link) : nullptr;
+            if (!interface) continue;
             const bool has_port = std::any_of(observed->interfaces.begin(), observed->interfaces.end(),
                                               [&](const netconfig::Interface& other) { return other.controller == *link; });
             const auto has_addresses = [](const netconfig::IpConfig& family) {

@@ -1,6 +1,5 @@
 #include "host/networkmanager/nm_checkpoint.h"
 
-#include <time.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -8,6 +7,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "common/boot_clock.h"
 #include "common/owned_file.h"
 #include "host/networkmanager/nm_client.h"
 
@@ -22,12 +22,6 @@ constexpr std::uint32_t k_no_preserve_external_ports = 0x10;
 constexpr std::string_view k_checkpoint_prefix = "/org/freedesktop/NetworkManager/Checkpoint/";
 
 constexpr std::string_view k_arming = "arming ";
-
-std::int64_t boottime_ms() {
-    timespec now{};
-    ::clock_gettime(CLOCK_BOOTTIME, &now);
-    return static_cast<std::int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1000000;
-}
 
 bool all_digits(std::string_view text) {
     return !text.empty() && text.size() <= 18 &&
@@ -131,7 +125,7 @@ common::Result<bool> NmCheckpoint::arm(std::chrono::seconds window, const netcon
     m_unguarded = why_not();
     if (!m_unguarded.empty()) return false;
     if (auto connected = connect(); !connected) return connected.error();
-    write_note("arming " + std::to_string(boottime_ms()), leases);
+    write_note("arming " + std::to_string(common::boottime_ms()), leases);
     auto created = m_client->checkpoint_create(
         window, k_delete_new_connections | k_disconnect_new_devices | k_no_preserve_external_ports);
     // An older NetworkManager knows no flag for external ports; without it they stay enslaved.
