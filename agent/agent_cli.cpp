@@ -172,6 +172,7 @@ nlohmann::json network_json(const NetworkApplyReport& network) {
                         {"steps", netconfig::to_json(network.plan)},
                         {"completed", network.completed},
                         {"failures", strings(network.failures)},
+                        {"port_leftovers", netconfig::to_json(network.port_leftovers)},
                         {"verified", strings(network.verification.passed)},
                         {"rollback", netconfig::to_json(network.rollback)},
                         {"rollback_failures", strings(network.rollback_failures)},
@@ -196,6 +197,8 @@ void render_network_text(std::ostream& out, const NetworkApplyReport& network) {
         case NetworkOutcome::applied:
             out << "network: applied " << network.plan.steps.size() << " change(s)\n";
             render_steps(out, network.plan, network.completed, false);
+            for (const auto& step : network.port_leftovers.steps)
+                out << "  then: " << step.to_string() << " (left on the port by its activation)\n";
             for (const auto& passed : network.verification.passed) out << "  verified: " << passed << "\n";
             out << "  guarded by: " << network.guard << "\n";
             if (network.persisted)

@@ -174,6 +174,17 @@ std::optional<common::Error> arm_guard(netconfig::RollbackGuard* guard, const ne
     return std::nullopt;
 }
 
+// Removes, once, the addresses the activation left on ports (netconfig::port_address_leftovers) and reads the
+// network again. A removal that fails leaves a difference the verification then reports.
+void remove_port_leftovers(const netconfig::NetworkState& kernel, NetworkAdapters adapters, NetworkApplyReport& report) {
+    auto leftovers = netconfig::port_address_leftovers(kernel, report.after);
+    if (leftovers.empty()) return;
+    const auto ran = netconfig::apply(leftovers, adapters.links);
+    leftovers.steps.resize(ran.completed);
+    report.port_leftovers = std::move(leftovers);
+    if (auto now = adapters.observer.observe()) report.after = std::move(now).value();
+}
+
 bool files_changed(const netconfig::PersistResult& persisted) {
     for (const auto& file : persisted.files)
         if (file.action != netconfig::PersistedFile::Action::unchanged) return true;
@@ -277,8 +288,9 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
     } else if (ran.ok()) {
         report.after = *after;
         if (report.failures.empty() && !stopped_while("before the change was verified")) {
-            extend_guard(verification_bound(verification, *after, options.probe_timeout));
-            report.verification = netconfig::verify(planned->kernel, verification, report.before, *after,
+            remove_port_leftovers(planned->kernel, adapters, report);
+            extend_guard(verification_bound(verification, report.after, options.probe_timeout));
+            report.verification = netconfig::verify(planned->kernel, verification, report.before, report.after,
                                                     adapters.prober, options.probe_timeout,
                                                     baseline ? &*baseline : nullptr);
             report.failures = report.verification.failures;

@@ -64,6 +64,9 @@ struct NetworkApplyReport {
     std::size_t completed = 0;            // steps of `plan` that ran
     std::vector<std::string> failures;    // why it rolled back: a failed step, a residual difference, a probe
     netconfig::VerifyReport verification;
+    // Addresses the network service's activation left on ports, removed before the verification
+    // (netconfig::port_address_leftovers): "remove address fec0::5054:ff:fe4b:0/64 from nic0".
+    netconfig::Plan port_leftovers;
     netconfig::Plan rollback;             // the steps that took the host back
     std::vector<std::string> rollback_failures;
     std::optional<netconfig::PersistResult> persisted;  // the files written (kept when the change stays)

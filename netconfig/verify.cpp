@@ -49,6 +49,18 @@ void probe_gateways(const NetworkState& before, const NetworkState& after, Conne
 
 }  // namespace
 
+Plan port_address_leftovers(const NetworkState& desired, const NetworkState& now) {
+    Plan leftovers;
+    const auto residual = plan(desired, now);
+    if (!residual) return leftovers;
+    for (const auto& step : residual->steps) {
+        if (step.kind != StepKind::del_address) continue;
+        const auto* iface = now.find(step.name);
+        if (iface && iface->controller) leftovers.steps.push_back(step);
+    }
+    return leftovers;
+}
+
 bool probes_gateway(const Verification& verification) {
     return verification.probes.empty() ||
            std::any_of(verification.probes.begin(), verification.probes.end(),

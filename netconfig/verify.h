@@ -9,6 +9,7 @@
 
 #include "netconfig/link_ops.h"
 #include "netconfig/model.h"
+#include "netconfig/plan.h"
 
 namespace netconfig {
 
@@ -48,6 +49,14 @@ VerifyReport verify(const NetworkState& desired, const Verification& verificatio
                     const NetworkState& after, ConnectivityProber& prober,
                     std::chrono::milliseconds probe_timeout = std::chrono::seconds(3),
                     const GatewayBaseline* baseline = nullptr);
+
+// What an activation by the network service can leave behind that the profile does not want: addresses on an
+// interface that is a port now. NetworkManager releases a port and attaches it again when it activates the
+// port's profile; a router advertisement reaching the NIC in between has the kernel autoconfigure an address on
+// it (accept_ra), and as a port it never hears another advertisement that would refresh or remove it. These
+// are the del-address steps of what still differs (`desired` against `now`) on those ports; empty when the
+// host cannot reach `desired` at all (verify() says why).
+Plan port_address_leftovers(const NetworkState& desired, const NetworkState& now);
 
 // Whether `verification` asks for the gateway probe (it does when it names no probe at all).
 bool probes_gateway(const Verification& verification);

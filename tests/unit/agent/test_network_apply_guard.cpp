@@ -1,6 +1,7 @@
-// apply_network's use of a rollback guard (NetworkManager's checkpoint on a real host), over a host simulated
-// with the planner's own model: armed before the first change, extended before each wait, released on both
-// ways out, and a guard that refuses keeps the change from starting.
+// apply_network over a host simulated with the planner's own model. Its use of a rollback guard
+// (NetworkManager's checkpoint on a real host): armed before the first change, extended before each wait,
+// released on both ways out, and a guard that refuses keeps the change from starting. A signal at any point,
+// and an address the kernel puts on a port after the steps.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -24,7 +25,12 @@ using netconfig::OpResult;
 class SimulatedHost : public netconfig::LinkOps, public netconfig::NetworkObserver {
 public:
     explicit SimulatedHost(netconfig::NetworkState state) : m_state(std::move(state)) {}
-    common::Result<netconfig::NetworkState> observe() override { return m_state; }
+    common::Result<netconfig::NetworkState> observe() override {
+        if (on_observe) on_observe(m_state);
+        return m_state;
+    }
+    // What the kernel does by itself between two reads (an address autoconfigured from a router advertisement).
+    std::function<void(netconfig::NetworkState&)> on_observe;
     std::size_t changes() const { return m_changes; }
     void reset(netconfig::NetworkState state) { m_state = std::move(state); }
 
@@ -425,6 +431,50 @@ TEST(NetworkApplyInterrupted, BeforeTheFirstStepNothingChanges) {
         << report->failures.front();
     EXPECT_TRUE(as_before(single_homed_host(), *host.observe()));
     EXPECT_EQ(host.changes(), 0u);
+}
+
+// NetworkManager releases a port and attaches it again when it activates the port's profile; a router
+// advertisement in between has the kernel autoconfigure an address on the NIC, which it keeps as a port. The
+// apply removes it before verifying, once, and says so.
+TEST(NetworkApplyPortLeftovers, AnAddressTheKernelPutOnAPortAfterTheStepsIsRemovedBeforeTheVerification) {
+    SimulatedHost host(single_homed_host());
+    const auto slaac = address("fec0::5054:ff:fe00:1", 64, true);
+    bool autoconfigured = false;
+    host.on_observe = [&](netconfig::NetworkState& state) {
+        auto* port = state.find(IfName("eno1"));
+        if (autoconfigured || !port->controller) return;
+        port->ipv6.addresses->push_back(slaac);
+        autoconfigured = true;
+    };
+    Prober prober(true);
+    const auto report = apply_network(bridge_profile(), {host, host, prober, nullptr, nullptr}, quick_options());
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_EQ(report->outcome, NetworkOutcome::applied) << ::testing::PrintToString(report->failures);
+    EXPECT_TRUE(autoconfigured);
+    EXPECT_EQ(lines(report->port_leftovers),
+              std::vector<std::string>{"remove address fec0::5054:ff:fe00:1/64 from eno1"});
+    EXPECT_TRUE(host.observe()->find(IfName("eno1"))->ipv6.addresses->empty());
+}
+
+// Only a port's addresses: a difference anywhere else is the verification's to report, and rolls back.
+TEST(NetworkApplyPortLeftovers, AnAddressOnTheBridgeItselfIsNotTakenAwayButRolledBack) {
+    SimulatedHost host(single_homed_host());
+    bool added = false;
+    host.on_observe = [&](netconfig::NetworkState& state) {
+        auto* bridge = state.find(IfName("br0"));
+        if (added || !bridge || !state.find(IfName("eno1"))->controller) return;
+        bridge->ipv4.addresses->push_back(address("198.51.100.7", 24));
+        added = true;
+    };
+    Prober prober(true);
+    const auto report = apply_network(bridge_profile(), {host, host, prober, nullptr, nullptr}, quick_options());
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    EXPECT_TRUE(added);
+    EXPECT_TRUE(report->port_leftovers.empty());
+    EXPECT_EQ(report->outcome, NetworkOutcome::rolled_back);
+    EXPECT_NE(::testing::PrintToString(report->failures).find("remove address 198.51.100.7/24 from br0"),
+              std::string::npos)
+        << ::testing::PrintToString(report->failures);
 }
 
 }  // namespace
