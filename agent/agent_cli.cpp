@@ -15,6 +15,7 @@
 
 #include "agent/confirm_window.h"
 #include "agent/doctor.h"
+#include "agent/doctor_cli.h"
 #include "agent/expectations.h"
 #include "agent/network_apply.h"
 #include "agent/provision.h"
@@ -23,6 +24,7 @@
 #include "agent/steps/network_step.h"
 #include "agent/steps/step_factory.h"
 #include "agent/wiring.h"
+#include "common/owned_file.h"
 #include "common/stop_signal.h"
 #include "netconfig/plan_json.h"
 #include "profile/duration.h"
@@ -34,6 +36,8 @@ namespace po = boost::program_options;
 namespace {
 
 constexpr const char* k_default_profile = "/etc/kvm-agent/host.yaml";
+// parse_command_line (shared with kvm-doctor) exits an option error with the doctor's code: the same 3.
+static_assert(k_exit_bad_input == k_exit_could_not_run);
 
 struct CommonOptions {
     std::string profile_path = k_default_profile;
@@ -63,14 +67,7 @@ void add_common_options(po::options_description& options, CommonOptions& common)
 bool parse_options(const Invocation& call, const po::options_description& options, int argc,
                    const char* const* argv, const std::string& usage, int& code) {
     po::variables_map vm;
-    try {
-        const po::positional_options_description no_positionals;
-        po::store(po::command_line_parser(argc, argv).options(options).positional(no_positionals).run(), vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        code = call.bad_input(std::string(e.what()) + "\nTry '" + call.program + " --help'.");
-        return false;
-    }
+    if (!parse_command_line(call.program, options, argc, argv, vm, call.err, code)) return false;
     if (vm.count("help")) {
         call.out << usage << "\n" << options;
         code = 0;
@@ -190,6 +187,17 @@ nlohmann::json network_json(const NetworkApplyReport& network) {
     return json;
 }
 
+// Whether the run left the host changed (Ansible's `changed`): a section that changed something, but not a network
+// change that was rolled back in full.
+bool host_changed(const ProvisionRun& run, const NetworkApplyReport* network) {
+    for (const auto& section : run.sections) {
+        if (!section.outcome || section.outcome->changed.empty()) continue;
+        if (section.section == "network" && network && network->outcome == NetworkOutcome::rolled_back) continue;
+        return true;
+    }
+    return false;
+}
+
 void render_network_text(std::ostream& out, const NetworkApplyReport& network) {
     if (!network.recovered.empty()) out << "network: first, " << network.recovered << "\n";
     switch (network.outcome) {
@@ -221,6 +229,56 @@ void render_network_text(std::ostream& out, const NetworkApplyReport& network) {
 }
 
 }  // namespace
+
+int run_validate_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+    const Invocation call{"kvm-agent validate", out, err};
+    std::string profile_path = k_default_profile, output = "text";
+    po::options_description options("Options");
+    options.add_options()
+        ("help,h", "show this help and exit")
+        ("profile,p", po::value(&profile_path)->default_value(k_default_profile), "the host profile")
+        ("output,o", po::value(&output)->default_value("text"), "text | json");
+    int code = 0;
+    if (!parse_options(call, options, argc, argv,
+                       "Usage: kvm-agent validate [--profile FILE] [--output text|json]\n"
+                       "Checks the profile alone: YAML, keys and values, and the references inside it. Reads no "
+                       "host state, so it runs anywhere (a kickstart's %post, CI).\n"
+                       "Exit status: 0 valid, 3 invalid (every problem is printed, FILE:LINE:COLUMN first).",
+                       code))
+        return code;
+    if (output != "text" && output != "json")
+        return call.bad_input("--output must be text or json, not \"" + output + "\"");
+    const auto loaded = profile::load_profile(profile_path);
+    // apply also refuses a profile others could change (common/owned_file.h): said here, so a kickstart finds out
+    // now, but it is about the file, not the profile, and does not make it invalid.
+    std::string file_note;
+    if (const auto owned = common::read_owned_file(profile_path, profile::k_max_profile_bytes); loaded && !owned)
+        file_note = "kvm-agent plan and apply would refuse this file: " + owned.error().message;
+
+    std::vector<std::string> problems, sections;
+    if (loaded) {
+        for (const auto name : profile::k_sections)
+            if (loaded->has(name)) sections.emplace_back(name);
+    } else {
+        std::stringstream lines(loaded.error().message);
+        for (std::string line; std::getline(lines, line);) problems.push_back(line);
+    }
+    if (output == "json") {
+        nlohmann::json report{{"version", 1}, {"profile", profile_path}, {"valid", bool(loaded)},
+                              {"sections", strings(sections)}, {"problems", strings(problems)}};
+        if (!file_note.empty()) report["note"] = file_note;
+        out << report.dump(2) << "\n";
+    } else if (loaded) {
+        std::string names;
+        for (const auto& name : sections) names += (names.empty() ? "" : ", ") + name;
+        out << profile_path << ": valid (" << (names.empty() ? "no sections: it changes nothing" : "sections: " + names)
+            << ")\n";
+    } else {
+        for (const auto& problem : problems) err << problem << "\n";
+    }
+    if (!file_note.empty()) err << call.program << ": note: " << file_note << "\n";
+    return loaded ? k_exit_in_sync : k_exit_bad_input;
+}
 
 int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
     const Invocation call{"kvm-agent plan", out, err};
@@ -262,7 +320,8 @@ int run_plan_cli(int argc, const char* const* argv, std::ostream& out, std::ostr
 
     const bool in_sync = run.in_sync();
     if (common.output == "json") {
-        nlohmann::json report{{"profile", common.profile_path},
+        nlohmann::json report{{"version", 1},
+                              {"profile", common.profile_path},
                               {"in_sync", in_sync},
                               {"sections", nlohmann::json::object()},
                               {"left_alone", strings(selection->left_alone)}};
@@ -455,7 +514,9 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     }
 
     if (common.output == "json") {
-        nlohmann::json report{{"profile", common.profile_path},
+        nlohmann::json report{{"version", 1},
+                              {"profile", common.profile_path},
+                              {"changed", host_changed(run, network && network->report() ? &*network->report() : nullptr)},
                               {"left_alone", strings(selection->left_alone)},
                               {"not_run", strings(run.not_run)},
                               {"interrupted", run.interrupted},

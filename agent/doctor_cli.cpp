@@ -40,43 +40,56 @@ void set_up_logging(int verbosity) {
 
 }  // namespace
 
-int run_doctor_cli(const std::string& program, int argc, const char* const* argv, std::ostream& out,
-                   std::ostream& err) {
-    std::string output, color, root, uri, images_dir, profile_path;
-    double timeout_seconds = 2.0;
-    std::vector<std::string> check_ids;
-    po::options_description options("Options");
+void add_doctor_options(po::options_description& options, DoctorRequest& request) {
     options.add_options()
         ("help,h", "show this help and exit")
         ("version", "show the version and exit")
-        ("list", "list every check id with its title and exit")
-        ("output,o", po::value(&output)->default_value("text"), "text | json")
-        ("check,c", po::value(&check_ids)->composing(), "run only this check id (repeatable)")
-        ("profile", po::value(&profile_path),
+        ("list", "list every check id with its title and exit (--output json: as JSON)")
+        ("output,o", po::value(&request.output)->default_value("text"), "text | json")
+        ("check,c", po::value(&request.check_ids)->composing(), "run only this check id (repeatable)")
+        ("profile", po::value(&request.profile_path),
          "judge against this host profile too (net.bridge, net.bond, firewall.zones need one)")
-        ("root", po::value(&root)->default_value("/"),
+        ("root", po::value(&request.root)->default_value("/"),
          "read the host's files under DIR (an offline or chrooted system); live-service checks SKIP")
-        ("connect", po::value(&uri)->default_value("qemu:///system"), "libvirt URI for the libvirt.* checks")
-        ("images-dir", po::value(&images_dir)->default_value("/var/lib/libvirt/images"),
+        ("connect", po::value(&request.uri)->default_value("qemu:///system"), "libvirt URI for the libvirt.* checks")
+        ("images-dir", po::value(&request.images_dir)->default_value("/var/lib/libvirt/images"),
          "directory that holds guest images")
-        ("timeout", po::value(&timeout_seconds)->default_value(2.0, "2"),
+        ("timeout", po::value(&request.timeout_seconds)->default_value(2.0, "2"),
          "seconds each live call (D-Bus, the KVM probe) may take before its check WARNs that it is slow; "
          "libvirt, which probes QEMU after a start, five times as long")
         ("quiet,q", "print only checks that did not PASS (a FAIL is never hidden)")
-        ("color", po::value(&color)->default_value("auto"), "auto | always | never")
+        ("color", po::value(&request.color)->default_value("auto"), "auto | always | never")
         ("verbose,v", "show evidence for passing checks too, and log what is read ");
-    po::variables_map vm;
+}
+
+bool parse_command_line(const std::string& program, const po::options_description& options, int argc,
+                        const char* const* argv, po::variables_map& vm, std::ostream& err, int& code) {
     try {
         // No positional arguments: a stray word is an error, not silently ignored.
         const po::positional_options_description no_positionals;
-        po::parsed_options parsed =
-            po::command_line_parser(argc, argv).options(options).positional(no_positionals).run();
-        po::store(parsed, vm);
+        po::store(po::command_line_parser(argc, argv).options(options).positional(no_positionals).run(), vm);
         po::notify(vm);
     } catch (const po::error& e) {
         err << program << ": " << e.what() << "\nTry '" << program << " --help'.\n";
-        return k_exit_could_not_run;
+        code = k_exit_could_not_run;
+        return false;
     }
+    return true;
+}
+
+int run_doctor_cli(const std::string& program, int argc, const char* const* argv, std::ostream& out,
+                   std::ostream& err) {
+    DoctorRequest request;
+    po::options_description options("Options");
+    add_doctor_options(options, request);
+    po::variables_map vm;
+    if (int code = 0; !parse_command_line(program, options, argc, argv, vm, err, code)) return code;
+    return run_doctor_request(program, options, vm, request, out, err);
+}
+
+int run_doctor_request(const std::string& program, const po::options_description& options,
+                       const po::variables_map& vm, const DoctorRequest& request, std::ostream& out, std::ostream& err) {
+    const auto& [output, color, root, uri, images_dir, profile_path, timeout_seconds, check_ids] = request;
     if (vm.count("help")) {
         out << "Usage: " << program << " [OPTIONS]\n"
             << "Checks whether this host is a working KVM host, and says how to fix what is not.\n"
@@ -88,13 +101,13 @@ int run_doctor_cli(const std::string& program, int argc, const char* const* argv
         out << program << " " << k_version << "\n";
         return 0;
     }
-    if (vm.count("list")) {
-        out << render_catalogue();
-        return 0;
-    }
     if (output != "text" && output != "json") {
         err << program << ": --output must be text or json, not \"" << output << "\"\n";
         return k_exit_could_not_run;
+    }
+    if (vm.count("list")) {
+        out << (output == "json" ? render_catalogue_json() : render_catalogue());
+        return 0;
     }
     if (color != "auto" && color != "always" && color != "never") {
         err << program << ": --color must be auto, always or never, not \"" << color << "\"\n";

@@ -8,12 +8,9 @@
 #include <exception>
 #include <iostream>
 #include <string>
-#include <vector>
 
 #include "agent/agent_cli.h"
 #include "agent/doctor.h"
-#include "agent/doctor_cli.h"
-#include "agent/readiness.h"
 #include "agent/version.h"
 #include "common/bounded_call.h"
 #include "common/journal_stream.h"
@@ -33,13 +30,13 @@ void set_up_logging() {
 void usage(std::ostream& out) {
     out << "Usage: kvm-agent COMMAND [OPTIONS]\n"
            "Commands:\n"
+           "  validate  check the profile alone, without looking at the host (exit 0 valid, 3 invalid)\n"
            "  plan      show what apply would change (exit 0 in sync, 2 changes pending)\n"
            "  apply     converge the host to its profile, verify, roll back by itself on failure\n"
            "  commit    keep a change made with apply --confirm-within\n"
            "  rollback-unconfirmed\n"
            "            take back such a change nobody watches any more (run at boot)\n"
-           "  status    the readiness report of the last apply (--live: run the checks now, as kvm-doctor;\n"
-           "            --state-dir DIR: where apply wrote it; --output json)\n"
+           "  status    the readiness report of the last apply (--live: run the checks now, as kvm-doctor)\n"
            "Each command takes --help.\n"
            "Options: --help, --version\n";
 }
@@ -58,28 +55,14 @@ int dispatch(int argc, char** argv) {
         std::cout << "kvm-agent " << agent::k_version << "\n";
         return 0;
     }
+    if (command == "validate") return agent::run_validate_cli(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "plan") return agent::run_plan_cli(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "apply") return agent::run_apply_cli(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "commit") return agent::run_commit_cli(argc - 1, argv + 1, std::cout, std::cerr);
     if (command == "rollback-unconfirmed")
         return agent::run_rollback_unconfirmed_cli(argc - 1, argv + 1, std::cout, std::cerr);
-    if (command == "status" || command == "report") {
-        if (auto shown = agent::show_last_report(argc - 1, argv + 1, std::cout)) return *shown;
-        // Checks now: everything but --live (and --state-dir, which only says where the last report is) is
-        // a doctor option.
-        std::vector<const char*> doctor_args;
-        for (int i = 1; i < argc; ++i) {
-            const std::string arg = argv[i];
-            if (arg == "--live") continue;
-            if (arg == "--state-dir" && i + 1 < argc) {
-                ++i;
-                continue;
-            }
-            doctor_args.push_back(argv[i]);
-        }
-        return agent::run_doctor_cli("kvm-agent " + command, static_cast<int>(doctor_args.size()), doctor_args.data(),
-                                     std::cout, std::cerr);
-    }
+    if (command == "status" || command == "report")
+        return agent::run_status_cli("kvm-agent " + command, argc - 1, argv + 1, std::cout, std::cerr);
     std::cerr << "kvm-agent: unknown command \"" << command << "\"\n";
     usage(std::cerr);
     return agent::k_exit_could_not_run;

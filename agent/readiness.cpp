@@ -114,18 +114,9 @@ common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& r
     return written;
 }
 
-std::optional<int> show_last_report(int argc, const char* const* argv, std::ostream& out) {
-    ReadinessPaths paths;
-    bool json = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string arg = argv[i];
-        if (arg == "--state-dir" && i + 1 < argc) paths.state_dir = argv[++i];
-        else if ((arg == "--output" || arg == "-o") && i + 1 < argc && std::string(argv[i + 1]) == "json") json = (++i, true);
-        else if ((arg == "--output" || arg == "-o") && i + 1 < argc && std::string(argv[i + 1]) == "text") ++i;
-        else return std::nullopt;  // --live, --check, --root...: the checks run now
-    }
-    std::ifstream report(paths.state_dir / (json ? "readiness.json" : "readiness.txt"));
-    std::ifstream document(paths.state_dir / "readiness.json");
+std::optional<int> show_last_report(const std::filesystem::path& state_dir, bool json, std::ostream& out) {
+    std::ifstream report(state_dir / (json ? "readiness.json" : "readiness.txt"));
+    std::ifstream document(state_dir / "readiness.json");
     if (!report || !document) return std::nullopt;
     std::stringstream text, raw;
     text << report.rdbuf();

@@ -34,10 +34,10 @@ std::string prometheus_text(const DoctorReport& report, long long unix_time);
 common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& report, const ProvisionRun& run,
                                                            const std::string& text_report, const ReadinessPaths& paths);
 
-// `kvm-agent status [--state-dir DIR] [--output json]`: prints the last apply's report and returns the exit
-// code its verdict maps to. nullopt when there is none, or with --live (or any other doctor option): the
-// caller then runs the checks now.
-std::optional<int> show_last_report(int argc, const char* const* argv, std::ostream& out);
+// `kvm-agent status`: prints the last apply's report from `state_dir` (readiness.json with `json`, else
+// readiness.txt) and returns the exit code its verdict maps to. nullopt when there is none: the caller then runs
+// the checks now.
+std::optional<int> show_last_report(const std::filesystem::path& state_dir, bool json, std::ostream& out);
 
 // The first-boot unit runs until one apply succeeds: it is skipped once this stamp exists.
 common::Result<std::string> write_firstboot_stamp(const ReadinessPaths& paths);

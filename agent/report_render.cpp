@@ -90,6 +90,13 @@ std::string render_json(const DoctorReport& report) {
     return document.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
+std::string render_catalogue_json() {
+    nlohmann::ordered_json checks_array = nlohmann::ordered_json::array();
+    for (const auto& spec : checks::catalogue())
+        checks_array.push_back({{"id", std::string(spec.id)}, {"title", std::string(spec.title)}});
+    return nlohmann::ordered_json{{"version", 1}, {"checks", checks_array}}.dump(2) + "\n";
+}
+
 std::string render_catalogue() {
     std::size_t width = 0;
     for (const auto& spec : checks::catalogue()) width = std::max(width, spec.id.size());

@@ -17,5 +17,7 @@ std::string render_text(const DoctorReport& report, const TextStyle& style);
 std::string render_json(const DoctorReport& report);
 // One line per check: id and title, for --list.
 std::string render_catalogue();
+// {"version":1,"checks":[{"id","title"}]}, for --list --output json.
+std::string render_catalogue_json();
 
 }  // namespace agent

@@ -17,8 +17,6 @@ namespace profile {
 
 namespace {
 
-constexpr std::size_t k_max_profile_bytes = 1 << 20;
-
 std::string located(std::string_view source, Position position, const std::string& subject, const std::string& what) {
     std::string out(source);
     if (position.line > 0) out += ":" + std::to_string(position.line) + ":" + std::to_string(position.column);

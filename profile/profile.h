@@ -4,6 +4,7 @@
 // column, the interface, what is wrong and, where one is obvious, what was meant:
 //   host.yaml:17:9: bond0: unknown bond mode "active_backup" (did you mean "active-backup"?)
 #include <array>
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <set>
@@ -57,7 +58,10 @@ struct HostProfile {
 common::Result<HostProfile> parse_profile(std::string_view text, std::string_view source,
                                           const std::set<netconfig::IfName>* observed_names = nullptr);
 
-// Reads `path` (a regular file of at most 1 MiB) and parses it; messages name the path as given.
+// A profile is at most this big: a larger file is refused unread.
+inline constexpr std::size_t k_max_profile_bytes = 1 << 20;
+
+// Reads `path` (a regular file of at most k_max_profile_bytes) and parses it; messages name the path as given.
 common::Result<HostProfile> load_profile(const std::string& path,
                                          const std::set<netconfig::IfName>* observed_names = nullptr);
 // The same for a profile that drives root actions (kvm-agent): it, and every directory above it, must be

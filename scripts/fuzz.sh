@@ -50,7 +50,7 @@ done
 
 # Debug keeps assertions; -O1 runs several times faster than -O0 and still maps coverage to lines.
 cmake -S "$repo" -B "$build_dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang -DKVM_FUZZ=ON \
-  -DKVM_BUILD_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug --no-warn-unused-cli -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" >"$scratch/configure.log" \
+  -DKVM_BUILD_TESTS=OFF -DKVM_WERROR=ON -DCMAKE_BUILD_TYPE=Debug --no-warn-unused-cli -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" >"$scratch/configure.log" \
   || { cat "$scratch/configure.log" >&2; exit 1; }
 cmake --build "$build_dir" --target fuzz_targets -j "$jobs"
 

@@ -15,6 +15,8 @@ debian_packages=(
   debootstrap qemu-utils e2fsprogs
   # the package tier: build the RPM with Debian's rpmbuild, unpack it and lint it (packaging/rpm/check-rpm)
   rpm rpm2cpio cpio rpmlint
+  # packaging/check-cli runs the bash completion for real; the tests check JSON outputs against docs/schema/
+  bash-completion python3-jsonschema
   # the fuzz targets (scripts/fuzz.sh): clang, and its fuzzer and sanitizer runtimes (only recommended by clang)
   clang libclang-rt-dev
 )
@@ -25,7 +27,7 @@ rhel_packages=(
   kmod-devel libblkid-devel libselinux-devel libsemanage-devel
   libvirt-daemon-kvm libvirt-client qemu-kvm iproute
   # the package tier: rpmbuild and the spec's macros, rpmlint, cpio (packaging/rpm/check-rpm)
-  rpm-build systemd-rpm-macros rpmlint cpio
+  rpm-build systemd-rpm-macros rpmlint cpio bash-completion python3-jsonschema
   # the fuzz targets (scripts/fuzz.sh): clang and compiler-rt (its fuzzer and sanitizer runtimes)
   clang compiler-rt
 )

@@ -107,6 +107,7 @@ TEST(AgentStatus, ReportsTheSameChecksAsTheDoctor) {
     const auto doctor = run_doctor_json();
     const auto agent = run_process({KVM_AGENT_BINARY, "status", "--live", "--output", "json"});
     const auto report = nlohmann::json::parse(agent.out);
+    EXPECT_EQ(tests::schema_violations(agent.out, "doctor"), "");
     EXPECT_EQ(agent.exit_code, doctor.process.exit_code);
     std::map<std::string, std::string> statuses;
     for (const auto& check : report.at("checks")) statuses[check.at("id")] = check.at("status");

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "tests/netns/netns_fixture.h"
+#include "tests/support/json_schema.h"
 
 namespace tests::netns {
 namespace {
@@ -86,7 +87,16 @@ protected:
 
     // Runs kvm-agent in the namespace. apply writes its configuration files under the test's own root (this
     // machine runs no NetworkManager, and its /etc is not the test's to change).
-    ProcessResult agent(const std::vector<std::string>& args) { return run_process(agent_argv(args), 60s); }
+    // Every JSON report of plan and apply is checked against its schema (docs/schema/).
+    ProcessResult agent(const std::vector<std::string>& args) {
+        auto result = run_process(agent_argv(args), 60s);
+        const bool json = std::search(args.begin(), args.end(), k_json.begin(), k_json.end()) != args.end();
+        if (json && !result.out.empty() && (args[0] == "plan" || args[0] == "apply")) {
+            EXPECT_EQ(schema_violations(result.out, args[0]), "") << result.out;
+        }
+        return result;
+    }
+    static inline const std::vector<std::string> k_json{"--output", "json"};
     std::vector<std::string> agent_argv(const std::vector<std::string>& args) {
         std::vector<std::string> argv = {"env", "KVM_AGENT_RUN_DIR=" + (m_dir / "run").string(), "ip", "netns",
                                          "exec", ns(), KVM_AGENT_BINARY};
@@ -210,6 +220,7 @@ TEST_F(AgentCli, MovesTheAddressAndDefaultRouteOntoABridgeAndSecondApplyChangesN
     EXPECT_EQ(again.exit_code, 0) << again.err;
     const auto report = nlohmann::json::parse(again.out);
     EXPECT_EQ(report.at("network").at("outcome"), "in-sync");
+    EXPECT_EQ(report.at("changed"), false);
     EXPECT_TRUE(report.at("network").at("steps").empty());
     EXPECT_EQ(agent({"plan", "--profile", profile.string()}).exit_code, 0);
     expect_unchanged(converged);
@@ -264,6 +275,7 @@ TEST_F(AgentCli, RollsBackByItselfWhenTheGatewayStopsAnswering) {
     EXPECT_EQ(applied.exit_code, 1) << applied.out << applied.err;
     const auto report = nlohmann::json::parse(applied.out);
     EXPECT_EQ(report.at("network").at("outcome"), "rolled-back");
+    EXPECT_EQ(report.at("changed"), false) << "a change rolled back in full leaves the host unchanged";
     const std::string why = report.at("network").at("failures").dump();
     EXPECT_NE(why.find("gateway 192.0.2.9 on br0 does not answer"), std::string::npos) << why;
     EXPECT_FALSE(report.at("network").at("rollback").empty());
@@ -664,6 +676,7 @@ TEST_F(AgentCli, ACommittedChangeStays) {
     const auto profile = write_profile(k_bridge_over_nic);
     const auto applied = agent({"apply", "--profile", profile.string(), "--confirm-within", "30s", "--output", "json"});
     ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_EQ(nlohmann::json::parse(applied.out).at("changed"), true);
     const auto watcher = nlohmann::json::parse(applied.out).at("network").at("confirm").at("watcher_pid").get<pid_t>();
     const auto committed = agent({"commit"});
     EXPECT_EQ(committed.exit_code, 0) << committed.err;

@@ -1,11 +1,14 @@
 #pragma once
-// Runs the built kvm-doctor and reads its JSON report, for the integration tests.
+// Runs the built kvm-doctor and reads its JSON report, for the integration tests. A report that does not conform to
+// docs/schema/doctor.schema.json fails the test that asked for it (the exception names every violation).
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "tests/support/json_schema.h"
 #include "tests/support/process.h"
 
 namespace tests {
@@ -26,6 +29,11 @@ struct DoctorRun {
     }
 };
 
+inline void expect_doctor_schema(const DoctorRun& run) {
+    if (auto violations = schema_violations(run.process.out, "doctor"); !violations.empty())
+        throw std::runtime_error("kvm-doctor's JSON report " + violations);
+}
+
 inline DoctorRun run_doctor_json(std::vector<std::string> extra_args = {},
                                  const std::string& binary = KVM_DOCTOR_BINARY) {
     std::vector<std::string> argv = {binary, "--output", "json"};
@@ -33,6 +41,7 @@ inline DoctorRun run_doctor_json(std::vector<std::string> extra_args = {},
     DoctorRun run;
     run.process = run_process(argv);
     run.report = nlohmann::json::parse(run.process.out);
+    expect_doctor_schema(run);
     return run;
 }
 

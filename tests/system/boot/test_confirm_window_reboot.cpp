@@ -99,13 +99,17 @@ TEST_F(ConfirmWindowGuest, ASigtermAKilledWatcherAndARebootInsideTheWindowEachLe
     m_guest->write_file(k_profile_path, k_bridge_over_nic1);
     must_run(*m_guest, {"chmod", "600", k_profile_path});
     // Installed as the package installs it: the unit from the build tree, the program where its ExecStart
-    // says, enabled.
+    // says, and the unit (static) linked into multi-user.target.wants.
     must_run(*m_guest, {"sh", "-c",
                         "set -e; unit=/mnt/build/packaging/" + k_guard_unit +
                             "; bin=$(sed -n 's/^ExecStart=\\([^ ]*\\) .*/\\1/p' \"$unit\"); "
                             "install -D -m 755 /mnt/build/kvm-agent \"$bin\"; "
-                            "install -m 644 \"$unit\" /etc/systemd/system/; systemctl daemon-reload; "
-                            "systemctl enable " + k_guard_unit});
+                            "install -m 644 \"$unit\" /usr/lib/systemd/system/; "
+                            "mkdir -p /usr/lib/systemd/system/multi-user.target.wants; "
+                            "ln -sf ../" + k_guard_unit + " /usr/lib/systemd/system/multi-user.target.wants/; "
+                            "systemctl daemon-reload"});
+    // Static and wanted: no preset or `systemctl disable` leaves the host without it.
+    EXPECT_EQ(m_guest->run({"systemctl", "is-enabled", k_guard_unit}).out, "static\n");
 
     // 0. SIGTERM during verification: the change is rolled back as a failed verification would be, and the
     //    report says why.

@@ -26,8 +26,15 @@ protected:
         if (!m_guest && !HasFailure()) GTEST_SKIP() << m_skip_reason;
     }
 
+    // The report is checked against its schema (docs/schema/apply.schema.json), and so is the readiness report
+    // `status --output json` prints from what this apply published.
     tests::ProcessResult apply() {
-        return m_guest->run({k_guest_agent, "apply", "--profile", "/etc/kvm-agent/host.yaml", "--output", "json"}, std::chrono::seconds(1200));
+        auto result = m_guest->run({k_guest_agent, "apply", "--profile", "/etc/kvm-agent/host.yaml", "--output", "json"},
+                                   std::chrono::seconds(1200));
+        EXPECT_EQ(tests::schema_violations(result.out, "apply"), "") << result.out << result.err;
+        const auto status = m_guest->run({k_guest_agent, "status", "--output=json"});
+        EXPECT_EQ(tests::schema_violations(status.out, "readiness"), "") << status.out << status.err;
+        return result;
     }
     std::string out(const std::vector<std::string>& argv) { return m_guest->run(argv).out; }
 

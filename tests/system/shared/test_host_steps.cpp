@@ -84,6 +84,7 @@ protected:
         const auto result =
             run({k_guest_agent, command, "--profile", k_profile_path, "--only", sections, "--output", "json"}, timeout);
         EXPECT_EQ(result.exit_code, code) << command << ":\n" << result.out << result.err;
+        EXPECT_EQ(tests::schema_violations(result.out, command), "") << result.out;
         try {
             return nlohmann::json::parse(result.out);
         } catch (const nlohmann::json::exception&) {

@@ -67,6 +67,7 @@ protected:
         const auto applied =
             run({k_guest_agent, "apply", "--profile", k_profile_path, "--only", section, "--output", "json"});
         EXPECT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+        EXPECT_EQ(tests::schema_violations(applied.out, "apply"), "") << applied.out;
         try {
             return nlohmann::json::parse(applied.out);
         } catch (const nlohmann::json::exception&) {

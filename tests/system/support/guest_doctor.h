@@ -28,6 +28,7 @@ inline DoctorRun run_doctor_in(const GuestVm& guest, std::vector<std::string> ex
         throw std::runtime_error("kvm-doctor in the guest printed no JSON (exit " +
                                  std::to_string(run.process.exit_code) + "): " + run.process.err);
     }
+    expect_doctor_schema(run);
     return run;
 }
 

@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "agent/doctor.h"
+#include "agent/report_render.h"
 #include "host/host_facts_reader.h"
 #include "tests/support/fixture_root.h"
+#include "tests/support/json_schema.h"
 
 namespace {
 
@@ -184,6 +186,11 @@ TEST_P(FixtureHost, JudgesTheChecksTheCaseIsAbout) {
         EXPECT_THAT(result->evidence, HasSubstr(expect.evidence));
     }
     EXPECT_EQ(checks::to_string(report.verdict), checks::to_string(host.verdict));
+}
+
+// Every case's report, as `kvm-doctor --output json` prints it, conforms to docs/schema/doctor.schema.json.
+TEST_P(FixtureHost, ItsJsonReportConformsToTheSchema) {
+    EXPECT_EQ(tests::schema_violations(agent::render_json(run_case(GetParam().name)), "doctor"), "");
 }
 
 TEST_P(FixtureHost, SkipsTheLiveChecks) {
