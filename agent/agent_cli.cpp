@@ -17,6 +17,7 @@
 #include "agent/doctor.h"
 #include "agent/doctor_cli.h"
 #include "agent/expectations.h"
+#include "agent/journal_events.h"
 #include "agent/network_apply.h"
 #include "agent/provision.h"
 #include "agent/readiness.h"
@@ -60,7 +61,7 @@ void add_common_options(po::options_description& options, CommonOptions& common)
         ("help,h", "show this help and exit")
         ("profile,p", po::value(&common.profile_path)->default_value(k_default_profile), "the host profile")
         ("only", po::value(&common.only), "only these sections, comma-separated (e.g. network)")
-        ("output,o", po::value(&common.output)->default_value("text"), "text | json");
+        ("output,o", one_of(&common.output, "output", {"text", "json"}), "text | json");
 }
 
 // Parses argv; false when the caller should return `code` (help printed, or an option error).
@@ -83,8 +84,6 @@ struct LoadedProfile {
 };
 
 common::Result<LoadedProfile> load(const CommonOptions& options) {
-    if (options.output != "text" && options.output != "json")
-        return common::make_error("--output must be text or json, not \"" + options.output + "\"");
     std::vector<std::string> only;
     if (!options.only.empty()) {
         std::stringstream list(options.only);
@@ -237,7 +236,7 @@ int run_validate_cli(int argc, const char* const* argv, std::ostream& out, std::
     options.add_options()
         ("help,h", "show this help and exit")
         ("profile,p", po::value(&profile_path)->default_value(k_default_profile), "the host profile")
-        ("output,o", po::value(&output)->default_value("text"), "text | json");
+        ("output,o", one_of(&output, "output", {"text", "json"}), "text | json");
     int code = 0;
     if (!parse_options(call, options, argc, argv,
                        "Usage: kvm-agent validate [--profile FILE] [--output text|json]\n"
@@ -246,8 +245,6 @@ int run_validate_cli(int argc, const char* const* argv, std::ostream& out, std::
                        "Exit status: 0 valid, 3 invalid (every problem is printed, FILE:LINE:COLUMN first).",
                        code))
         return code;
-    if (output != "text" && output != "json")
-        return call.bad_input("--output must be text or json, not \"" + output + "\"");
     const auto loaded = profile::load_profile(profile_path);
     // apply also refuses a profile others could change (common/owned_file.h): said here, so a kickstart finds out
     // now, but it is about the file, not the profile, and does not make it invalid.
@@ -457,9 +454,23 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     }
     // From here a SIGTERM, SIGINT or SIGHUP stops the run between steps and rolls the network change back.
     common::install_stop_handlers();
-    const auto run = apply_steps(pointers(*selection), step_progress(err, common.output, true), common::stop_reason);
+    std::vector<std::string> sections;
+    for (const auto& step : selection->steps) sections.emplace_back(step->section());
+    host::journal::write(apply_started_entry(common.profile_path, sections), "kvm-agent");
+    const auto run = apply_steps(pointers(*selection), step_progress(err, common.output, true), common::stop_reason,
+                                 [](std::size_t index, std::size_t count, const SectionRun& section) {
+                                     host::journal::write(step_entry(index, count, section), "kvm-agent");
+                                 });
 
     auto* network = network_step(*selection);
+    if (network && network->report() && (network->report()->outcome == NetworkOutcome::rolled_back ||
+                                         network->report()->outcome == NetworkOutcome::rollback_failed)) {
+        const auto& report = *network->report();
+        auto why = report.failures;
+        why.insert(why.end(), report.rollback_failures.begin(), report.rollback_failures.end());
+        host::journal::write(rolled_back_entry("network", report.outcome == NetworkOutcome::rolled_back, why),
+                             "kvm-agent");
+    }
     std::optional<pid_t> watcher;
     std::string window_error, takeback_timer;
     if (network && network->report() && network->report()->outcome == NetworkOutcome::applied && window) {
@@ -487,8 +498,13 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     }
 
     // The host's readiness after the run, published where admins and monitoring look.
-    auto host = connect_host(HostSettings{});
     const auto expectations = expectations_from(loaded->profile);
+    HostSettings settings;
+    if (expectations.images) {
+        settings.images_dir = expectations.images->path;
+        settings.images_pool = expectations.images->pool;
+    }
+    auto host = connect_host(settings);
     auto readiness = run_doctor(host->facts(), {}, &expectations);
     ReadinessPaths paths;
     paths.state_dir = state_dir;

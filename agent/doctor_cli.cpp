@@ -6,17 +6,22 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <optional>
 
 #include "agent/doctor.h"
 #include "agent/expectations.h"
+#include "agent/metrics.h"
 #include "agent/report_render.h"
 #include "agent/version.h"
 #include "agent/wiring.h"
 #include "common/journal_stream.h"
+#include "common/text.h"
+#include "host/files/atomic_file.h"
 
 namespace agent {
 namespace po = boost::program_options;
@@ -40,12 +45,24 @@ void set_up_logging(int verbosity) {
 
 }  // namespace
 
+po::typed_value<std::string>* one_of(std::string* target, const std::string& option, std::vector<std::string> choices) {
+    const std::string fallback = choices.front();
+    return po::value(target)->default_value(fallback)->notifier([option, choices](const std::string& value) {
+        if (std::find(choices.begin(), choices.end(), value) != choices.end()) return;
+        std::string allowed;
+        for (std::size_t i = 0; i < choices.size(); ++i)
+            allowed += (i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") + choices[i];
+        throw po::error("--" + option + " must be " + allowed + ", not \"" + value + "\"");
+    });
+}
+
 void add_doctor_options(po::options_description& options, DoctorRequest& request) {
     options.add_options()
         ("help,h", "show this help and exit")
         ("version", "show the version and exit")
         ("list", "list every check id with its title and exit (--output json: as JSON)")
-        ("output,o", po::value(&request.output)->default_value("text"), "text | json")
+        ("output,o", one_of(&request.output, "output", {"text", "json", "nagios"}),
+         "text | json | nagios (a monitoring plugin's status line with perfdata)")
         ("check,c", po::value(&request.check_ids)->composing(), "run only this check id (repeatable)")
         ("profile", po::value(&request.profile_path),
          "judge against this host profile too (net.bridge, net.bond, firewall.zones need one)")
@@ -53,12 +70,16 @@ void add_doctor_options(po::options_description& options, DoctorRequest& request
          "read the host's files under DIR (an offline or chrooted system); live-service checks SKIP")
         ("connect", po::value(&request.uri)->default_value("qemu:///system"), "libvirt URI for the libvirt.* checks")
         ("images-dir", po::value(&request.images_dir)->default_value("/var/lib/libvirt/images"),
-         "directory that holds guest images")
+         "directory that holds guest images (default: the profile's storage.images.path, else this)")
+        ("images-pool", po::value(&request.images_pool)->default_value("default"),
+         "libvirt storage pool over that directory (default: the profile's storage.images.pool, else this)")
         ("timeout", po::value(&request.timeout_seconds)->default_value(2.0, "2"),
          "seconds each live call (D-Bus, the KVM probe) may take before its check WARNs that it is slow; "
          "libvirt, which probes QEMU after a start, five times as long")
+        ("textfile", po::value(&request.textfile_dir),
+         "also write the checks' metrics to DIR/kvm_host.prom, atomically (node_exporter's textfile collector)")
         ("quiet,q", "print only checks that did not PASS (a FAIL is never hidden)")
-        ("color", po::value(&request.color)->default_value("auto"), "auto | always | never")
+        ("color", one_of(&request.color, "color", {"auto", "always", "never"}), "auto | always | never")
         ("verbose,v", "show evidence for passing checks too, and log what is read ");
 }
 
@@ -89,7 +110,8 @@ int run_doctor_cli(const std::string& program, int argc, const char* const* argv
 
 int run_doctor_request(const std::string& program, const po::options_description& options,
                        const po::variables_map& vm, const DoctorRequest& request, std::ostream& out, std::ostream& err) {
-    const auto& [output, color, root, uri, images_dir, profile_path, timeout_seconds, check_ids] = request;
+    const auto& [output, color, root, uri, images_dir, images_pool, profile_path, timeout_seconds, check_ids,
+                 textfile_dir] = request;
     if (vm.count("help")) {
         out << "Usage: " << program << " [OPTIONS]\n"
             << "Checks whether this host is a working KVM host, and says how to fix what is not.\n"
@@ -101,49 +123,53 @@ int run_doctor_request(const std::string& program, const po::options_description
         out << program << " " << k_version << "\n";
         return 0;
     }
-    if (output != "text" && output != "json") {
-        err << program << ": --output must be text or json, not \"" << output << "\"\n";
-        return k_exit_could_not_run;
-    }
     if (vm.count("list")) {
         out << (output == "json" ? render_catalogue_json() : render_catalogue());
         return 0;
     }
-    if (color != "auto" && color != "always" && color != "never") {
-        err << program << ": --color must be auto, always or never, not \"" << color << "\"\n";
+    // A monitoring plugin's first line on stdout is what its console shows: UNKNOWN and why, not an empty line.
+    const auto could_not_run = [&](const std::string& message) {
+        err << program << ": " << message << "\n";
+        if (output == "nagios") out << "KVM-HOST UNKNOWN - " << common::escape_controls(message, std::string::npos) << "\n";
         return k_exit_could_not_run;
-    }
+    };
     std::error_code ec;
-    if (!std::filesystem::is_directory(root, ec)) {
-        err << program << ": --root " << root << " is not a directory\n";
-        return k_exit_could_not_run;
-    }
-    if (!(timeout_seconds > 0 && timeout_seconds <= 600)) {
-        err << program << ": --timeout must be between 0 and 600 seconds\n";
-        return k_exit_could_not_run;
-    }
+    if (!std::filesystem::is_directory(root, ec)) return could_not_run("--root " + root + " is not a directory");
+    if (!(timeout_seconds > 0 && timeout_seconds <= 600))
+        return could_not_run("--timeout must be between 0 and 600 seconds");
+    if (vm.count("textfile") && !std::filesystem::is_directory(textfile_dir, ec))
+        return could_not_run("--textfile " + textfile_dir + " is not a directory");
     std::optional<checks::Expectations> expectations;
     if (vm.count("profile")) {
         auto loaded = profile::load_profile(profile_path);
-        if (!loaded) {
-            err << program << ": " << loaded.error().message << "\n";
-            return k_exit_could_not_run;
-        }
+        if (!loaded) return could_not_run(loaded.error().message);
         expectations = expectations_from(loaded.value());
+    }
+    const auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
+    HostSettings settings{root, uri, images_dir, images_pool, timeout};
+    // The profile's images directory and pool, unless the command line names others.
+    if (expectations && expectations->images) {
+        if (vm["images-dir"].defaulted()) settings.images_dir = expectations->images->path;
+        if (vm["images-pool"].defaulted()) settings.images_pool = expectations->images->pool;
     }
     const int verbosity = vm.count("verbose") ? 1 : 0;
     set_up_logging(verbosity);
-    spdlog::debug("reading the host under {} (libvirt {}, images {})", root, uri, images_dir);
+    spdlog::debug("reading the host under {} (libvirt {}, images {}, pool {})", root, uri, settings.images_dir,
+                  settings.images_pool);
 
-    const auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
-    auto host = connect_host({root, uri, images_dir, "default", timeout});
+    auto host = connect_host(settings);
     auto report = run_doctor(host->facts(), check_ids, expectations ? &*expectations : nullptr);
-    if (!report) {
-        err << program << ": " << report.error().message << "\n";
-        return k_exit_could_not_run;
+    if (!report) return could_not_run(report.error().message);
+    if (vm.count("textfile")) {
+        const auto metrics = readiness_metrics(report.value(), static_cast<long long>(std::time(nullptr)));
+        const auto path = std::filesystem::path(textfile_dir) / k_readiness_metrics_file;
+        if (auto published = host::files::publish_file(path, metrics, 0644); !published)
+            return could_not_run(published.error().message);
     }
     if (output == "json") {
         out << render_json(report.value());
+    } else if (output == "nagios") {
+        out << render_nagios(report.value());
     } else {
         TextStyle style;
         style.color = color == "always" || (color == "auto" && &out == &std::cout && stdout_wants_color());

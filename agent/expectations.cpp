@@ -51,6 +51,13 @@ checks::Expectations expectations_from(const profile::HostProfile& profile) {
     if (profile.firewall)
         for (const auto& zone : profile.firewall->zones)
             expectations.zones.push_back({zone.name, zone.interfaces, zone.masquerade, zone.services, zone.ports});
+    if (profile.storage && profile.storage->images) {
+        const auto& images = *profile.storage->images;
+        expectations.images = checks::ExpectedImages{images.path, images.pool, images.min_free_bytes,
+                                                     images.selinux_type, images.device.has_value()};
+    }
+    expectations.default_network_absent =
+        profile.libvirt && profile.libvirt->default_network == profile::LibvirtSection::DefaultNetwork::absent;
     return expectations;
 }
 

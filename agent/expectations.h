@@ -1,6 +1,6 @@
 #pragma once
-// The checks' expectations from a decoded host profile: its bridges and bonds (those it brings up) and its
-// firewall zones.
+// The checks' expectations from a decoded host profile: its bridges and bonds (those it brings up), its
+// firewall zones, where it puts guest images and whether it removes libvirt's default network.
 #include "checks/expectations.h"
 #include "profile/profile.h"
 

@@ -58,7 +58,7 @@ ProvisionRun plan_steps(const std::vector<ProvisionStep*>& steps, const Progress
 }
 
 ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress,
-                         const std::function<std::optional<std::string>()>& interrupted) {
+                         const std::function<std::optional<std::string>()>& interrupted, const StepFinished& finished) {
     ProvisionRun run;
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (interrupted && run.interrupted.empty())
@@ -73,6 +73,7 @@ ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progres
         section.outcome = steps[i]->apply();
         section.elapsed = since(start);
         section.input_error = section.outcome->failures.empty() ? false : input_error_of(steps[i]);
+        if (finished) finished(i + 1, steps.size(), section);
         run.sections.push_back(std::move(section));
     }
     return run;

@@ -40,8 +40,12 @@ ProvisionRun plan_steps(const std::vector<ProvisionStep*>& steps, const Progress
 // the network step does), since later steps build on the earlier ones. `interrupted` is asked before each
 // step: a reason (a SIGTERM, SIGINT or SIGHUP) starts no further one; the step it arrived during finishes, or
 // rolls back (the network step asks it too).
+// Called after each step that ran, with what it did (the journal's step entries).
+using StepFinished = std::function<void(std::size_t index, std::size_t count, const SectionRun& section)>;
+
 ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress = {},
-                         const std::function<std::optional<std::string>()>& interrupted = {});
+                         const std::function<std::optional<std::string>()>& interrupted = {},
+                         const StepFinished& finished = {});
 
 // A step that can tell a failure caused by the profile (exit 3) from one of the host implements this too.
 class InputAware {

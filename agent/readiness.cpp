@@ -1,11 +1,11 @@
 #include "agent/readiness.h"
 
-#include <systemd/sd-journal.h>
-
 #include <ctime>
 #include <fstream>
 #include <sstream>
 
+#include "agent/journal_events.h"
+#include "agent/metrics.h"
 #include "agent/report_render.h"
 #include "host/files/atomic_file.h"
 
@@ -22,33 +22,9 @@ std::string utc(long long unix_time) {
     return text;
 }
 
-// Label values escape backslash, double quote and newline (the exposition format's rule).
-std::string label(std::string_view value) {
-    std::string out;
-    for (const char c : value) {
-        if (c == '\\' || c == '"') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
-            continue;
-        }
-        out += c;
-    }
-    return out;
-}
-
 void journal(const DoctorReport& report) {
-    const std::string verdict(checks::to_string(report.verdict));
-    sd_journal_send("MESSAGE=kvm-agent: host is %s", verdict.c_str(), "PRIORITY=%i",
-                    report.verdict == checks::Verdict::ready ? LOG_INFO : LOG_WARNING, "KVM_HOST_VERDICT=%s",
-                    verdict.c_str(), "SYSLOG_IDENTIFIER=kvm-agent", nullptr);
-    for (const auto& check : report.results) {
-        if (check.status == checks::Status::pass || check.status == checks::Status::skip) continue;
-        const std::string status(checks::to_string(check.status));
-        sd_journal_send("MESSAGE=kvm-agent: %s %s: %s", check.id.c_str(), status.c_str(), check.evidence.c_str(),
-                        "PRIORITY=%i", check.status == checks::Status::warn ? LOG_NOTICE : LOG_WARNING,
-                        "KVM_CHECK_ID=%s", check.id.c_str(), "KVM_CHECK_STATUS=%s", status.c_str(),
-                        "KVM_CHECK_FIX=%s", check.fix.c_str(), "SYSLOG_IDENTIFIER=kvm-agent", nullptr);
-    }
+    host::journal::write(verdict_entry(report), "kvm-agent");
+    for (const auto& entry : check_entries(report)) host::journal::write(entry, "kvm-agent");
 }
 
 }  // namespace
@@ -73,43 +49,28 @@ nlohmann::json readiness_json(const DoctorReport& report, const ProvisionRun& ru
     return document;
 }
 
-std::string prometheus_text(const DoctorReport& report, long long unix_time) {
-    std::string text;
-    text += "# HELP kvm_host_ready 1 when the host is a READY KVM host, 0 otherwise.\n# TYPE kvm_host_ready gauge\n";
-    text += "kvm_host_ready " + std::string(report.verdict == checks::Verdict::ready ? "1" : "0") + "\n";
-    text += "# HELP kvm_host_verdict The host's verdict (READY, DEGRADED, NOT_READY).\n# TYPE kvm_host_verdict gauge\n";
-    for (const auto verdict : {checks::Verdict::ready, checks::Verdict::degraded, checks::Verdict::not_ready})
-        text += "kvm_host_verdict{verdict=\"" + std::string(checks::to_string(verdict)) + "\"} " +
-                (verdict == report.verdict ? "1" : "0") + "\n";
-    text += "# HELP kvm_host_check_status 1 for each check's current status.\n# TYPE kvm_host_check_status gauge\n";
-    for (const auto& check : report.results)
-        text += "kvm_host_check_status{id=\"" + label(check.id) + "\",status=\"" +
-                std::string(checks::to_string(check.status)) + "\"} 1\n";
-    text += "# HELP kvm_host_last_apply_timestamp_seconds When kvm-agent last applied the profile.\n"
-            "# TYPE kvm_host_last_apply_timestamp_seconds gauge\n";
-    text += "kvm_host_last_apply_timestamp_seconds " + std::to_string(unix_time) + "\n";
-    return text;
-}
-
 common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& report, const ProvisionRun& run,
                                                            const std::string& text_report, const ReadinessPaths& paths) {
-    // Our own state files need no backup of their previous version: they are reports, rewritten each run.
-    host::files::AtomicFiles files("/", (paths.state_dir / "backup").string());
+    // Reports, rewritten each run: replaced whole, with no backup of the previous version.
     std::vector<std::string> written;
     const auto write = [&](const fs::path& path, const std::string& content) -> common::Result<std::monostate> {
-        auto change = files.write(path.string(), content, 0644);
-        if (!change) return change.error();
+        if (auto published = host::files::publish_file(path, content, 0644); !published) return published.error();
         written.push_back(path.string());
         return std::monostate{};
     };
     if (auto done = write(paths.state_dir / "readiness.json", readiness_json(report, run).dump(2) + "\n"); !done)
         return done.error();
     if (auto done = write(paths.state_dir / "readiness.txt", text_report); !done) return done.error();
-    const auto metrics = prometheus_text(report, static_cast<long long>(std::time(nullptr)));
-    if (auto done = write(paths.state_dir / "kvm_host.prom", metrics); !done) return done.error();
+    const auto now = static_cast<long long>(std::time(nullptr));
+    const auto readiness = readiness_metrics(report, now);
+    const auto applied = apply_metrics(!run.failed() && !run.input_error(), now);
+    std::vector<fs::path> directories = {paths.state_dir};
     std::error_code ec;
-    if (fs::is_directory(paths.textfile_dir, ec))
-        if (auto done = write(paths.textfile_dir / "kvm_host.prom", metrics); !done) return done.error();
+    if (fs::is_directory(paths.textfile_dir, ec)) directories.push_back(paths.textfile_dir);
+    for (const auto& directory : directories) {
+        if (auto done = write(directory / k_readiness_metrics_file, readiness); !done) return done.error();
+        if (auto done = write(directory / k_apply_metrics_file, applied); !done) return done.error();
+    }
     journal(report);
     return written;
 }

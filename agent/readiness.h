@@ -2,9 +2,9 @@
 // Publishing the host's readiness after an apply, where admins and monitoring look:
 // - STATE_DIR/readiness.json: the doctor's JSON report plus what each section changed (kvm-agent status
 //   prints it, and STATE_DIR/readiness.txt, later);
-// - a node_exporter textfile (kvm_host.prom): kvm_host_ready and kvm_host_check_status{id=...}, written into
-//   the textfile collector's directory when that exists;
-// - journald entries with structured fields (KVM_HOST_VERDICT, KVM_CHECK_ID, KVM_CHECK_STATUS).
+// - the metrics (agent/metrics.h: kvm_host.prom and kvm_host_apply.prom) in STATE_DIR and in node_exporter's
+//   textfile collector directory when that exists;
+// - journald entries (agent/journal_events.h).
 #include <filesystem>
 #include <optional>
 #include <ostream>
@@ -25,10 +25,6 @@ struct ReadinessPaths {
 
 // The readiness document: the doctor's report, the run's sections (changed lines, failures, notes) and when.
 nlohmann::json readiness_json(const DoctorReport& report, const ProvisionRun& run);
-
-// Prometheus exposition text: kvm_host_ready (1 READY, 0 otherwise), kvm_host_verdict{verdict=...},
-// kvm_host_check_status{id=...,status=...} 1 per check, and kvm_host_last_apply_timestamp_seconds.
-std::string prometheus_text(const DoctorReport& report, long long unix_time);
 
 // Writes the files (atomically); returns the paths written. The journal entries are sent alongside.
 common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& report, const ProvisionRun& run,

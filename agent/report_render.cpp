@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <map>
 
 #include "checks/catalogue.h"
@@ -20,6 +22,18 @@ const char* color_of(checks::Status status) {
         case checks::Status::skip: return "\033[36m";
     }
     return "";
+}
+
+constexpr checks::Status k_status_order[] = {checks::Status::pass, checks::Status::warn, checks::Status::fail,
+                                             checks::Status::error, checks::Status::skip};
+
+// "11 PASS, 4 WARN, 4 FAIL, 2 ERROR, 11 SKIP"
+std::string counted(std::map<checks::Status, int>& counts) {
+    std::string out;
+    for (auto status : k_status_order)
+        out += std::string(out.empty() ? "" : ", ") + std::to_string(counts[status]) + " " +
+               std::string(checks::to_string(status));
+    return out;
 }
 
 std::string pad(std::string text, std::size_t width) {
@@ -62,14 +76,39 @@ std::string render_text(const DoctorReport& report, const TextStyle& style) {
     } else {
         out += verdict;
     }
-    out += " (";
-    bool first = true;
-    for (auto status : {checks::Status::pass, checks::Status::warn, checks::Status::fail, checks::Status::error,
-                        checks::Status::skip}) {
-        out += std::string(first ? "" : ", ") + std::to_string(counts[status]) + " " + std::string(checks::to_string(status));
-        first = false;
+    out += " (" + counted(counts) + ")\n";
+    return out;
+}
+
+std::string render_nagios(const DoctorReport& report) {
+    std::map<checks::Status, int> counts;
+    std::chrono::milliseconds duration{0};
+    for (const auto& result : report.results) {
+        ++counts[result.status];
+        duration += result.duration;
     }
-    out += ")\n";
+    static constexpr const char* k_state[] = {"OK", "WARNING", "CRITICAL"};
+    std::string out = std::string("KVM-HOST ") + k_state[exit_code_for(report.verdict)] + " - " +
+                      std::string(checks::to_string(report.verdict)) + ": " + counted(counts) + " |";
+    for (auto status : k_status_order) {
+        std::string label(checks::to_string(status));
+        std::transform(label.begin(), label.end(), label.begin(), [](unsigned char c) { return std::tolower(c); });
+        out += " " + label + "=" + std::to_string(counts[status]);
+    }
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.3f", static_cast<double>(duration.count()) / 1000.0);
+    out += std::string(" duration=") + seconds + "s\n";
+    // The long text: what is wrong, worst first. '|' would start perfdata there too.
+    for (auto status : {checks::Status::fail, checks::Status::error, checks::Status::warn}) {
+        for (const auto& result : report.results) {
+            if (result.status != status) continue;
+            std::string line = std::string(checks::to_string(status)) + " " + result.id + ": " + result.evidence;
+            if (!result.fix.empty()) line += " (fix: " + result.fix + ")";
+            line = common::escape_controls(line, std::string_view::npos);
+            std::replace(line.begin(), line.end(), '|', '/');
+            out += line + "\n";
+        }
+    }
     return out;
 }
 

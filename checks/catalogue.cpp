@@ -24,8 +24,8 @@ const std::vector<CheckSpec>& catalogue() {
         {"host.os", "Operating system", judge_host_os},
         {"libvirt.daemon", "libvirt daemons enabled and active", judge_libvirt_daemon},
         {"libvirt.connection", "libvirt connection qemu:///system", judge_libvirt_connection},
-        {"libvirt.default-network", "libvirt default NAT network", judge_libvirt_default_network},
-        {"libvirt.storage-pool", "libvirt images storage pool", judge_libvirt_storage_pool},
+        {"libvirt.default-network", "libvirt default NAT network", nullptr, judge_libvirt_default_network},
+        {"libvirt.storage-pool", "libvirt images storage pool", nullptr, judge_libvirt_storage_pool},
         {"libvirt.autostart-disks", "Autostart guests' disks survive reboot", judge_libvirt_autostart_disks},
         {"libvirt.domain-acpi", "Guests stop on virsh shutdown (ACPI)", judge_libvirt_domain_acpi},
         {"qemu.vnc-listen", "Guest consoles not open to the network", judge_qemu_vnc_listen},
@@ -36,9 +36,9 @@ const std::vector<CheckSpec>& catalogue() {
         {"net.br-netfilter", "Bridged traffic and the host firewall", judge_net_br_netfilter},
         {"firewall.running", "firewalld running", judge_firewall_running},
         {"firewall.zones", "Firewall zones, runtime and permanent alike", nullptr, judge_firewall_zones},
-        {"storage.images-space", "Free space for guest images", judge_storage_images_space},
-        {"storage.mount-persistent", "Images filesystem mounted at boot", judge_storage_mount_persistent},
-        {"storage.selinux-context", "SELinux label of the images directory", judge_storage_selinux_context},
+        {"storage.images-space", "Free space for guest images", nullptr, judge_storage_images_space},
+        {"storage.mount-persistent", "Images filesystem mounted at boot", nullptr, judge_storage_mount_persistent},
+        {"storage.selinux-context", "SELinux label of the images directory", nullptr, judge_storage_selinux_context},
     };
     return k_checks;
 }

@@ -30,11 +30,23 @@ struct ExpectedZone {
     std::vector<std::string> ports;  // "5900-5999/tcp"
 };
 
+// storage.images: where the profile puts guest images. The facts are read for this path and pool
+// (agent::HostSettings), and the storage.* and libvirt.storage-pool checks judge against the rest.
+struct ExpectedImages {
+    std::string path;
+    std::string pool;
+    std::uint64_t min_free_bytes = 0;
+    std::string selinux_type;
+    bool own_filesystem = false;  // the profile names a device to mount at the path
+};
+
 struct Expectations {
     std::string profile;  // the profile's path as given, for fixes ("kvm-agent apply --profile PATH ...")
     std::vector<ExpectedBridge> bridges;
     std::vector<ExpectedBond> bonds;
     std::vector<ExpectedZone> zones;
+    std::optional<ExpectedImages> images;  // nullopt: the profile leaves storage to the defaults
+    bool default_network_absent = false;   // libvirt.default-network: absent
 };
 
 }  // namespace checks

@@ -2,6 +2,8 @@
 // Fact<T>: one thing the doctor read about the host. Either the value, "unavailable" (this run cannot
 // ask: --root, no bus; its checks SKIP with the reason) or an error (the input was unreadable or
 // malformed; only the checks that need it are ERROR).
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <variant>
@@ -36,5 +38,16 @@ public:
 private:
     std::variant<T, Unavailable, ReadError> m_state;
 };
+
+// An unprivileged run (an NRPE or Icinga agent) cannot read root-only inputs such as qemu.conf or
+// NetworkManager's keyfiles. That says nothing about the host, so such a read error becomes "unavailable" and
+// its checks SKIP, saying how to run them; as root the same error stays an error.
+inline constexpr const char* k_needs_root = "run as root (or via sudo)";
+template <typename T>
+Fact<T> unavailable_when_unprivileged(Fact<T> fact, bool privileged) {
+    if (privileged || fact.has_value() || fact.is_unavailable()) return fact;
+    if (fact.reason().find(std::strerror(EACCES)) == std::string::npos) return fact;
+    return Unavailable{fact.reason() + ": " + k_needs_root};
+}
 
 }  // namespace checks

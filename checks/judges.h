@@ -28,8 +28,8 @@ Outcome judge_host_os(const HostFacts& facts);
 // libvirt.cpp
 Outcome judge_libvirt_daemon(const HostFacts& facts);
 Outcome judge_libvirt_connection(const HostFacts& facts);
-Outcome judge_libvirt_default_network(const HostFacts& facts);
-Outcome judge_libvirt_storage_pool(const HostFacts& facts);
+Outcome judge_libvirt_default_network(const HostFacts& facts, const Expectations* expectations);
+Outcome judge_libvirt_storage_pool(const HostFacts& facts, const Expectations* expectations);
 Outcome judge_libvirt_autostart_disks(const HostFacts& facts);
 Outcome judge_libvirt_domain_acpi(const HostFacts& facts);
 Outcome judge_qemu_vnc_listen(const HostFacts& facts);
@@ -44,10 +44,15 @@ Outcome judge_net_bond(const HostFacts& facts, const Expectations* expectations)
 Outcome judge_net_persistent(const HostFacts& facts);
 // firewall_zones.cpp
 Outcome judge_firewall_zones(const HostFacts& facts, const Expectations* expectations);
-// storage.cpp
-Outcome judge_storage_images_space(const HostFacts& facts);
-Outcome judge_storage_mount_persistent(const HostFacts& facts);
-Outcome judge_storage_selinux_context(const HostFacts& facts);
+// storage.cpp: the profile's storage.images when it has one, else the defaults
+Outcome judge_storage_images_space(const HostFacts& facts, const Expectations* expectations);
+Outcome judge_storage_mount_persistent(const HostFacts& facts, const Expectations* expectations);
+Outcome judge_storage_selinux_context(const HostFacts& facts, const Expectations* expectations);
+
+// The profile's storage.images, or null: without a profile, or when it leaves storage to the defaults.
+inline const ExpectedImages* expected_images(const Expectations* expectations) {
+    return expectations && expectations->images ? &*expectations->images : nullptr;
+}
 
 // The SKIP reason of a check that needs the profile, in a run without one.
 inline constexpr const char* k_no_profile = "no profile: run with --profile FILE or from kvm-agent apply";

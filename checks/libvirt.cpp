@@ -2,6 +2,7 @@
 // guests that will not come back after reboot, guests that ignore shutdown, open consoles.
 #include <algorithm>
 #include <iterator>
+#include <string_view>
 #include <vector>
 
 #include "checks/catalogue.h"
@@ -144,28 +145,47 @@ Outcome judge_libvirt_connection(const HostFacts& facts) {
                 "); capabilities offer kvm for x86_64");
 }
 
-Outcome judge_libvirt_default_network(const HostFacts& facts) {
+Outcome judge_libvirt_default_network(const HostFacts& facts, const Expectations* expectations) {
     const LibvirtFacts* libvirt = nullptr;
     if (auto outcome = needs_connection(facts, &libvirt); !libvirt) return outcome;
-    return judge_object(libvirt->default_network, "network \"default\"",
+    const LibvirtObject& network = libvirt->default_network;
+    if (expectations && expectations->default_network_absent) {
+        if (!network.defined) return pass("network \"default\" is not defined, as the profile asks (default-network: absent)");
+        return warn(std::string("network \"default\" is defined (") + (network.active ? "active" : "inactive") +
+                        "), but the profile says default-network: absent",
+                    apply_fix(*expectations, "libvirt"));
+    }
+    return judge_object(network, "network \"default\"",
                         "virsh net-define /usr/share/libvirt/networks/default.xml && virsh net-autostart default "
                         "&& virsh net-start default (or bridge guests instead with kvm-agent's network: section)",
                         "net", "default");
 }
 
-Outcome judge_libvirt_storage_pool(const HostFacts& facts) {
+Outcome judge_libvirt_storage_pool(const HostFacts& facts, const Expectations* expectations) {
     const LibvirtFacts* libvirt = nullptr;
     if (auto outcome = needs_connection(facts, &libvirt); !libvirt) return outcome;
     const auto& pool = libvirt->images_pool;
     const std::string name = libvirt->images_pool_name;
+    const ExpectedImages* profile = expected_images(expectations);
+    // The directory the facts were read for: the profile's, --images-dir's, or the default.
+    const auto& images_dir = facts.images_dir();
+    const std::string path = images_dir.has_value() ? images_dir->path : std::string(k_default_images_dir);
     auto outcome = judge_object(pool, "pool \"" + name + "\"",
-                                "virsh pool-define-as " + name + " dir --target " + std::string(k_default_images_dir) +
-                                    " && virsh pool-build " + name + " && virsh pool-start " + name +
-                                    " && virsh pool-autostart " + name,
+                                profile ? apply_fix(*expectations, "storage")
+                                        : "virsh pool-define-as " + name + " dir --target " + path +
+                                              " && virsh pool-build " + name + " && virsh pool-start " + name +
+                                              " && virsh pool-autostart " + name,
                                 "pool", name);
-    if (outcome.status == Status::pass && !pool.target_exists)
+    if (outcome.status != Status::pass) return outcome;
+    if (!pool.target_exists)
         return fail("pool \"" + name + "\" path " + pool.detail + " does not exist",
-                    "mkdir -p " + pool.detail + " && virsh pool-build " + name);
+                    profile ? apply_fix(*expectations, "storage") : "mkdir -p " + pool.detail + " && virsh pool-build " + name);
+    std::string_view target = pool.detail;
+    while (target.size() > 1 && target.back() == '/') target.remove_suffix(1);
+    if (profile && target != profile->path)
+        return warn("pool \"" + name + "\" holds " + pool.detail + ", but the profile puts images in " + profile->path,
+                    "name another pool in storage.images.pool, or virsh pool-destroy " + name + " && virsh pool-undefine " +
+                        name + " once no guest disk is in it; then " + apply_fix(*expectations, "storage"));
     return outcome;
 }
 

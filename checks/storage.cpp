@@ -34,30 +34,38 @@ bool has_fcontext_rule(const std::string& rules, const std::string& path) {
 
 }  // namespace
 
-Outcome judge_storage_images_space(const HostFacts& facts) {
+Outcome judge_storage_images_space(const HostFacts& facts, const Expectations* expectations) {
     const auto& fact = facts.images_dir();
     if (!fact.has_value()) return missing_fact(fact);
     const ImagesDirFacts& dir = fact.value();
+    const ExpectedImages* profile = expected_images(expectations);
     if (!dir.exists)
         return warn(dir.path + " does not exist",
-                    "mkdir -p " + dir.path + " (libvirt creates it when installed), or kvm-agent apply with a "
-                    "storage: section");
+                    profile ? apply_fix(*expectations, "storage")
+                            : "mkdir -p " + dir.path + " (libvirt creates it when installed), or kvm-agent apply with a "
+                              "storage: section");
     if (!dir.available_bytes || !dir.total_bytes) return error("free space of " + dir.path + " unreadable");
     const std::string on = dir.mount ? dir.mount->target : "?";
     const std::string evidence = common::human_bytes(*dir.available_bytes) + " free of " +
                                  common::human_bytes(*dir.total_bytes) + " on " + on + " (" + dir.path + ")";
     const std::string own_fs_fix = "give " + dir.path + " a filesystem of its own: mkfs.xfs /dev/DISK, mount it "
                                    "there and add it to /etc/fstab (or kvm-agent apply with storage.images)";
-    if (*dir.available_bytes < k_default_images_min_free)
-        return fail(evidence + ", below the " + common::human_bytes(k_default_images_min_free) + " minimum",
-                    "free space there, or " + own_fs_fix);
-    if (on == "/")
+    const std::uint64_t min_free = profile ? profile->min_free_bytes : k_default_images_min_free;
+    const std::string minimum = common::human_bytes(min_free) + (profile ? " the profile's min-free" : " minimum");
+    if (*dir.available_bytes < min_free)
+        return fail(evidence + ", below the " + minimum, "free space there, or " + own_fs_fix);
+    if (on == "/") {
+        // A profile that names no device keeps the images where they are, on purpose.
+        if (profile && !profile->own_filesystem)
+            return pass(evidence + ": on the root filesystem, as the profile's storage.images has no device");
+        if (profile) return warn(evidence + ": the profile's device is not mounted there", apply_fix(*expectations, "storage"));
         return warn(evidence + ": on the root filesystem, where growing guest disks can fill the host's own disk",
                     own_fs_fix);
+    }
     return pass(evidence);
 }
 
-Outcome judge_storage_mount_persistent(const HostFacts& facts) {
+Outcome judge_storage_mount_persistent(const HostFacts& facts, const Expectations* expectations) {
     const auto& fact = facts.images_dir();
     if (!fact.has_value()) return missing_fact(fact);
     const ImagesDirFacts& dir = fact.value();
@@ -75,11 +83,13 @@ Outcome judge_storage_mount_persistent(const HostFacts& facts) {
     if (persistence->mount_units.count(unit)) return pass(evidence + ", by " + unit);
     return fail(evidence + " but is in neither /etc/fstab nor a mount unit: after a reboot it is not mounted and "
                            "autostart guests do not start",
-                "echo \"UUID=$(blkid -s UUID -o value " + mount.source + ") " + dir.path + " " + mount.fstype +
-                    " defaults 0 0\" >> /etc/fstab && mount -a (or kvm-agent apply with storage.images)");
+                expected_images(expectations) && expected_images(expectations)->own_filesystem
+                    ? apply_fix(*expectations, "storage")
+                    : "echo \"UUID=$(blkid -s UUID -o value " + mount.source + ") " + dir.path + " " + mount.fstype +
+                          " defaults 0 0\" >> /etc/fstab && mount -a (or kvm-agent apply with storage.images)");
 }
 
-Outcome judge_storage_selinux_context(const HostFacts& facts) {
+Outcome judge_storage_selinux_context(const HostFacts& facts, const Expectations* expectations) {
     const auto& selinux = facts.selinux();
     if (!selinux.has_value()) return missing_fact(selinux);
     if (!selinux->enabled) return skip("SELinux is not enabled on this host");
@@ -87,18 +97,22 @@ Outcome judge_storage_selinux_context(const HostFacts& facts) {
     if (!fact.has_value()) return missing_fact(fact);
     const ImagesDirFacts& dir = fact.value();
     if (!dir.exists) return skip(dir.path + " does not exist (see storage.images-space)");
-    const std::string fix = "semanage fcontext -a -t virt_image_t '" + dir.path + "(/.*)?' && restorecon -Rv " + dir.path;
+    const ExpectedImages* profile = expected_images(expectations);
+    const std::string type = profile ? profile->selinux_type : "virt_image_t";
+    const std::string fix = profile ? apply_fix(*expectations, "storage")
+                                    : "semanage fcontext -a -t " + type + " '" + dir.path + "(/.*)?' && restorecon -Rv " +
+                                          dir.path;
     const std::string mode = selinux->enforcing ? "enforcing" : "permissive";
-    if (dir.selinux_label.find(":virt_image_t:") == std::string::npos) {
+    if (dir.selinux_label.find(":" + type + ":") == std::string::npos) {
         const std::string evidence = dir.path + " is labelled " +
                                      (dir.selinux_label.empty() ? std::string("(unreadable)") : dir.selinux_label) +
-                                     ", not virt_image_t (SELinux " + mode + ")";
+                                     ", not " + type + " (SELinux " + mode + ")";
         if (selinux->enforcing) return fail(evidence + ": QEMU gets \"Permission denied\" opening disks", fix);
         return warn(evidence + ": guests fail once SELinux enforces", fix);
     }
     // The stock policy labels the default directory; anywhere else needs a local rule to survive a relabel.
     if (dir.path != k_default_images_dir && !has_fcontext_rule(selinux->local_fcontext_rules, dir.path))
-        return warn(dir.path + " is labelled virt_image_t but no fcontext rule says so: a relabel resets it", fix);
+        return warn(dir.path + " is labelled " + type + " but no fcontext rule says so: a relabel resets it", fix);
     return pass(dir.path + " labelled " + dir.selinux_label + " (SELinux " + mode + ")");
 }
 

@@ -1,12 +1,14 @@
 #include "host/host_facts_reader.h"
 
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "checks/parsers/accounts.h"
 #include "checks/parsers/bonding.h"
+#include "checks/parsers/key_value_conf.h"
 #include "checks/parsers/network_definitions.h"
 #include "checks/parsers/proc_tables.h"
 #include "common/text.h"
@@ -38,9 +40,15 @@ constexpr const char* k_libvirt_networks_dir = "/etc/libvirt/qemu/networks";
 constexpr std::size_t k_small_file = 64 * 1024;
 constexpr std::size_t k_cpuinfo_limit = 16 * 1024 * 1024;
 
+// A fact as the checks get it: a root-only input refused to an unprivileged run makes them SKIP (checks/fact.h).
+template <typename T>
+Fact<T> as_read(Fact<T> fact) {
+    return checks::unavailable_when_unprivileged(std::move(fact), ::geteuid() == 0);
+}
+
 template <typename T, typename Read>
 const Fact<T>& cached(std::optional<Fact<T>>& slot, Read&& read) {
-    if (!slot) slot = read();
+    if (!slot) slot = as_read(Fact<T>(read()));
     return *slot;
 }
 
@@ -119,7 +127,7 @@ Fact<checks::KernelModules> HostFactsReader::read_kernel_modules() const {
 
 const Fact<checks::DeviceNode>& HostFactsReader::device(const std::string& path) const {
     auto it = m_devices.find(path);
-    if (it == m_devices.end()) it = m_devices.emplace(path, read_device(path)).first;
+    if (it == m_devices.end()) it = m_devices.emplace(path, as_read(read_device(path))).first;
     return it->second;
 }
 
@@ -299,7 +307,7 @@ const Fact<checks::KvmProbeResult>& HostFactsReader::kvm_probe() const {
 
 const Fact<checks::SysctlValue>& HostFactsReader::sysctl(const std::string& key) const {
     auto it = m_sysctls.find(key);
-    if (it == m_sysctls.end()) it = m_sysctls.emplace(key, read_sysctl(key)).first;
+    if (it == m_sysctls.end()) it = m_sysctls.emplace(key, as_read(read_sysctl(key))).first;
     return it->second;
 }
 
@@ -423,7 +431,10 @@ Fact<checks::SelinuxFacts> HostFactsReader::read_selinux() const {
     auto enforce = m_root.read_text("/sys/fs/selinux/enforce", 64);
     if (!enforce) return ReadError{enforce.error().message};
     selinux.enforcing = common::trim(enforce.value()) == "1";
-    if (auto rules = m_root.read_text("/etc/selinux/targeted/contexts/files/file_contexts.local", 1024 * 1024))
+    // The local rules live under the policy the config names ("targeted" on RHEL, "default" on Debian).
+    auto config = m_root.read_text("/etc/selinux/config", k_small_file);
+    const std::string policy = checks::selinux_policy_type(config ? config.value() : "");
+    if (auto rules = m_root.read_text("/etc/selinux/" + policy + "/contexts/files/file_contexts.local", 1024 * 1024))
         selinux.local_fcontext_rules = rules.value();
     return selinux;
 }
@@ -512,7 +523,7 @@ Fact<checks::NetworkDefinitions> HostFactsReader::read_network_definitions() con
 
 const Fact<checks::BondingStatus>& HostFactsReader::bonding(const std::string& bond) const {
     auto it = m_bonding.find(bond);
-    if (it == m_bonding.end()) it = m_bonding.emplace(bond, read_bonding(bond)).first;
+    if (it == m_bonding.end()) it = m_bonding.emplace(bond, as_read(read_bonding(bond))).first;
     return it->second;
 }
 

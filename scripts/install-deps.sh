@@ -17,6 +17,9 @@ debian_packages=(
   rpm rpm2cpio cpio rpmlint
   # packaging/check-cli runs the bash completion for real; the tests check JSON outputs against docs/schema/
   bash-completion python3-jsonschema
+  # the metrics as monitoring reads them: promtool (check metrics, test rules) and a real node_exporter
+  # (RHEL has neither in its repositories or EPEL for certain: those tests skip there, saying so)
+  prometheus prometheus-node-exporter
   # the fuzz targets (scripts/fuzz.sh): clang, and its fuzzer and sanitizer runtimes (only recommended by clang)
   clang libclang-rt-dev
 )

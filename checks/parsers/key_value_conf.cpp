@@ -1,5 +1,7 @@
 #include "checks/parsers/key_value_conf.h"
 
+#include <cctype>
+
 #include <algorithm>
 #include <optional>
 
@@ -122,6 +124,15 @@ std::vector<std::string> sysctl_file_order(
     std::vector<std::string> order;
     for (const auto& [name, path] : by_name) order.push_back(path);
     return order;
+}
+
+std::string selinux_policy_type(std::string_view config_text) {
+    const auto conf = parse_sysctl_conf(config_text);
+    const auto* type = conf.find("SELINUXTYPE");
+    if (!type || type->value.empty() || type->value.size() > 64) return "targeted";
+    for (const unsigned char c : type->value)
+        if (!std::isalnum(c) && c != '_' && c != '-') return "targeted";
+    return type->value;
 }
 
 }  // namespace checks

@@ -31,6 +31,10 @@ common::Result<KeyValueConf> parse_libvirt_conf(std::string_view text, std::stri
 // a leading '-' (ignore failure) dropped.
 KeyValueConf parse_sysctl_conf(std::string_view text);
 
+// The policy /etc/selinux/config names (SELINUXTYPE=): "targeted" on RHEL, "default" on Debian. A missing,
+// empty or unsafe name (anything but letters, digits, '_' and '-': it becomes a path) gives "targeted".
+std::string selinux_policy_type(std::string_view config_text);
+
 struct SysctlFile {
     std::string path;
     std::string text;

@@ -122,10 +122,11 @@ std::filesystem::path temporary_for(const std::filesystem::path& path) {
 
 // Temporary file, fsync, rename, fsync the directory: after a crash the target is the old or the new file.
 common::Result<std::monostate> replace_atomically(const std::filesystem::path& root, const std::filesystem::path& path,
-                                                  std::string_view content, unsigned mode, unsigned directory_mode) {
+                                                  std::string_view content, unsigned mode, unsigned directory_mode,
+                                                  const std::filesystem::path& temporary_path = {}) {
     const auto dir = path.parent_path();
     if (auto made = make_directories(root, dir, directory_mode); !made) return made.error();
-    const auto temporary = temporary_for(path);
+    const auto temporary = temporary_path.empty() ? temporary_for(path) : temporary_path;
     // A temporary left by a crash is stale: nobody else writes our files (the agent holds its run lock).
     if (::unlink(temporary.c_str()) != 0 && errno != ENOENT)
         return common::make_error(failure("cannot remove the stale", temporary, errno));
@@ -161,6 +162,12 @@ common::Result<std::monostate> unlink_durably(const std::filesystem::path& path)
 }
 
 }  // namespace
+
+common::Result<std::monostate> publish_file(const std::filesystem::path& path, std::string_view content, unsigned mode) {
+    const auto temporary =
+        path.parent_path() / ("." + path.filename().string() + "." + std::to_string(::getpid()) + ".tmp");
+    return replace_atomically("/", path, content, mode, 0755, temporary);
+}
 
 std::string_view to_string(FileAction action) {
     switch (action) {

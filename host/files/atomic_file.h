@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "common/result.h"
 
@@ -28,6 +29,13 @@ struct FileChange {
     FileAction action = FileAction::unchanged;
     std::string backup;  // host path of the version before (replaced, removed); empty otherwise
 };
+
+// A report rewritten on every run (readiness.json, a node_exporter textfile) is replaced the same way, without a
+// backup, through a temporary named after this process: kvm-doctor's timer and kvm-agent may publish the same
+// metrics file at once, and each must only ever rename a whole file of its own over it. The temporary's name
+// (".NAME.PID.tmp") is hidden and does not end in .prom, so the textfile collector never reads it half-written.
+common::Result<std::monostate> publish_file(const std::filesystem::path& path, std::string_view content,
+                                            unsigned mode = 0644);
 
 class AtomicFiles {
 public:

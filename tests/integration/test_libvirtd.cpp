@@ -151,6 +151,52 @@ TEST_F(LibvirtChecks, StoragePoolGoesFromUndefinedToInactiveToPassAsVirshChanges
     fs::remove_all(target);
 }
 
+// The pool the profile names (or --images-pool) over the directory it names (or --images-dir) is the one judged,
+// and `default-network: absent` turns the network's absence into a PASS, with no fix that would define it.
+TEST_F(LibvirtChecks, ThePoolAndTheDefaultNetworkAreJudgedAsTheProfileAsks) {
+    const std::string pool = "kvmtest-images-" + std::to_string(::getpid());
+    const fs::path target = fs::temp_directory_path() / ("kvm-doctor-profiled-" + std::to_string(::getpid()));
+    fs::create_directories(target);
+    virsh({"pool-define-as", pool, "dir", "--target", target.string()});
+    virsh({"pool-start", pool});
+    virsh({"pool-autostart", pool});
+
+    const fs::path profile = target.string() + ".yaml";
+    std::ofstream(profile) << "libvirt:\n  default-network: absent\nstorage:\n  images:\n    path: " << target.string()
+                           << "\n    pool: " << pool << "\n    min-free: 1MiB\n";
+    fs::permissions(profile, fs::perms::owner_read | fs::perms::owner_write);
+    const std::vector<std::string> ids = {"libvirt.storage-pool", "libvirt.default-network", "storage.images-space"};
+
+    std::vector<std::string> args = {"--connect", m_daemon.uri(false), "--timeout", "30", "--profile", profile.string()};
+    for (const auto& id : ids) args.insert(args.end(), {"--check", id});
+    const auto profiled = tests::run_doctor_json(args);
+    const auto& checked_pool = profiled.check("libvirt.storage-pool");
+    EXPECT_EQ(checked_pool.at("status"), "PASS") << checked_pool.dump();
+    EXPECT_NE(checked_pool.at("evidence").get<std::string>().find("pool \"" + pool + "\": active, autostart, " +
+                                                                  target.string()),
+              std::string::npos) << checked_pool.dump();
+    const auto& space = profiled.check("storage.images-space");
+    EXPECT_EQ(space.at("status"), "PASS") << space.dump();
+    EXPECT_NE(space.at("evidence").get<std::string>().find("(" + target.string() + ")"), std::string::npos) << space.dump();
+
+    const auto& network = profiled.check("libvirt.default-network");
+    const bool defined = virsh({"net-info", "default"}).find("Name:") != std::string::npos;
+    EXPECT_EQ(network.at("status"), defined ? "WARN" : "PASS") << network.dump();
+    EXPECT_EQ(network.value("fix", ""),
+              defined ? "kvm-agent apply --profile " + profile.string() + " --only libvirt" : "") << network.dump();
+
+    // The same pool and directory by the options alone.
+    std::vector<std::string> by_options = {"--connect", m_daemon.uri(false), "--timeout", "30", "--images-pool", pool,
+                                           "--images-dir", target.string(), "--check", "libvirt.storage-pool"};
+    const auto optioned = tests::run_doctor_json(by_options);
+    EXPECT_EQ(optioned.check("libvirt.storage-pool").at("status"), "PASS") << optioned.check("libvirt.storage-pool").dump();
+
+    virsh({"pool-destroy", pool});
+    virsh({"pool-undefine", pool});
+    fs::remove_all(target);
+    fs::remove(profile);
+}
+
 TEST_F(LibvirtChecks, ConnectionFailsWithTheReasonOnceTheDaemonStops) {
     m_daemon.stop();
     const auto run = doctor({"libvirt.connection", "libvirt.default-network", "libvirt.storage-pool"});

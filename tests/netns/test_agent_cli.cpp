@@ -15,6 +15,7 @@
 
 #include "tests/netns/netns_fixture.h"
 #include "tests/support/json_schema.h"
+#include "tests/support/prometheus.h"
 
 namespace tests::netns {
 namespace {
@@ -263,6 +264,41 @@ TEST_F(AgentCli, PlanShowsASwitchOfAddressingMethodThatOnlyTheFilesCarry) {
     EXPECT_EQ(read_text(keyfile("br0")), keyfile_before);
     EXPECT_EQ(agent({"plan", "--profile", profile.string()}).exit_code, 0);
     EXPECT_EQ(agent({"plan", "--profile", to_dhcp.string(), "--memory-only"}).exit_code, 0);
+}
+
+// The apply's metrics (kvm_host_apply.prom) say whether it converged, beside the readiness (kvm_host.prom): a
+// rolled-back apply is a failure. promtool finds nothing to lint, and node_exporter's textfile collector reads
+// both files at once without a duplicate series.
+TEST_F(AgentCli, TheApplysMetricsSayWhetherItConvergedBesideTheReadiness) {
+    const auto state = m_dir / "state";
+    const auto success = [&] {
+        const auto text = read_text(state / "kvm_host_apply.prom");
+        EXPECT_NE(text.find("\nkvm_host_last_apply_timestamp_seconds "), std::string::npos) << text;
+        return text.find("\nkvm_host_last_apply_success 1\n") != std::string::npos   ? 1
+               : text.find("\nkvm_host_last_apply_success 0\n") != std::string::npos ? 0
+                                                                                      : -1;
+    };
+    ASSERT_EQ(agent({"apply", "--profile", write_profile(k_bridge_over_nic).string()}).exit_code, 0);
+    EXPECT_EQ(success(), 1);
+    EXPECT_NE(read_text(state / "kvm_host.prom").find("\nkvm_host_ready "), std::string::npos);
+
+    std::string unreachable = k_bridge_over_nic;
+    unreachable.replace(unreachable.find("next-hop-address: 192.0.2.1,"), 28, "next-hop-address: 192.0.2.9,");
+    const auto rolled_back = agent({"apply", "--profile", write_profile(unreachable, "unreachable.yaml").string()});
+    ASSERT_EQ(rolled_back.exit_code, 1) << rolled_back.out << rolled_back.err;
+    EXPECT_EQ(success(), 0);
+
+    if (tests::have_program("promtool")) {
+        EXPECT_EQ(tests::promtool_problems((state / "kvm_host_apply.prom").string()), "");
+        EXPECT_EQ(tests::promtool_problems((state / "kvm_host.prom").string()), "");
+    }
+    if (tests::NodeExporter::program().empty()) GTEST_SKIP() << "node_exporter is not installed";
+    tests::NodeExporter exporter(state.string());
+    const auto scraped = exporter.scrape();
+    ASSERT_FALSE(scraped.empty()) << exporter.error();
+    EXPECT_NE(scraped.find("\nnode_textfile_scrape_error 0\n"), std::string::npos) << scraped;
+    EXPECT_NE(scraped.find("\nkvm_host_last_apply_success 0\n"), std::string::npos) << scraped;
+    EXPECT_NE(scraped.find("\nkvm_host_ready "), std::string::npos) << scraped;
 }
 
 TEST_F(AgentCli, RollsBackByItselfWhenTheGatewayStopsAnswering) {

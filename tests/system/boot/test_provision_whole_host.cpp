@@ -3,8 +3,10 @@
 // same profile applied by runs killed with SIGKILL one step further each time.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <iostream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -81,7 +83,59 @@ protected:
                 EXPECT_FALSE(is_driven) << check.dump();
                 std::cout << "FAIL in the guest, not the profile's: " << check.dump() << "\n";
             }
+            // No fix undoes the profile, which removed libvirt's default network: its absence does not WARN (it
+            // SKIPs when libvirt.connection missed its budget; the doctor below waits longer).
+            EXPECT_EQ(check.value("fix", "").find("net-define"), std::string::npos) << check.dump();
+            EXPECT_FALSE(id == "libvirt.default-network" && status == "WARN") << check.dump();
         }
+    }
+
+    // kvm-doctor given the profile judges the host as the profile built it: no default network, its pool and
+    // images filesystem with the profile's min-free.
+    void expect_doctor_agrees_with_the_profile() {
+        const auto run = run_doctor_in(*m_guest, {"--profile", "/etc/kvm-agent/host.yaml", "--check",
+                                                  "libvirt.default-network", "--check", "libvirt.storage-pool", "--check",
+                                                  "storage.images-space", "--check", "storage.mount-persistent"});
+        for (const auto& [id, status] : run.statuses()) EXPECT_EQ(status, "PASS") << run.check(id).dump();
+        EXPECT_NE(run.check("libvirt.default-network").value("evidence", "").find("as the profile asks"), std::string::npos);
+        EXPECT_EQ(run.process.exit_code, 0) << run.process.out;
+    }
+
+    // The apply's events in the journal, read back as an admin would: by MESSAGE_ID (kvm-agent(8) lists them),
+    // with journalctl -o json, and by priority with journalctl -p err.
+    std::vector<nlohmann::json> journal(const std::vector<std::string>& filters) {
+        m_guest->run({"journalctl", "--sync"});
+        std::vector<std::string> argv = {"journalctl", "-o", "json", "--no-pager", "-b"};
+        argv.insert(argv.end(), filters.begin(), filters.end());
+        std::vector<nlohmann::json> entries;
+        std::istringstream lines(out(argv));
+        for (std::string line; std::getline(lines, line);)
+            if (!line.empty()) entries.push_back(nlohmann::json::parse(line));
+        return entries;
+    }
+    void expect_journal_events(const nlohmann::json& readiness) {
+        const auto started = journal({"MESSAGE_ID=8c2d97bc6b154de88a2966c988b30897"});
+        ASSERT_EQ(started.size(), 1u);
+        EXPECT_EQ(started[0].value("PRIORITY", ""), "6");
+        EXPECT_EQ(started[0].value("KVM_PROFILE", ""), "/etc/kvm-agent/host.yaml");
+        const std::string sections = started[0].value("KVM_SECTIONS", "");
+        const auto done = journal({"MESSAGE_ID=382c5555a75f44798f534c15f9d47e42"});
+        EXPECT_EQ(done.size(), static_cast<std::size_t>(std::count(sections.begin(), sections.end(), ',') + 1)) << sections;
+        for (std::size_t i = 0; i < done.size(); ++i) {
+            EXPECT_EQ(done[i].value("PRIORITY", ""), "6") << done[i].dump();
+            EXPECT_EQ(done[i].value("KVM_STEP", ""), std::to_string(i + 1) + "/" + std::to_string(done.size()));
+            EXPECT_EQ(done[i].value("SYSLOG_IDENTIFIER", ""), "kvm-agent");
+        }
+        EXPECT_TRUE(journal({"MESSAGE_ID=c1d3a9d0f52649c5b6c77d07fda48ddf"}).empty()) << "no step failed";
+        const auto verdict = journal({"MESSAGE_ID=50571d89d6554bd1a37ee718cf6e0672"});
+        ASSERT_EQ(verdict.size(), 1u);
+        EXPECT_EQ(verdict[0].value("KVM_HOST_VERDICT", ""), readiness.value("verdict", "?"));
+        // Every FAIL check, and nothing else of the checks, is an error.
+        std::size_t fails = 0;
+        for (const auto& check : readiness.at("checks")) fails += check.value("status", "") == "FAIL";
+        const auto errors = journal({"-p", "err", "MESSAGE_ID=272a412b4b0849a6b70de638cf2ad709"});
+        EXPECT_EQ(errors.size(), fails);
+        for (const auto& entry : errors) EXPECT_EQ(entry.value("KVM_CHECK_STATUS", ""), "FAIL") << entry.dump();
     }
 
     void write_profile() {
@@ -131,6 +185,8 @@ TEST_F(WholeHost, ApplyProvisionsEverySectionItSurvivesARebootAndASecondApplyCha
     const auto readiness = nlohmann::json::parse(m_guest->read_file("/var/lib/kvm-agent/readiness.json"));
     EXPECT_EQ(readiness.value("verdict", ""), report.value("verdict", "?"));
     expect_profile_checks_pass(readiness);
+    expect_doctor_agrees_with_the_profile();
+    expect_journal_events(readiness);
     // The first-boot stamp says READY, and only that.
     EXPECT_EQ(m_guest->run({"test", "-e", "/var/lib/kvm-agent/firstboot.done"}).exit_code == 0, first.exit_code == 0);
     EXPECT_NE(m_guest->read_file("/var/lib/kvm-agent/kvm_host.prom").find("kvm_host_ready "), std::string::npos);

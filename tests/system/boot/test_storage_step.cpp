@@ -259,6 +259,36 @@ TEST_F(StorageGuest, WithSelinuxEnforcingTheImagesDirectoryGetsARuleAndItsLabel)
     EXPECT_EQ(run_out(*guest, {"matchpathcon", "-n", path + "/guest.qcow2"}), "system_u:object_r:virt_image_t:s0\n");
     EXPECT_EQ(run_out(*guest, {"getenforce"}), "Enforcing\n");
 
+    // The readiness report this apply published judges the profile's directory, pool and min-free (not
+    // /var/lib/libvirt/images and `default`), and so does kvm-doctor, given the profile or the same two options
+    // (without the profile, the default 20 GiB minimum, which this 4 GiB disk is below). The local rule is found
+    // under the policy /etc/selinux/config names (Debian's "default").
+    tests::DoctorRun published_run;
+    published_run.report = nlohmann::json::parse(guest->read_file("/var/lib/kvm-agent/readiness.json"));
+    const tests::DoctorRun& published = published_run;
+    const auto by_profile = run_doctor_in(*guest, {"--profile", k_profile_path});
+    const auto by_options = run_doctor_in(*guest, {"--images-dir", path, "--images-pool", "images"});
+    for (const tests::DoctorRun* report : {&published, &by_profile, &by_options}) {
+        const auto& space = report->check("storage.images-space");
+        EXPECT_EQ(space.at("status"), report == &by_options ? "FAIL" : "PASS") << space.dump();
+        EXPECT_NE(space.value("evidence", "").find("on /srv/vm-images (/srv/vm-images)"), std::string::npos)
+            << space.dump();
+        const auto& label = report->check("storage.selinux-context");
+        EXPECT_EQ(label.at("status"), "PASS") << label.dump();
+        EXPECT_NE(label.value("evidence", "").find("/srv/vm-images labelled system_u:object_r:virt_image_t:s0"),
+                  std::string::npos) << label.dump();
+        EXPECT_EQ(report->check("storage.mount-persistent").at("status"), "PASS")
+            << report->check("storage.mount-persistent").dump();
+        // The apply's own report gives libvirt 2 s per call, which a TCG guest's libvirtd may miss (SKIP).
+        const auto& pool = report->check("libvirt.storage-pool");
+        if (report == &published && pool.at("status") == "SKIP") continue;
+        EXPECT_EQ(pool.at("status"), "PASS") << pool.dump();
+        EXPECT_NE(pool.value("evidence", "").find("pool \"images\": active, autostart, /srv/vm-images"),
+                  std::string::npos) << pool.dump();
+    }
+    EXPECT_NE(by_options.check("storage.images-space").value("evidence", "").find("below the 20.0 GiB minimum"),
+              std::string::npos);
+
     const auto second = apply(*guest, profile(by_path_of(*guest, "vdb"), path, "images"));
     EXPECT_EQ(second.process.exit_code, 0) << second.process.out << second.process.err;
     EXPECT_TRUE(second.lines("changed").empty()) << joined(second.lines("changed"));

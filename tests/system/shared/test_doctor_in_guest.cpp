@@ -95,4 +95,40 @@ TEST_F(GoodKvmGuest, StoppedFirewalldFails) {
     EXPECT_EQ(run_doctor_in(*m_guest, {"--check", "firewall.running"}).check("firewall.running").at("status"), "PASS");
 }
 
+// The metrics timer's service as the package installs it, run by systemd in its sandbox (read-only but for the
+// collector's directory): it judges the host against the profile, publishes kvm_host.prom there, and its
+// verdict (1 DEGRADED, 2 NOT_READY under TCG) does not fail the unit. The timer, once enabled, is scheduled.
+const std::string k_metrics_dir = "/var/lib/node_exporter/textfile_collector";
+
+TEST_F(GoodKvmGuest, TheMetricsServicePublishesTheReadinessUnderSystemdAndItsTimerIsScheduled) {
+    must({"mkdir", "-p", "/etc/kvm-agent"});
+    if (m_guest->run({"test", "-e", "/etc/kvm-agent/host.yaml"}).exit_code != 0)
+        m_guest->write_file("/etc/kvm-agent/host.yaml", "# every section left to the host\n");
+    must({"sh", "-c",
+          "set -e; unit=/mnt/build/packaging/kvm-doctor.service; "
+          "bin=$(sed -n 's/^ExecStart=\\([^ ]*\\) .*/\\1/p' \"$unit\"); "
+          "install -D -m 755 /mnt/build/kvm-doctor \"$bin\"; "
+          "install -m 644 \"$unit\" /mnt/build/packaging/kvm-doctor.timer /etc/systemd/system/; "
+          "rm -rf " + k_metrics_dir + "; systemctl daemon-reload"});
+    const auto started = m_guest->run({"systemctl", "start", "kvm-doctor.service"}, std::chrono::seconds(300));
+    EXPECT_EQ(started.exit_code, 0) << started.err
+                                    << m_guest->run({"journalctl", "-b", "-o", "cat", "-u", "kvm-doctor.service"}).out;
+    EXPECT_EQ(m_guest->run({"systemctl", "show", "-P", "Result", "kvm-doctor.service"}).out, "success\n");
+    const auto metrics = m_guest->read_file(k_metrics_dir + "/kvm_host.prom");
+    EXPECT_NE(metrics.find("\nkvm_host_ready "), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("kvm_host_check_status{id=\"kvm.functional\""), std::string::npos) << metrics;
+    // Nothing else written: the sandbox kept it to its directory, and no temporary is left there.
+    EXPECT_EQ(m_guest->run({"ls", "-A", k_metrics_dir}).out, "kvm_host.prom\n");
+
+    must({"systemctl", "enable", "--now", "kvm-doctor.timer"});
+    EXPECT_EQ(m_guest->run({"systemctl", "is-active", "kvm-doctor.timer"}).out, "active\n");
+    const auto next = m_guest->run({"systemctl", "show", "-P", "NextElapseUSecMonotonic", "kvm-doctor.timer"}).out;
+    EXPECT_NE(next, "infinity\n") << next;
+    EXPECT_NE(next, "\n") << "the timer has a next run";
+
+    m_guest->run({"systemctl", "disable", "--now", "kvm-doctor.timer"});
+    m_guest->run({"sh", "-c", "rm -f /etc/systemd/system/kvm-doctor.service /etc/systemd/system/kvm-doctor.timer; "
+                              "systemctl daemon-reload"});
+}
+
 }  // namespace

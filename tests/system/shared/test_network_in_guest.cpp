@@ -125,6 +125,13 @@ protected:
     }
 
     nlohmann::json ip_json(const std::vector<std::string>& args) { return guest_ip_json(*m_guest, args); }
+    // The last journal entry kvm-agent wrote with this MESSAGE_ID (kvm-agent(8)), as journalctl -o json gives it.
+    nlohmann::json last_journal_entry(const std::string& message_id) {
+        m_guest->run({"journalctl", "--sync"});
+        const auto read = m_guest->run({"journalctl", "-o", "json", "--no-pager", "-n", "1", "SYSLOG_IDENTIFIER=kvm-agent",
+                                        "MESSAGE_ID=" + message_id});
+        return read.out.empty() ? nlohmann::json::object() : nlohmann::json::parse(read.out);
+    }
 };
 
 TEST_F(GuestNetwork, BondOfTwoNicsUnderABridgeWithAVlanAndASecondApplyChangesNothing) {
@@ -262,6 +269,16 @@ TEST_F(GuestNetwork, AChangeThatCutsTheHostOffItsGatewayIsRolledBack) {
     ASSERT_FALSE(addresses.empty());
     EXPECT_EQ(addresses[0].at("addr_info")[0].value("local", ""), address);
     EXPECT_EQ(m_guest->run({"ping", "-c", "1", "-W", "5", gateway}).exit_code, 0) << "the gateway answers again";
+
+    // The journal says so: the network step failed (err), and its change was rolled back (warning), with why.
+    const auto failed = last_journal_entry("c1d3a9d0f52649c5b6c77d07fda48ddf");
+    EXPECT_EQ(failed.value("PRIORITY", ""), "3") << failed.dump();
+    EXPECT_EQ(failed.value("KVM_SECTION", ""), "network") << failed.dump();
+    const auto rolled_back = last_journal_entry("37f9ab308b6a4c74834ed3a941ed335f");
+    EXPECT_EQ(rolled_back.value("PRIORITY", ""), "4") << rolled_back.dump();
+    EXPECT_EQ(rolled_back.value("KVM_ROLLBACK", ""), "done") << rolled_back.dump();
+    EXPECT_NE(rolled_back.value("KVM_ERROR", "").find("10.0.2.99 on brup does not answer"), std::string::npos)
+        << rolled_back.dump();
 }
 
 }  // namespace

@@ -82,6 +82,40 @@ TEST(ExpectationsFrom, AProfileWithoutNetworkOrFirewallExpectsNothing) {
     EXPECT_TRUE(expected.bridges.empty());
     EXPECT_TRUE(expected.bonds.empty());
     EXPECT_TRUE(expected.zones.empty());
+    EXPECT_FALSE(expected.images) << "no storage: section: the checks keep their defaults";
+    EXPECT_FALSE(expected.default_network_absent);
+}
+
+TEST(ExpectationsFrom, TakesTheImagesStorageAndTheDefaultNetworksRemoval) {
+    const auto profile = profile::parse_profile(R"(libvirt:
+  default-network: absent
+storage:
+  images:
+    path: /srv/vm.images
+    device: LABEL=images
+    min-free: 100GiB
+    selinux-type: svirt_home_t
+    pool: images
+)", "host.yaml");
+    ASSERT_TRUE(profile.ok()) << profile.error().message;
+    const auto expected = agent::expectations_from(profile.value());
+    EXPECT_TRUE(expected.default_network_absent);
+    ASSERT_TRUE(expected.images);
+    EXPECT_EQ(expected.images->path, "/srv/vm.images");
+    EXPECT_EQ(expected.images->pool, "images");
+    EXPECT_EQ(expected.images->min_free_bytes, 100ULL << 30);
+    EXPECT_EQ(expected.images->selinux_type, "svirt_home_t");
+    EXPECT_TRUE(expected.images->own_filesystem);
+
+    const auto defaults = profile::parse_profile("libvirt: {default-network: keep}\nstorage:\n  images: {}\n", "host.yaml");
+    ASSERT_TRUE(defaults.ok()) << defaults.error().message;
+    const auto kept = agent::expectations_from(defaults.value());
+    EXPECT_FALSE(kept.default_network_absent);
+    ASSERT_TRUE(kept.images);
+    EXPECT_EQ(kept.images->path, "/var/lib/libvirt/images");
+    EXPECT_EQ(kept.images->pool, "default");
+    EXPECT_EQ(kept.images->min_free_bytes, 20ULL << 30);
+    EXPECT_FALSE(kept.images->own_filesystem);
 }
 
 }  // namespace

@@ -232,5 +232,40 @@ TEST(RenderCatalogue, ListsEveryIdWithItsTitleOnePerLine) {
     }
 }
 
+// --output nagios: a monitoring plugin's status line first (state, verdict, counts, perfdata), then what is wrong,
+// worst first, one line each.
+TEST(RenderNagios, StartsWithTheStateVerdictCountsAndPerfdataThenListsWhatIsWrongWorstFirst) {
+    const auto lines = split_lines(render_nagios(sample_report()));
+    ASSERT_EQ(lines.size(), 4u) << render_nagios(sample_report());
+    EXPECT_EQ(lines[0], "KVM-HOST CRITICAL - NOT_READY: 1 PASS, 1 WARN, 1 FAIL, 1 ERROR, 1 SKIP | pass=1 warn=1 fail=1 "
+                        "error=1 skip=1 duration=0.045s");
+    EXPECT_EQ(lines[1], "FAIL dev.kvm.exists: /dev/kvm does not exist (fix: modprobe kvm_intel)");
+    EXPECT_EQ(lines[2], "ERROR host.os: cannot read /etc/os-release (fix: make the input readable, then run the check again)");
+    EXPECT_EQ(lines[3], "WARN net.ip-forward: runtime 1, persisted unset (fix: echo 'net.ipv4.ip_forward = 1' > "
+                        "/etc/sysctl.d/90-kvm-host.conf)");
+}
+
+TEST(RenderNagios, NamesTheStateOfEachVerdictAsTheExitCodeDoes) {
+    DoctorReport report;
+    report.results = {{"host.os", "Operating system", Status::pass, "Debian 12", "", std::chrono::milliseconds(3)}};
+    report.verdict = checks::Verdict::ready;
+    EXPECT_EQ(render_nagios(report), "KVM-HOST OK - READY: 1 PASS, 0 WARN, 0 FAIL, 0 ERROR, 0 SKIP | pass=1 warn=0 "
+                                     "fail=0 error=0 skip=0 duration=0.003s\n");
+    report.verdict = checks::Verdict::degraded;
+    EXPECT_EQ(render_nagios(report).rfind("KVM-HOST WARNING - DEGRADED: ", 0), 0u);
+}
+
+// A '|' in the long text would be read as the start of more perfdata; control characters never reach the console.
+TEST(RenderNagios, KeepsPipesAndControlCharactersOutOfTheLongText) {
+    DoctorReport report;
+    report.results = {{"net.persistent", "Persisted", Status::warn, "br0 | bond0\x1b[31m", "a | b",
+                       std::chrono::milliseconds(0)}};
+    report.verdict = checks::Verdict::degraded;
+    const auto lines = split_lines(render_nagios(report));
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[1].find('|'), std::string::npos) << lines[1];
+    EXPECT_EQ(lines[1].find('\x1b'), std::string::npos) << lines[1];
+}
+
 }  // namespace
 }  // namespace agent

@@ -67,6 +67,14 @@ TEST_F(StatusCli, LiveOrACheckOptionRunsTheChecksNow) {
     }
 }
 
+// A monitoring plugin's perfdata are the checks' own: --output nagios runs them now, never prints the stored report.
+TEST_F(StatusCli, NagiosOutputRunsTheChecksNow) {
+    const auto run = status({"--state-dir=" + state(), "--output", "nagios"});
+    EXPECT_EQ(run.out.rfind("KVM-HOST ", 0), 0u) << run.out << run.err;
+    EXPECT_NE(run.out.find("pass="), std::string::npos) << run.out;
+    EXPECT_EQ(run.out.find("stored"), std::string::npos) << run.out;
+}
+
 TEST_F(StatusCli, BadOptionsExitThree) {
     EXPECT_EQ(status({"--state-dir", state(), "--output", "yaml"}).exit_code, 3);
     EXPECT_EQ(status({"--frobnicate"}).exit_code, 3);

@@ -52,15 +52,20 @@ const Expectations& some_expectations() {
     static const Expectations k_expectations{"/etc/kvm-agent/host.yaml",
                                              {{"br0", std::vector<std::string>{"bond0"}, {"192.0.2.10/24"}}},
                                              {{"bond0", "active-backup", 100u, std::vector<std::string>{"nic1", "nic2"}}},
-                                             {{"internal", {"br0"}, true, {"ssh"}, {"5900-5999/tcp"}}}};
+                                             {{"internal", {"br0"}, true, {"ssh"}, {"5900-5999/tcp"}}},
+                                             ExpectedImages{"/srv/vm", "images", 1ULL << 30, "virt_image_t", true},
+                                             true};
     return k_expectations;
 }
 
-TEST(Catalogue, OnlyTheNetworkAndFirewallChecksJudgeAgainstTheProfile) {
+TEST(Catalogue, TheNetworkFirewallStorageAndPoolChecksJudgeAgainstTheProfile) {
     std::set<std::string_view> profile_aware;
     for (const auto& spec : catalogue())
         if (spec.profile_judge) profile_aware.insert(spec.id);
-    EXPECT_EQ(profile_aware, (std::set<std::string_view>{"net.bridge", "net.bond", "firewall.zones"}));
+    EXPECT_EQ(profile_aware, (std::set<std::string_view>{"net.bridge", "net.bond", "firewall.zones",
+                                                         "libvirt.default-network", "libvirt.storage-pool",
+                                                         "storage.images-space", "storage.mount-persistent",
+                                                         "storage.selinux-context"}));
 }
 
 // Without a profile the checks that need one SKIP and say how to give one; net.bond judges the host's bonds.

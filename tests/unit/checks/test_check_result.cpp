@@ -1,4 +1,5 @@
 #include "checks/check_result.h"
+#include "checks/fact.h"
 
 #include <gtest/gtest.h>
 
@@ -103,6 +104,23 @@ TEST(OutcomeHelpers, WarnAndFailKeepEvidenceAndFix) {
     EXPECT_EQ(f.status, Status::fail);
     EXPECT_EQ(f.evidence, "e2");
     EXPECT_EQ(f.fix, "f2");
+}
+
+// A root-only input refused to an unprivileged run (NRPE) is "unavailable": its checks SKIP and say how to run them.
+TEST(UnavailableWhenUnprivileged, TurnsARefusedReadIntoUnavailableWithHowToRunIt) {
+    const Fact<int> denied = ReadError{"cannot read /etc/libvirt/qemu.conf: Permission denied"};
+    const auto unprivileged = unavailable_when_unprivileged(denied, false);
+    EXPECT_TRUE(unprivileged.is_unavailable());
+    EXPECT_EQ(unprivileged.reason(), "cannot read /etc/libvirt/qemu.conf: Permission denied: run as root (or via sudo)");
+}
+
+TEST(UnavailableWhenUnprivileged, LeavesRootsErrorsOtherErrorsAndValuesAlone) {
+    const Fact<int> denied = ReadError{"cannot read /etc/libvirt/qemu.conf: Permission denied"};
+    const auto as_root = unavailable_when_unprivileged(denied, true);
+    EXPECT_FALSE(as_root.is_unavailable()) << "root refused is a real fault";
+    const Fact<int> malformed = ReadError{"/etc/os-release:3: unterminated quote"};
+    EXPECT_FALSE(unavailable_when_unprivileged(malformed, false).is_unavailable());
+    EXPECT_EQ(unavailable_when_unprivileged(Fact<int>(7), false).value(), 7);
 }
 
 }  // namespace

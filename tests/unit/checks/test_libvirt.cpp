@@ -214,6 +214,40 @@ TEST(LibvirtDefaultNetwork, SkipsWhenTheDaemonStoppedAnswering) {
                    "no answer from qemu:///system (see libvirt.connection)");
 }
 
+// With `default-network: absent` the profile removes the network: its absence passes, and no fix defines it.
+Expectations without_default_network() {
+    Expectations expectations;
+    expectations.profile = "/etc/kvm-agent/host.yaml";
+    expectations.default_network_absent = true;
+    return expectations;
+}
+
+TEST(LibvirtDefaultNetworkWithAProfile, PassesWhenAbsentAsTheProfileAsks) {
+    auto libvirt = connected_libvirt();
+    libvirt.default_network = {};
+    const auto expectations = without_default_network();
+    const auto outcome = run_check("libvirt.default-network", with_libvirt(libvirt), &expectations);
+    EXPECT_OUTCOME(outcome, Status::pass, "network \"default\" is not defined, as the profile asks (default-network: absent)");
+    EXPECT_EQ(outcome.fix, "");
+}
+
+TEST(LibvirtDefaultNetworkWithAProfile, WarnsWhenStillDefinedWithTheApplyThatRemovesIt) {
+    const auto expectations = without_default_network();
+    const auto outcome = run_check("libvirt.default-network", with_libvirt(connected_libvirt()), &expectations);
+    EXPECT_OUTCOME(outcome, Status::warn, "network \"default\" is defined (active), but the profile says default-network: absent");
+    EXPECT_EQ(outcome.fix, "kvm-agent apply --profile /etc/kvm-agent/host.yaml --only libvirt");
+}
+
+TEST(LibvirtDefaultNetworkWithAProfile, AProfileThatKeepsItJudgesItAsWithout) {
+    auto libvirt = connected_libvirt();
+    libvirt.default_network = {};
+    Expectations expectations;
+    expectations.profile = "/etc/kvm-agent/host.yaml";
+    const auto outcome = run_check("libvirt.default-network", with_libvirt(libvirt), &expectations);
+    EXPECT_OUTCOME(outcome, Status::warn, "network \"default\" is not defined");
+    EXPECT_FIX_HAS(outcome, "virsh net-define");
+}
+
 // --- libvirt.storage-pool ---
 
 TEST(LibvirtStoragePool, PassesWhenActiveAutostartedAndItsPathExists) {
@@ -481,6 +515,53 @@ TEST(QemuVncListen, FixPointsConsolesAtLoopbackAndSsh) {
     EXPECT_EQ(outcome.status, Status::warn);
     EXPECT_FIX_HAS(outcome, "set vnc_listen = \"127.0.0.1\" and set spice_listen = \"127.0.0.1\" in /etc/libvirt/qemu.conf");
     EXPECT_FIX_HAS(outcome, "qemu+ssh://");
+}
+
+// Without a profile, the commands to define the pool name the directory the facts were read for (--images-dir).
+TEST(LibvirtStoragePool, TheDefineCommandsNameTheImagesDirectoryInUse) {
+    auto libvirt = connected_libvirt();
+    libvirt.images_pool = {};
+    auto facts = with_libvirt(libvirt);
+    ImagesDirFacts dir;
+    dir.path = "/srv/vm";
+    dir.exists = true;
+    facts.images_dir_fact = dir;
+    const auto outcome = run_check("libvirt.storage-pool", facts);
+    EXPECT_FIX_HAS(outcome, "virsh pool-define-as default dir --target /srv/vm");
+}
+
+Expectations images_in(std::string path, std::string pool) {
+    Expectations expectations;
+    expectations.profile = "/etc/kvm-agent/host.yaml";
+    expectations.images = ExpectedImages{std::move(path), std::move(pool), 1ULL << 30, "virt_image_t", false};
+    return expectations;
+}
+
+TEST(LibvirtStoragePoolWithAProfile, PassesForTheProfilesPoolOverItsPath) {
+    auto libvirt = connected_libvirt();
+    libvirt.images_pool_name = "images";
+    libvirt.images_pool.detail = "/srv/vm/";
+    const auto expectations = images_in("/srv/vm", "images");
+    EXPECT_OUTCOME(run_check("libvirt.storage-pool", with_libvirt(libvirt), &expectations), Status::pass,
+                   "pool \"images\": active, autostart, /srv/vm/");
+}
+
+TEST(LibvirtStoragePoolWithAProfile, WarnsWhenThePoolHoldsAnotherDirectory) {
+    const auto expectations = images_in("/srv/vm", "default");
+    const auto outcome = run_check("libvirt.storage-pool", with_libvirt(connected_libvirt()), &expectations);
+    EXPECT_OUTCOME(outcome, Status::warn,
+                   "pool \"default\" holds /var/lib/libvirt/images, but the profile puts images in /srv/vm");
+    EXPECT_FIX_HAS(outcome, "kvm-agent apply --profile /etc/kvm-agent/host.yaml --only storage");
+}
+
+TEST(LibvirtStoragePoolWithAProfile, AMissingPoolIsTheApplysToDefine) {
+    auto libvirt = connected_libvirt();
+    libvirt.images_pool = {};
+    libvirt.images_pool_name = "images";
+    const auto expectations = images_in("/srv/vm", "images");
+    const auto outcome = run_check("libvirt.storage-pool", with_libvirt(libvirt), &expectations);
+    EXPECT_OUTCOME(outcome, Status::warn, "pool \"images\" is not defined");
+    EXPECT_EQ(outcome.fix, "kvm-agent apply --profile /etc/kvm-agent/host.yaml --only storage");
 }
 
 }  // namespace

@@ -81,6 +81,70 @@ TEST(StorageImagesSpace, IsErrorWhenFreeSpaceIsUnreadable) {
                    "free space of /var/lib/libvirt/images unreadable");
 }
 
+// --- with a profile's storage.images ---
+
+Expectations profiled(std::uint64_t min_free, bool own_filesystem, std::string type = "virt_image_t") {
+    Expectations expectations;
+    expectations.profile = "/etc/kvm-agent/host.yaml";
+    expectations.images = ExpectedImages{"/srv/vm", "images", min_free, std::move(type), own_filesystem};
+    return expectations;
+}
+
+TEST(StorageImagesSpaceWithAProfile, FailsBelowTheProfilesMinFreeThoughAboveTheDefault) {
+    const auto expectations = profiled(100 * k_gib, true);
+    const auto outcome = run_check("storage.images-space",
+                                   with_dir(images_dir("/srv/vm", mount("/dev/sdb1", "/srv/vm"), 50 * k_gib)),
+                                   &expectations);
+    EXPECT_OUTCOME(outcome, Status::fail, "50.0 GiB free of 500.0 GiB on /srv/vm (/srv/vm), below the 100.0 GiB the "
+                                          "profile's min-free");
+}
+
+TEST(StorageImagesSpaceWithAProfile, PassesAboveTheProfilesMinFreeThoughBelowTheDefault) {
+    const auto expectations = profiled(k_gib, true);
+    EXPECT_OUTCOME(run_check("storage.images-space",
+                             with_dir(images_dir("/srv/vm", mount("/dev/sdb1", "/srv/vm"), 5 * k_gib)), &expectations),
+                   Status::pass, "5.0 GiB free of 500.0 GiB on /srv/vm (/srv/vm)");
+}
+
+// The profile chose the root filesystem by naming no device: nothing to warn about, nothing to fix.
+TEST(StorageImagesSpaceWithAProfile, PassesOnTheRootFilesystemWhenTheProfileNamesNoDevice) {
+    const auto expectations = profiled(k_gib, false);
+    const auto outcome = run_check("storage.images-space",
+                                   with_dir(images_dir("/srv/vm", mount("/dev/sda2", "/"), 40 * k_gib)), &expectations);
+    EXPECT_OUTCOME(outcome, Status::pass, "on the root filesystem, as the profile's storage.images has no device");
+    EXPECT_EQ(outcome.fix, "");
+}
+
+TEST(StorageImagesSpaceWithAProfile, WarnsWithTheApplyWhenTheProfilesDeviceIsNotMounted) {
+    const auto expectations = profiled(k_gib, true);
+    const auto outcome = run_check("storage.images-space",
+                                   with_dir(images_dir("/srv/vm", mount("/dev/sda2", "/"), 40 * k_gib)), &expectations);
+    EXPECT_OUTCOME(outcome, Status::warn, "the profile's device is not mounted there");
+    EXPECT_EQ(outcome.fix, "kvm-agent apply --profile /etc/kvm-agent/host.yaml --only storage");
+}
+
+TEST(StorageImagesSpaceWithAProfile, AMissingDirectoryIsTheApplysToCreate) {
+    auto dir = images_dir("/srv/vm", std::nullopt, 0);
+    dir.exists = false;
+    const auto expectations = profiled(k_gib, false);
+    const auto outcome = run_check("storage.images-space", with_dir(dir), &expectations);
+    EXPECT_OUTCOME(outcome, Status::warn, "/srv/vm does not exist");
+    EXPECT_EQ(outcome.fix, "kvm-agent apply --profile /etc/kvm-agent/host.yaml --only storage");
+}
+
+TEST(StorageMountPersistentWithAProfile, AMountMissingFromFstabIsTheApplysToPersist) {
+    const auto expectations = profiled(k_gib, true);
+    const auto outcome = run_check("storage.mount-persistent",
+                                   [] {
+                                       StaticHostFacts facts = with_dir(images_dir("/srv/vm", mount("/dev/sdb1", "/srv/vm"), k_gib));
+                                       facts.mount_persistence_fact = MountPersistence{{}, {}};
+                                       return facts;
+                                   }(),
+                                   &expectations);
+    EXPECT_OUTCOME(outcome, Status::fail, "/srv/vm is mounted from /dev/sdb1 (xfs) but is in neither");
+    EXPECT_EQ(outcome.fix, "kvm-agent apply --profile /etc/kvm-agent/host.yaml --only storage");
+}
+
 // --- storage.mount-persistent ---
 
 StaticHostFacts persistent(ImagesDirFacts dir, std::vector<MountEntry> fstab, std::set<std::string> units = {}) {
@@ -218,6 +282,20 @@ TEST(StorageSelinuxContext, IsErrorWhenTheImagesDirectoryIsUnreadable) {
     facts.selinux_fact = SelinuxFacts{true, true, ""};
     facts.images_dir_fact = ReadError{"cannot stat /srv/vm: Permission denied"};
     EXPECT_OUTCOME(run_check("storage.selinux-context", facts), Status::error, "cannot stat /srv/vm");
+}
+
+// The profile's selinux-type, not virt_image_t, is the label to have; the fix is the apply that sets it.
+TEST(StorageSelinuxContextWithAProfile, JudgesTheProfilesTypeAndNamesTheApply) {
+    const auto expectations = profiled(k_gib, true, "svirt_home_t");
+    const auto wrong = run_check("storage.selinux-context",
+                                 selinux(true, labelled("/srv/vm", "system_u:object_r:virt_image_t:s0")), &expectations);
+    EXPECT_OUTCOME(wrong, Status::fail, "/srv/vm is labelled system_u:object_r:virt_image_t:s0, not svirt_home_t");
+    EXPECT_EQ(wrong.fix, "kvm-agent apply --profile /etc/kvm-agent/host.yaml --only storage");
+    EXPECT_OUTCOME(run_check("storage.selinux-context",
+                             selinux(true, labelled("/srv/vm", "system_u:object_r:svirt_home_t:s0"),
+                                     "/srv/vm(/.*)?    system_u:object_r:svirt_home_t:s0\n"),
+                             &expectations),
+                   Status::pass, "/srv/vm labelled system_u:object_r:svirt_home_t:s0");
 }
 
 }  // namespace

@@ -202,5 +202,19 @@ TEST(SysctlFileOrder, IgnoresFilesThatAreNotDotConf) {
 
 TEST(SysctlFileOrder, IsEmptyForNoDirectories) { EXPECT_TRUE(sysctl_file_order({}).empty()); }
 
+// /etc/selinux/config names the policy whose directory holds the local rules: Debian's is "default".
+TEST(SelinuxPolicyType, IsTheConfigsSelinuxtype) {
+    EXPECT_EQ(selinux_policy_type("# comment\nSELINUX=enforcing\nSELINUXTYPE=default\n"), "default");
+    EXPECT_EQ(selinux_policy_type("SELINUX=enforcing\nSELINUXTYPE = mls\n"), "mls");
+}
+
+TEST(SelinuxPolicyType, IsTargetedWhenMissingEmptyOrNotAPlainName) {
+    EXPECT_EQ(selinux_policy_type(""), "targeted");
+    EXPECT_EQ(selinux_policy_type("SELINUX=permissive\n"), "targeted");
+    EXPECT_EQ(selinux_policy_type("SELINUXTYPE=\n"), "targeted");
+    EXPECT_EQ(selinux_policy_type("SELINUXTYPE=../../tmp\n"), "targeted") << "it becomes a path";
+    EXPECT_EQ(selinux_policy_type("SELINUXTYPE=targeted policy\n"), "targeted");
+}
+
 }  // namespace
 }  // namespace checks
