@@ -20,6 +20,9 @@ debian_packages=(
   # the metrics as monitoring reads them: promtool (check metrics, test rules) and a real node_exporter
   # (RHEL has neither in its repositories or EPEL for certain: those tests skip there, saying so)
   prometheus prometheus-node-exporter
+  # the Ansible collection (packaging/ansible): ansible-core runs its playbooks in the netns tier, and
+  # `ansible-test sanity` runs offline on the linters it would otherwise fetch from PyPI (packaging/check-ansible)
+  ansible-core pylint pycodestyle yamllint python3-voluptuous
   # the fuzz targets (scripts/fuzz.sh): clang, and its fuzzer and sanitizer runtimes (only recommended by clang)
   clang libclang-rt-dev
 )
@@ -31,6 +34,8 @@ rhel_packages=(
   libvirt-daemon-kvm libvirt-client qemu-kvm iproute
   # the package tier: rpmbuild and the spec's macros, rpmlint, cpio (packaging/rpm/check-rpm)
   rpm-build systemd-rpm-macros rpmlint cpio bash-completion python3-jsonschema
+  # the Ansible collection's playbooks and ansible-test (its linters from PyPI where EPEL lacks them)
+  ansible-core
   # the fuzz targets (scripts/fuzz.sh): clang and compiler-rt (its fuzzer and sanitizer runtimes)
   clang compiler-rt
 )
