@@ -456,10 +456,10 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     common::install_stop_handlers();
     std::vector<std::string> sections;
     for (const auto& step : selection->steps) sections.emplace_back(step->section());
-    host::journal::write(apply_started_entry(common.profile_path, sections), "kvm-agent");
+    host::journal::write(apply_started_entry(common.profile_path, sections), k_journal_identifier);
     const auto run = apply_steps(pointers(*selection), step_progress(err, common.output, true), common::stop_reason,
                                  [](std::size_t index, std::size_t count, const SectionRun& section) {
-                                     host::journal::write(step_entry(index, count, section), "kvm-agent");
+                                     host::journal::write(step_entry(index, count, section), k_journal_identifier);
                                  });
 
     auto* network = network_step(*selection);
@@ -469,7 +469,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         auto why = report.failures;
         why.insert(why.end(), report.rollback_failures.begin(), report.rollback_failures.end());
         host::journal::write(rolled_back_entry("network", report.outcome == NetworkOutcome::rolled_back, why),
-                             "kvm-agent");
+                             k_journal_identifier);
     }
     std::optional<pid_t> watcher;
     std::string window_error, takeback_timer;

@@ -38,6 +38,12 @@ common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const st
     return report;
 }
 
+std::map<checks::Status, int> status_counts(const DoctorReport& report) {
+    std::map<checks::Status, int> counts;
+    for (const auto& result : report.results) ++counts[result.status];
+    return counts;
+}
+
 int exit_code_for(checks::Verdict verdict) {
     switch (verdict) {
         case checks::Verdict::ready: return 0;

@@ -1,5 +1,6 @@
 #pragma once
 // The doctor use case: run the selected checks of the catalogue over HostFacts, time each, and judge.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct DoctorReport {
 // profile's, for the checks that judge against it (null: no profile, those SKIP or judge without it).
 common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids,
                                         const checks::Expectations* expectations = nullptr);
+
+// How many checks ended in each status (a status no check ended in is absent): the counts the text
+// report's verdict line, the Nagios perfdata and the journal's verdict entry all give.
+std::map<checks::Status, int> status_counts(const DoctorReport& report);
 
 // Monitoring-plugin exit codes: 0 READY, 1 DEGRADED, 2 NOT_READY (3 is "could not run", set by the mains).
 int exit_code_for(checks::Verdict verdict);

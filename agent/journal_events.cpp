@@ -71,11 +71,12 @@ host::journal::Entry verdict_entry(const DoctorReport& report) {
                                                                        : LOG_ERR;
     auto out = entry(priority, "host is " + verdict, k_message_verdict);
     out.fields.emplace_back("KVM_HOST_VERDICT", verdict);
+    const auto counts = status_counts(report);
     for (const auto status : {checks::Status::pass, checks::Status::warn, checks::Status::fail, checks::Status::error,
                               checks::Status::skip}) {
-        int count = 0;
-        for (const auto& result : report.results) count += result.status == status;
-        out.fields.emplace_back("KVM_CHECKS_" + std::string(checks::to_string(status)), std::to_string(count));
+        const auto found = counts.find(status);
+        out.fields.emplace_back("KVM_CHECKS_" + std::string(checks::to_string(status)),
+                                std::to_string(found == counts.end() ? 0 : found->second));
     }
     return out;
 }

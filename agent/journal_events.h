@@ -12,6 +12,9 @@
 
 namespace agent {
 
+// SYSLOG_IDENTIFIER of every entry: `journalctl -t kvm-agent` shows them all, whichever program wrote them.
+inline const std::string k_journal_identifier = "kvm-agent";
+
 inline constexpr std::string_view k_message_apply_started = "8c2d97bc6b154de88a2966c988b30897";
 inline constexpr std::string_view k_message_step_done = "382c5555a75f44798f534c15f9d47e42";
 inline constexpr std::string_view k_message_step_failed = "c1d3a9d0f52649c5b6c77d07fda48ddf";

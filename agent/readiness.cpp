@@ -23,8 +23,8 @@ std::string utc(long long unix_time) {
 }
 
 void journal(const DoctorReport& report) {
-    host::journal::write(verdict_entry(report), "kvm-agent");
-    for (const auto& entry : check_entries(report)) host::journal::write(entry, "kvm-agent");
+    host::journal::write(verdict_entry(report), k_journal_identifier);
+    for (const auto& entry : check_entries(report)) host::journal::write(entry, k_journal_identifier);
 }
 
 }  // namespace

@@ -28,7 +28,7 @@ constexpr checks::Status k_status_order[] = {checks::Status::pass, checks::Statu
                                              checks::Status::error, checks::Status::skip};
 
 // "11 PASS, 4 WARN, 4 FAIL, 2 ERROR, 11 SKIP"
-std::string counted(std::map<checks::Status, int>& counts) {
+std::string counted(std::map<checks::Status, int> counts) {
     std::string out;
     for (auto status : k_status_order)
         out += std::string(out.empty() ? "" : ", ") + std::to_string(counts[status]) + " " +
@@ -50,9 +50,7 @@ std::string render_text(const DoctorReport& report, const TextStyle& style) {
         title_width = std::max(title_width, result.title.size());
     }
     std::string out;
-    std::map<checks::Status, int> counts;
     for (const auto& result : report.results) {
-        ++counts[result.status];
         if (style.quiet && result.status == checks::Status::pass) continue;
         const std::string status(checks::to_string(result.status));
         out += "  " + pad(result.id, id_width) + "  " + pad(result.title, title_width) + " : ";
@@ -76,17 +74,14 @@ std::string render_text(const DoctorReport& report, const TextStyle& style) {
     } else {
         out += verdict;
     }
-    out += " (" + counted(counts) + ")\n";
+    out += " (" + counted(status_counts(report)) + ")\n";
     return out;
 }
 
 std::string render_nagios(const DoctorReport& report) {
-    std::map<checks::Status, int> counts;
+    auto counts = status_counts(report);
     std::chrono::milliseconds duration{0};
-    for (const auto& result : report.results) {
-        ++counts[result.status];
-        duration += result.duration;
-    }
+    for (const auto& result : report.results) duration += result.duration;
     static constexpr const char* k_state[] = {"OK", "WARNING", "CRITICAL"};
     std::string out = std::string("KVM-HOST ") + k_state[exit_code_for(report.verdict)] + " - " +
                       std::string(checks::to_string(report.verdict)) + ": " + counted(counts) + " |";

@@ -74,6 +74,16 @@ TEST(RunDoctor, JudgesTheVerdictFromTheSelectedChecksOnly) {
     EXPECT_EQ(erroring->verdict, checks::Verdict::degraded);
 }
 
+TEST(StatusCounts, CountsEachStatusAChecksEndedInAndNoOther) {
+    DoctorReport report;
+    for (auto status : {checks::Status::pass, checks::Status::fail, checks::Status::pass, checks::Status::skip})
+        report.results.push_back(checks::CheckResult{"a.b", "t", status, "", "", {}});
+    const auto counts = status_counts(report);
+    EXPECT_EQ(counts, (std::map<checks::Status, int>{
+                          {checks::Status::pass, 2}, {checks::Status::fail, 1}, {checks::Status::skip, 1}}));
+    EXPECT_TRUE(status_counts(DoctorReport{}).empty());
+}
+
 TEST(ExitCodeFor, FollowsTheMonitoringPluginConvention) {
     EXPECT_EQ(exit_code_for(checks::Verdict::ready), 0);
     EXPECT_EQ(exit_code_for(checks::Verdict::degraded), 1);
