@@ -24,7 +24,9 @@
 #include "agent/report_render.h"
 #include "agent/steps/network_step.h"
 #include "agent/steps/step_factory.h"
+#include "agent/version.h"
 #include "agent/wiring.h"
+#include "checks/catalogue.h"
 #include "common/owned_file.h"
 #include "common/stop_signal.h"
 #include "netconfig/plan_json.h"
@@ -393,7 +395,8 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     CommonOptions common;
     std::string confirm_within, state_dir = ReadinessPaths{}.state_dir.string();
     NetworkSettings network_settings;
-    bool memory_only = false;
+    bool memory_only = false, smoke = false;
+    std::string smoke_guest = k_installed_smoke_guest;
     po::options_description options("Options");
     add_common_options(options, common);
     options.add_options()
@@ -403,11 +406,15 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         ("config-root", po::value(&network_settings.config_root)->default_value("/"),
          "write network configuration files under DIR (an image or offline root); NetworkManager is not asked")
         ("state-dir", po::value(&state_dir)->default_value(state_dir),
-         "where the readiness report and the first-boot stamp go");
+         "where the readiness report and the first-boot stamp go")
+        ("smoke", po::bool_switch(&smoke),
+         "the readiness report ends with libvirt.guest-smoke: a throwaway KVM guest booted on the profile's bridges "
+         "(as the profile's verify: {guest-smoke: true} asks)")
+        ("smoke-guest", po::value(&smoke_guest)->default_value(smoke_guest), "the guest --smoke boots");
     int code = 0;
     if (!parse_options(call, options, argc, argv,
                        "Usage: kvm-agent apply [--profile FILE] [--only SECTION,...] [--output text|json] "
-                       "[--confirm-within DURATION]\n"
+                       "[--confirm-within DURATION] [--smoke]\n"
                        "Converges the host to its profile, verifies, rolls back a failed network change by itself, "
                        "and publishes the host's readiness.\n"
                        "Exit status: 0 READY (with --only: the sections converged), 1 failed, 2 applied but the "
@@ -500,12 +507,18 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     // The host's readiness after the run, published where admins and monitoring look.
     const auto expectations = expectations_from(loaded->profile);
     HostSettings settings;
+    settings.smoke_guest = smoke_guest;
     if (expectations.images) {
         settings.images_dir = expectations.images->path;
         settings.images_pool = expectations.images->pool;
     }
+    std::vector<std::string> readiness_checks;  // every check but the opt-in ones, unless asked for the smoke
+    if (smoke || (loaded->profile.verify && loaded->profile.verify->guest_smoke)) {
+        readiness_checks = checks::default_check_ids();
+        readiness_checks.emplace_back(checks::k_guest_smoke_check);
+    }
     auto host = connect_host(settings);
-    auto readiness = run_doctor(host->facts(), {}, &expectations);
+    auto readiness = run_doctor(host->facts(), readiness_checks, &expectations);
     ReadinessPaths paths;
     paths.state_dir = state_dir;
     std::vector<std::string> published;

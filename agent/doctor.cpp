@@ -11,7 +11,8 @@ common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const st
                                         const checks::Expectations* expectations) {
     std::vector<const checks::CheckSpec*> selected;
     if (ids.empty()) {
-        for (const auto& spec : checks::catalogue()) selected.push_back(&spec);
+        for (const auto& spec : checks::catalogue())
+            if (!spec.opt_in) selected.push_back(&spec);
     } else {
         for (const auto& id : ids) {
             const auto* spec = checks::find_check(id);

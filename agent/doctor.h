@@ -16,7 +16,7 @@ struct DoctorReport {
     checks::Verdict verdict = checks::Verdict::ready;
 };
 
-// `ids` empty: every check. An unknown id is an error naming it, and nothing runs. `expectations`: the host
+// `ids` empty: every check but the opt-in ones. An unknown id is an error naming it, and nothing runs. `expectations`: the host
 // profile's, for the checks that judge against it (null: no profile, those SKIP or judge without it).
 common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids,
                                         const checks::Expectations* expectations = nullptr);

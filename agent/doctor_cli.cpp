@@ -19,6 +19,7 @@
 #include "agent/report_render.h"
 #include "agent/version.h"
 #include "agent/wiring.h"
+#include "checks/catalogue.h"
 #include "common/journal_stream.h"
 #include "common/text.h"
 #include "host/files/atomic_file.h"
@@ -78,6 +79,12 @@ void add_doctor_options(po::options_description& options, DoctorRequest& request
          "libvirt, which probes QEMU after a start, five times as long")
         ("textfile", po::value(&request.textfile_dir),
          "also write the checks' metrics to DIR/kvm_host.prom, atomically (node_exporter's textfile collector)")
+        ("smoke", "also run libvirt.guest-smoke: boot a throwaway KVM guest through libvirt with a NIC on each "
+                  "bridge (the profile's, else the host's), then remove it")
+        ("smoke-guest", po::value(&request.smoke_guest)->default_value(k_installed_smoke_guest),
+         "the guest --smoke boots")
+        ("smoke-timeout", po::value(&request.smoke_timeout_seconds)->default_value(60.0, "60"),
+         "seconds the smoke guest may take from its start to its console line")
         ("quiet,q", "print only checks that did not PASS (a FAIL is never hidden)")
         ("color", one_of(&request.color, "color", {"auto", "always", "never"}), "auto | always | never")
         ("verbose,v", "show evidence for passing checks too, and log what is read ");
@@ -110,8 +117,8 @@ int run_doctor_cli(const std::string& program, int argc, const char* const* argv
 
 int run_doctor_request(const std::string& program, const po::options_description& options,
                        const po::variables_map& vm, const DoctorRequest& request, std::ostream& out, std::ostream& err) {
-    const auto& [output, color, root, uri, images_dir, images_pool, profile_path, timeout_seconds, check_ids,
-                 textfile_dir] = request;
+    const auto& [output, color, root, uri, images_dir, images_pool, profile_path, timeout_seconds, requested_ids,
+                 textfile_dir, smoke_guest, smoke_timeout_seconds] = request;
     if (vm.count("help")) {
         out << "Usage: " << program << " [OPTIONS]\n"
             << "Checks whether this host is a working KVM host, and says how to fix what is not.\n"
@@ -137,6 +144,15 @@ int run_doctor_request(const std::string& program, const po::options_description
     if (!std::filesystem::is_directory(root, ec)) return could_not_run("--root " + root + " is not a directory");
     if (!(timeout_seconds > 0 && timeout_seconds <= 600))
         return could_not_run("--timeout must be between 0 and 600 seconds");
+    if (!(smoke_timeout_seconds > 0 && smoke_timeout_seconds <= 3600))
+        return could_not_run("--smoke-timeout must be between 0 and 3600 seconds");
+    // --smoke adds the opt-in check to what runs: every default check, or the ones named.
+    std::vector<std::string> check_ids = requested_ids;
+    if (vm.count("smoke")) {
+        if (check_ids.empty()) check_ids = checks::default_check_ids();
+        if (std::find(check_ids.begin(), check_ids.end(), checks::k_guest_smoke_check) == check_ids.end())
+            check_ids.emplace_back(checks::k_guest_smoke_check);
+    }
     if (vm.count("textfile") && !std::filesystem::is_directory(textfile_dir, ec))
         return could_not_run("--textfile " + textfile_dir + " is not a directory");
     std::optional<checks::Expectations> expectations;
@@ -146,7 +162,8 @@ int run_doctor_request(const std::string& program, const po::options_description
         expectations = expectations_from(loaded.value());
     }
     const auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
-    HostSettings settings{root, uri, images_dir, images_pool, timeout};
+    HostSettings settings{root, uri, images_dir, images_pool, timeout, smoke_guest,
+                          std::chrono::milliseconds(static_cast<long>(smoke_timeout_seconds * 1000))};
     // The profile's images directory and pool, unless the command line names others.
     if (expectations && expectations->images) {
         if (vm["images-dir"].defaulted()) settings.images_dir = expectations->images->path;

@@ -17,6 +17,8 @@ struct DoctorRequest {
     double timeout_seconds = 2.0;
     std::vector<std::string> check_ids;
     std::string textfile_dir;  // --textfile: also publish the metrics there
+    std::string smoke_guest;   // --smoke-guest: the guest libvirt.guest-smoke boots
+    double smoke_timeout_seconds = 60.0;
 };
 
 // kvm-doctor's options (--help and --version too), bound to `request`; `kvm-agent status` adds its own to them.

@@ -127,7 +127,8 @@ std::string render_json(const DoctorReport& report) {
 std::string render_catalogue_json() {
     nlohmann::ordered_json checks_array = nlohmann::ordered_json::array();
     for (const auto& spec : checks::catalogue())
-        checks_array.push_back({{"id", std::string(spec.id)}, {"title", std::string(spec.title)}});
+        checks_array.push_back(
+            {{"id", std::string(spec.id)}, {"title", std::string(spec.title)}, {"opt_in", spec.opt_in}});
     return nlohmann::ordered_json{{"version", 1}, {"checks", checks_array}}.dump(2) + "\n";
 }
 
@@ -135,7 +136,9 @@ std::string render_catalogue() {
     std::size_t width = 0;
     for (const auto& spec : checks::catalogue()) width = std::max(width, spec.id.size());
     std::string out;
-    for (const auto& spec : checks::catalogue()) out += pad(std::string(spec.id), width) + "  " + std::string(spec.title) + "\n";
+    for (const auto& spec : checks::catalogue())
+        out += pad(std::string(spec.id), width) + "  " + std::string(spec.title) +
+               (spec.opt_in ? " (opt-in: runs only when named, or with --smoke)" : "") + "\n";
     return out;
 }
 

@@ -11,6 +11,7 @@
 #include "host/dbus/transient_timer.h"
 #include "host/host_facts_reader.h"
 #include "host/kvm/kvm_probe.h"
+#include "host/libvirt/libvirt_guest_smoke.h"
 #include "host/libvirt/libvirt_hypervisor.h"
 #include "host/netlink/netlink_adapter.h"
 #include "host/netlink/network_reader.h"
@@ -31,6 +32,7 @@ public:
           // milliseconds, so it gets five times the bound of the other calls.
           m_hypervisor(settings.libvirt_uri, settings.call_timeout * k_libvirt_bound_factor),
           m_kvm("/dev/kvm", settings.call_timeout),
+          m_guest_smoke(smoke_settings(settings)),
           m_reader(m_root, live_services(), settings.images_dir, settings.images_pool) {}
 
     const checks::HostFacts& facts() const override { return m_reader; }
@@ -47,7 +49,22 @@ private:
         live.hypervisor = &m_hypervisor;
         live.kvm = &m_kvm;
         live.network = &m_network;
+        live.guest_booter = &m_guest_smoke;
         return live;
+    }
+
+    static host::libvirt::GuestSmokeSettings smoke_settings(const HostSettings& settings) {
+        host::libvirt::GuestSmokeSettings smoke;
+        smoke.uri = settings.libvirt_uri;
+        smoke.guest_kernel = settings.smoke_guest;
+        smoke.lock_file = []() -> common::Result<std::string> {
+            auto dir = prepare_run_dir();
+            if (!dir) return dir.error();
+            return (*dir / "guest-smoke.lock").string();
+        };
+        smoke.call_timeout = settings.call_timeout * k_libvirt_bound_factor;
+        smoke.boot_timeout = settings.smoke_timeout;
+        return smoke;
     }
 
     common::HostRoot m_root;
@@ -55,6 +72,7 @@ private:
     host::dbus::Firewalld m_firewall;
     host::libvirt::LibvirtHypervisor m_hypervisor;
     host::kvm::KvmProbe m_kvm;
+    host::libvirt::LibvirtGuestSmoke m_guest_smoke;
     host::netlink::NetlinkNetworkReader m_network;
     host::HostFactsReader m_reader;
 };

@@ -39,6 +39,7 @@ const std::vector<CheckSpec>& catalogue() {
         {"storage.images-space", "Free space for guest images", nullptr, judge_storage_images_space},
         {"storage.mount-persistent", "Images filesystem mounted at boot", nullptr, judge_storage_mount_persistent},
         {"storage.selinux-context", "SELinux label of the images directory", nullptr, judge_storage_selinux_context},
+        {k_guest_smoke_check, "A throwaway KVM guest boots on the bridges", nullptr, judge_libvirt_guest_smoke, true},
     };
     return k_checks;
 }
@@ -47,6 +48,13 @@ const CheckSpec* find_check(std::string_view id) {
     for (const auto& spec : catalogue())
         if (spec.id == id) return &spec;
     return nullptr;
+}
+
+std::vector<std::string> default_check_ids() {
+    std::vector<std::string> ids;
+    for (const auto& spec : catalogue())
+        if (!spec.opt_in) ids.emplace_back(spec.id);
+    return ids;
 }
 
 }  // namespace checks

@@ -1,6 +1,7 @@
 #pragma once
 // The catalogue of checks: stable ids (API: scripts and monitoring depend on them), titles, and the
 // pure judge that turns HostFacts into an Outcome. Order here is the order of the report.
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -14,12 +15,14 @@ using Judge = Outcome (*)(const HostFacts&);
 // A check that judges against the host profile too; `expectations` is null when the run has no profile.
 using ProfileJudge = Outcome (*)(const HostFacts&, const Expectations* expectations);
 
-// Exactly one of `judge` and `profile_judge` is set.
+// Exactly one of `judge` and `profile_judge` is set. An opt-in check changes the host while it runs (it boots a
+// guest): a run without check ids leaves it out; naming it (or kvm-doctor --smoke) runs it.
 struct CheckSpec {
     std::string_view id;
     std::string_view title;
     Judge judge = nullptr;
     ProfileJudge profile_judge = nullptr;
+    bool opt_in = false;
 
     Outcome run(const HostFacts& facts, const Expectations* expectations) const {
         return profile_judge ? profile_judge(facts, expectations) : judge(facts);
@@ -28,6 +31,10 @@ struct CheckSpec {
 
 const std::vector<CheckSpec>& catalogue();
 const CheckSpec* find_check(std::string_view id);
+// What a run without check ids runs: every check but the opt-in ones, in catalogue order.
+std::vector<std::string> default_check_ids();
+
+inline constexpr std::string_view k_guest_smoke_check = "libvirt.guest-smoke";
 
 // The defaults the checks use until a host profile says otherwise.
 inline constexpr std::string_view k_default_images_dir = "/var/lib/libvirt/images";

@@ -2,6 +2,7 @@
 // The plain data the checks judge, and HostFacts: the interface that hands it to them. host/ implements
 // it by reading the machine lazily (only what the selected checks ask for); unit tests fill a
 // StaticHostFacts by hand. Nothing here touches the system.
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -178,6 +179,30 @@ struct LibvirtFacts {
     std::string images_pool_name;
 };
 
+// A tap libvirt made for a NIC of the smoke guest, and the bridge the kernel had it in while the guest ran.
+struct SmokeTap {
+    std::string tap;
+    std::string bridge;  // the bridge the domain's XML asked for
+    std::string master;  // the bridge it was a port of ("" none)
+};
+
+// What booting the smoke guest through libvirt showed (kvm-doctor --smoke, libvirt.guest-smoke).
+struct GuestSmokeFacts {
+    std::string pool, volume, domain;   // what the run made (and removed)
+    std::string images_path;            // the pool's directory
+    std::vector<std::string> bridges;   // the domain had a NIC on each
+    std::string failed_step;            // "" when the guest ran: "smoke guest", "lock", "connect", "pool",
+                                        // "volume", "start", "boot"
+    std::string error;                  // libvirt's message, or what went wrong
+    std::string domain_type;            // the running domain's <domain type=...>
+    std::string hypervisor;             // what the guest read from CPUID leaf 0x40000000 ("KVMKVMKVM")
+    std::vector<SmokeTap> taps;
+    std::optional<std::chrono::milliseconds> time_to_marker;  // from the start of the vCPU to the marker
+    std::string xml;                    // the domain XML the run asked libvirt to start
+    std::vector<std::string> leftovers_removed;  // objects of an earlier, killed run, removed first
+    std::vector<std::string> cleanup_failures;   // what this run could not remove
+};
+
 // What the checks read. Each getter returns the fact, or why it is unavailable or unreadable.
 class HostFacts {
 public:
@@ -210,6 +235,9 @@ public:
     virtual const Fact<BondingStatus>& bonding(const std::string& bond) const = 0;
     virtual const Fact<FirewallZoneFacts>& firewall_zone(const std::string& zone) const = 0;
     virtual const Fact<InterfaceZone>& firewall_interface_zone(const std::string& interface) const = 0;
+    // Boots the smoke guest with a NIC on each of `bridges`: it changes the host for a few seconds, and leaves
+    // nothing behind. Only libvirt.guest-smoke asks, and only when the run opted in.
+    virtual const Fact<GuestSmokeFacts>& guest_smoke(const std::vector<std::string>& bridges) const = 0;
 };
 
 // A HostFacts filled in by hand: for unit tests of the checks.
@@ -240,6 +268,8 @@ struct StaticHostFacts : HostFacts {
     std::map<std::string, Fact<BondingStatus>> bonding_facts;
     std::map<std::string, Fact<FirewallZoneFacts>> firewall_zone_facts;
     std::map<std::string, Fact<InterfaceZone>> interface_zone_facts;
+    Fact<GuestSmokeFacts> guest_smoke_fact;
+    mutable std::vector<std::string> guest_smoke_bridges;  // what the check asked for
 
     const Fact<CpuInfo>& cpuinfo() const override { return cpuinfo_fact; }
     const Fact<std::string>& kernel_arch() const override { return kernel_arch_fact; }
@@ -280,6 +310,10 @@ struct StaticHostFacts : HostFacts {
     }
     const Fact<InterfaceZone>& firewall_interface_zone(const std::string& interface) const override {
         return find_in(interface_zone_facts, interface);
+    }
+    const Fact<GuestSmokeFacts>& guest_smoke(const std::vector<std::string>& bridges) const override {
+        guest_smoke_bridges = bridges;
+        return guest_smoke_fact;
     }
 
 private:

@@ -48,6 +48,8 @@ Outcome judge_firewall_zones(const HostFacts& facts, const Expectations* expecta
 Outcome judge_storage_images_space(const HostFacts& facts, const Expectations* expectations);
 Outcome judge_storage_mount_persistent(const HostFacts& facts, const Expectations* expectations);
 Outcome judge_storage_selinux_context(const HostFacts& facts, const Expectations* expectations);
+// guest_smoke.cpp: boots a throwaway guest on the profile's bridges (without a profile, the host's)
+Outcome judge_libvirt_guest_smoke(const HostFacts& facts, const Expectations* expectations);
 
 // The profile's storage.images, or null: without a profile, or when it leaves storage to the defaults.
 inline const ExpectedImages* expected_images(const Expectations* expectations) {

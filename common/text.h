@@ -24,5 +24,7 @@ std::string human_bytes(std::uint64_t bytes);
 // \xNN) so it stays on one line and cannot drive a terminal, and anything past `max_length` bytes cut
 // off with "...".
 std::string escape_controls(std::string_view text, std::size_t max_length = 80);
+// Text for an XML attribute or element (libvirt's domain and pool XML): & < > ' " as entities.
+std::string xml_escape(std::string_view text);
 
 }  // namespace common

@@ -559,4 +559,14 @@ const Fact<checks::InterfaceZone>& HostFactsReader::firewall_interface_zone(cons
     return it->second;
 }
 
+const Fact<checks::GuestSmokeFacts>& HostFactsReader::guest_smoke(const std::vector<std::string>& bridges) const {
+    auto it = m_guest_smokes.find(bridges);
+    if (it == m_guest_smokes.end())
+        it = m_guest_smokes
+                 .emplace(bridges, m_live.guest_booter ? m_live.guest_booter->boot_smoke_guest(m_images_pool, bridges)
+                                                       : Fact<checks::GuestSmokeFacts>(Unavailable{m_live.reason}))
+                 .first;
+    return it->second;
+}
+
 }  // namespace host

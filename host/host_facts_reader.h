@@ -42,6 +42,7 @@ public:
     const checks::Fact<checks::BondingStatus>& bonding(const std::string& bond) const override;
     const checks::Fact<checks::FirewallZoneFacts>& firewall_zone(const std::string& zone) const override;
     const checks::Fact<checks::InterfaceZone>& firewall_interface_zone(const std::string& interface) const override;
+    const checks::Fact<checks::GuestSmokeFacts>& guest_smoke(const std::vector<std::string>& bridges) const override;
 
 private:
     template <typename T>
@@ -93,6 +94,7 @@ private:
     mutable std::map<std::string, checks::Fact<checks::BondingStatus>> m_bonding;
     mutable std::map<std::string, checks::Fact<checks::FirewallZoneFacts>> m_firewall_zones;
     mutable std::map<std::string, checks::Fact<checks::InterfaceZone>> m_interface_zones;
+    mutable std::map<std::vector<std::string>, checks::Fact<checks::GuestSmokeFacts>> m_guest_smokes;
 };
 
 }  // namespace host

@@ -40,6 +40,15 @@ public:
     virtual checks::Fact<checks::LibvirtFacts> inspect(const std::string& pool_name) = 0;
 };
 
+// libvirt's QEMU driver, read-write: boots the smoke guest with a NIC on each bridge, its disk a volume of `pool`,
+// and removes all it made (libvirt.guest-smoke).
+class GuestBooter {
+public:
+    virtual ~GuestBooter() = default;
+    virtual checks::Fact<checks::GuestSmokeFacts> boot_smoke_guest(const std::string& pool,
+                                                                   const std::vector<std::string>& bridges) = 0;
+};
+
 // /dev/kvm's ioctls: run a few bytes of guest code.
 class KvmDevice {
 public:
@@ -54,6 +63,7 @@ struct LiveServices {
     Hypervisor* hypervisor = nullptr;
     KvmDevice* kvm = nullptr;
     NetworkReader* network = nullptr;
+    GuestBooter* guest_booter = nullptr;
     std::string reason = "live services are not asked in this run";
 };
 

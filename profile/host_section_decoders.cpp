@@ -116,6 +116,17 @@ KvmSection decode_kvm(const YAML::Node& node, Position where) {
     return section;
 }
 
+VerifySection decode_verify(const YAML::Node& node, Position where) {
+    VerifySection section;
+    if (is_empty(node)) return section;
+    std::map<std::string, Position> positions;
+    Reader reader(positions, "verify");
+    if (!node.IsMap()) reader.fail(where, "\"verify\" must be a map, not " + describe(node));
+    for (const auto& entry : reader.entries(node, where, "verify", {"guest-smoke"}, "verify"))
+        if (entry.key == "guest-smoke") section.guest_smoke = reader.boolean(entry);
+    return section;
+}
+
 PackagesSection decode_packages(const YAML::Node& node, Position where) {
     PackagesSection section;
     std::map<std::string, Position> positions;

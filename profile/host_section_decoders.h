@@ -14,5 +14,6 @@ LibvirtSection decode_libvirt(const YAML::Node& node, Position where);
 SysctlSection decode_sysctl(const YAML::Node& node, Position where);
 FirewallSection decode_firewall(const YAML::Node& node, Position where);
 StorageSection decode_storage(const YAML::Node& node, Position where);
+VerifySection decode_verify(const YAML::Node& node, Position where);
 
 }  // namespace profile

@@ -73,4 +73,9 @@ struct StorageSection {
     std::optional<ImagesStorage> images;
 };
 
+// verify: proofs kvm-agent apply adds to its readiness report, beyond the checks every run makes.
+struct VerifySection {
+    bool guest_smoke = false;  // libvirt.guest-smoke: boot a throwaway KVM guest on the profile's bridges
+};
+
 }  // namespace profile

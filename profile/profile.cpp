@@ -120,11 +120,20 @@ HostProfile decode(const YAML::Node& root, std::string_view source, std::vector<
     if (!root.IsMap())
         throw DecodeError{position_of(root.Mark()), "",
                           "a profile is a map of sections (kvm, packages, libvirt, sysctl, network, firewall, "
-                          "storage), not " + describe(root)};
+                          "storage) and verify, not " + describe(root)};
     std::map<std::string, Position> top;
     Reader reader(top, "");
-    const std::vector<std::string_view> sections(k_sections.begin(), k_sections.end());
-    for (const auto& entry : reader.entries(root, {1, 1}, "", sections, "")) {
+    std::vector<std::string_view> keys(k_sections.begin(), k_sections.end());
+    keys.push_back(k_verify_key);
+    for (const auto& entry : reader.entries(root, {1, 1}, "", keys, "")) {
+        if (entry.key == k_verify_key) {
+            try {
+                profile.verify = decode_verify(entry.value, entry.value_position);
+            } catch (const DecodeError& problem) {
+                problems.push_back(problem);
+            }
+            continue;
+        }
         profile.sections[entry.key] = entry.key_position;
         try {
             if (entry.key == "network")

@@ -18,9 +18,12 @@
 
 namespace profile {
 
-// The top-level keys a profile may have; each is optional (absent: leave that part of the host alone).
+// The sections a profile may have, each a part of the host kvm-agent converges (--only names them); each is
+// optional (absent: leave that part of the host alone).
 inline constexpr std::array<std::string_view, 7> k_sections{"kvm",     "packages", "libvirt", "sysctl",
                                                              "network", "firewall", "storage"};
+// The one top-level key that is not a section: what else an apply proves (it changes nothing that stays).
+inline constexpr std::string_view k_verify_key = "verify";
 
 // 1-based, as editors count.
 struct Position {
@@ -45,6 +48,7 @@ struct HostProfile {
     std::optional<SysctlSection> sysctl;
     std::optional<FirewallSection> firewall;
     std::optional<StorageSection> storage;
+    std::optional<VerifySection> verify;        // not a section: not in `sections`
     // Where each part of the desired network state is written, by netconfig::Problem::path.
     std::map<std::string, Position> network_positions;
 

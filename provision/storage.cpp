@@ -327,23 +327,8 @@ FstabEdit edit_fstab(std::string_view text, std::string_view path, const std::ve
     return edit;
 }
 
-std::string xml_escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-        case '&': out += "&amp;"; break;
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '\'': out += "&apos;"; break;
-        case '"': out += "&quot;"; break;
-        default: out += c;
-        }
-    }
-    return out;
-}
-
 std::string dir_pool_xml(std::string_view name, std::string_view path) {
-    return "<pool type='dir'>\n  <name>" + xml_escape(name) + "</name>\n  <target>\n    <path>" + xml_escape(path) +
+    return "<pool type='dir'>\n  <name>" + common::xml_escape(name) + "</name>\n  <target>\n    <path>" + common::xml_escape(path) +
            "</path>\n  </target>\n</pool>\n";
 }
 

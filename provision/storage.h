@@ -134,7 +134,6 @@ std::string dir_pool_xml(std::string_view name, std::string_view path);
 // The SELinux file-context rule for the images directory and everything under it: the path with its regex
 // operators escaped ("/srv/vm.images" gives "/srv/vm\.images(/.*)?"), since semanage reads a regular expression.
 std::string fcontext_expression(std::string_view path);
-std::string xml_escape(std::string_view text);
 
 // The host as converge_storage() sees it. Each call names the operation and the object in its error.
 class StorageOps {

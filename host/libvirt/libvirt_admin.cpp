@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/bounded_call.h"
+#include "host/libvirt/libvirt_calls.h"
 
 namespace host::libvirt {
 namespace {
@@ -16,21 +17,6 @@ struct NetworkFreer {
 };
 using Network = std::unique_ptr<virNetwork, NetworkFreer>;
 using Done = common::Result<std::monostate>;
-
-// libvirt prints every error to stderr by default; the step reports them itself.
-void silence_libvirt_errors() {
-    static const bool once = [] {
-        virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
-        return true;
-    }();
-    (void)once;
-}
-
-// libvirt's last error is per thread: read it on the thread that made the call.
-std::string last_error() {
-    const char* message = virGetLastErrorMessage();
-    return message ? message : "unknown libvirt error";
-}
 
 bool no_such_network() {
     const virErrorPtr error = virGetLastError();

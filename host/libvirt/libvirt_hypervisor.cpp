@@ -9,6 +9,7 @@
 
 #include "checks/parsers/libvirt_xml.h"
 #include "common/bounded_call.h"
+#include "host/libvirt/libvirt_calls.h"
 
 namespace host::libvirt {
 namespace {
@@ -22,27 +23,9 @@ struct NetworkFreer {
 struct PoolFreer {
     void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
 };
-struct CharFreer {
-    void operator()(char* text) const { std::free(text); }
-};
 using Connection = std::shared_ptr<virConnect>;
 using Network = std::unique_ptr<virNetwork, NetworkFreer>;
 using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
-using CString = std::unique_ptr<char, CharFreer>;
-
-// libvirt prints every error to stderr by default; the doctor reports them itself.
-void silence_libvirt_errors() {
-    static const bool once = [] {
-        virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
-        return true;
-    }();
-    (void)once;
-}
-
-std::string last_error() {
-    const char* message = virGetLastErrorMessage();
-    return message ? message : "unknown libvirt error";
-}
 
 std::string version_string(unsigned long version) {
     return std::to_string(version / 1000000) + "." + std::to_string(version / 1000 % 1000) + "." +

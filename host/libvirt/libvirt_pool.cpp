@@ -8,6 +8,7 @@
 
 #include "checks/parsers/libvirt_xml.h"
 #include "common/bounded_call.h"
+#include "host/libvirt/libvirt_calls.h"
 
 namespace host::libvirt {
 namespace {
@@ -16,27 +17,9 @@ struct PoolFreer {
     void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
 };
 using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
-struct CharFreer {
-    void operator()(char* text) const { std::free(text); }
-};
-using CString = std::unique_ptr<char, CharFreer>;
 
 // Pool work that may take long: a start or refresh reads every volume in the directory.
 constexpr std::chrono::seconds k_scan_timeout{120};
-
-void silence_libvirt_errors() {
-    static const bool once = [] {
-        virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
-        return true;
-    }();
-    (void)once;
-}
-
-// libvirt's last error is per thread: read it on the thread that made the call.
-std::string last_error() {
-    const char* message = virGetLastErrorMessage();
-    return message ? message : "unknown libvirt error";
-}
 
 std::string decode_entities(std::string text) {
     static const std::pair<const char*, char> k_entities[] = {

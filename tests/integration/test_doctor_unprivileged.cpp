@@ -75,6 +75,15 @@ TEST_F(UnprivilegedDoctor, RootOnlyInputsSkipWithHowToRunThemAndNothingIsAnError
     }
 }
 
+// The guest smoke check needs libvirt's system instance read-write: an unprivileged run SKIPs it, boots nothing.
+TEST_F(UnprivilegedDoctor, TheGuestSmokeCheckSkipsSayingItNeedsRoot) {
+    const auto run = as_nobody({"--output", "json", "--check", "libvirt.guest-smoke"});
+    ASSERT_NE(run.exit_code, 3) << run.err;
+    const auto check = nlohmann::json::parse(run.out).at("checks").at(0);
+    EXPECT_EQ(check.value("status", ""), "SKIP") << check.dump();
+    EXPECT_EQ(check.value("evidence", ""), std::string("it boots a guest through libvirt: ") + k_needs_root);
+}
+
 // The plugin's first line comes out for an unprivileged agent too, with the state its exit code gives.
 TEST_F(UnprivilegedDoctor, NagiosOutputsTheStatusLineWithTheStateOfItsExitCode) {
     const auto run = as_nobody({"--output", "nagios"});

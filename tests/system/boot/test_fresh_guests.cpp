@@ -57,6 +57,19 @@ TEST_F(FreshGuest, WithoutVirtualizationExtensionsTheHostIsNotReady) {
     // virt-host-validate stops looking for /dev/kvm once the CPU lacks the extensions; we report it too.
     EXPECT_EQ(theirs.count("if device /dev/kvm exists"), 0u);
     EXPECT_EQ(run.check("dev.kvm.exists").at("status"), "FAIL");
+
+    // The guest smoke check asks libvirt for a KVM domain, never an emulated one: libvirt refuses, and the
+    // check says why, with a pool ready for its volume so that only KVM is missing.
+    for (const std::vector<std::string>& step :
+         {std::vector<std::string>{"virsh", "pool-define-as", "default", "dir", "--target", "/var/lib/libvirt/images"},
+          {"virsh", "pool-build", "default"}, {"virsh", "pool-start", "default"}})
+        ASSERT_EQ(guest->run(step).exit_code, 0) << step.at(1);
+    const auto smoke = run_doctor_in(*guest, smoke_check_args());
+    const auto& check = smoke.check("libvirt.guest-smoke");
+    EXPECT_EQ(check.at("status"), "FAIL") << check.dump();
+    EXPECT_EQ(check.at("evidence").get<std::string>().rfind("libvirt offers no KVM here", 0), 0u) << check.dump();
+    EXPECT_EQ(guest->run({"virsh", "-q", "vol-list", "default"}).out, "") << "its volume is gone again";
+    EXPECT_EQ(guest->run({"virsh", "-q", "list", "--all", "--name"}).out, "");
 }
 
 TEST_F(FreshGuest, RebootKeepsTheDiskAndBringsServicesBack) {

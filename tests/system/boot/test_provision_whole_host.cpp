@@ -204,6 +204,15 @@ TEST_F(WholeHost, ApplyProvisionsEverySectionItSurvivesARebootAndASecondApplyCha
     const auto again = nlohmann::json::parse(second.out);
     for (const auto& [section, result] : again.at("sections").items())
         EXPECT_TRUE(result.value("changed", nlohmann::json::array()).empty()) << section << ": " << result.dump();
+
+    // The proof by a guest: a KVM guest boots on the profile's bridge, its disk in the profile's pool.
+    auto smoke_args = smoke_check_args();
+    smoke_args.insert(smoke_args.end(), {"--profile", "/etc/kvm-agent/host.yaml"});
+    const auto smoke = run_doctor_in(*m_guest, smoke_args);
+    const auto& check = smoke.check("libvirt.guest-smoke");
+    EXPECT_EQ(check.at("status"), "PASS") << check.dump();
+    EXPECT_NE(check.at("evidence").get<std::string>().find(" in br0), its disk in pool default"), std::string::npos)
+        << check.dump();
 }
 
 // Each run is killed at the next step boundary, so run k finds the host as run k-1's kill left it: every run

@@ -12,6 +12,13 @@ namespace tests::system {
 // The build tree is shared read-only at /mnt/build; the binaries sit at its top (agent/CMakeLists.txt).
 inline const std::string k_guest_doctor = "/mnt/build/kvm-doctor";
 inline const std::string k_guest_agent = "/mnt/build/kvm-agent";
+// The smoke guest as built (smoke_guest/CMakeLists.txt), for --smoke-guest: nothing is installed in the guest.
+inline const std::string k_guest_smoke_guest = "/mnt/build/smoke_guest/smoke-guest";
+
+// kvm-doctor's arguments that run libvirt.guest-smoke alone, booting the build tree's smoke guest.
+inline std::vector<std::string> smoke_check_args() {
+    return {"--check", "libvirt.guest-smoke", "--smoke-guest", k_guest_smoke_guest};
+}
 
 // The guest runs under TCG unless the host offers vmx/svm: its libvirtd answers capabilities in seconds,
 // not milliseconds, so live calls get the time a loaded host would need rather than the 2 s default.

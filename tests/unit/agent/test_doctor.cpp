@@ -14,16 +14,35 @@ checks::StaticHostFacts healthy_os_and_memory() {
     return facts;
 }
 
-TEST(RunDoctor, RunsEveryCheckOfTheCatalogueInOrderWhenNoIdIsGiven) {
+TEST(RunDoctor, RunsEveryCheckOfTheCatalogueButTheOptInOnesInOrderWhenNoIdIsGiven) {
     const auto report = run_doctor(checks::StaticHostFacts{}, {});
     ASSERT_TRUE(report.ok()) << report.error().message;
-    ASSERT_EQ(report->results.size(), checks::catalogue().size());
+    std::vector<const checks::CheckSpec*> by_default;
+    for (const auto& spec : checks::catalogue())
+        if (!spec.opt_in) by_default.push_back(&spec);
+    ASSERT_EQ(report->results.size(), by_default.size());
+    ASSERT_EQ(by_default.size() + 1, checks::catalogue().size()) << "one opt-in check: libvirt.guest-smoke";
     for (std::size_t i = 0; i < report->results.size(); ++i) {
-        EXPECT_EQ(report->results[i].id, checks::catalogue()[i].id);
-        EXPECT_EQ(report->results[i].title, checks::catalogue()[i].title);
+        EXPECT_EQ(report->results[i].id, by_default[i]->id);
+        EXPECT_EQ(report->results[i].title, by_default[i]->title);
         EXPECT_EQ(report->results[i].status, checks::Status::skip) << report->results[i].id;
     }
+    EXPECT_EQ(checks::default_check_ids().size(), by_default.size());
     EXPECT_EQ(report->verdict, checks::Verdict::ready) << "SKIP alone proves nothing wrong";
+}
+
+// The smoke guest changes the host while it runs: only a run that names it boots it.
+TEST(RunDoctor, RunsTheOptInCheckOnlyWhenNamed) {
+    checks::StaticHostFacts facts;
+    facts.guest_smoke_fact = checks::Unavailable{"not asked"};
+    const auto all = run_doctor(facts, {});
+    ASSERT_TRUE(all.ok());
+    for (const auto& result : all->results) EXPECT_NE(result.id, "libvirt.guest-smoke");
+    const auto named = run_doctor(facts, {"libvirt.guest-smoke"});
+    ASSERT_TRUE(named.ok());
+    ASSERT_EQ(named->results.size(), 1u);
+    EXPECT_EQ(named->results[0].status, checks::Status::skip);
+    EXPECT_EQ(named->results[0].evidence, "not asked");
 }
 
 TEST(RunDoctor, KeepsTheOrderTheIdsWereGivenIn) {

@@ -76,7 +76,9 @@ TEST_F(DoctorCli, NagiosOutputStartsWithTheStateTheVerdictAndPerfdata) {
     EXPECT_EQ(first.rfind(states[run.exit_code], 0), 0u) << first;
 
     const auto listing = doctor({"--list", "--output", "json"});
-    const auto total = nlohmann::json::parse(listing.out).at("checks").size();
+    std::size_t total = 0;  // the checks a run without ids makes: every one but the opt-in ones
+    const auto catalogue = nlohmann::json::parse(listing.out);
+    for (const auto& check : catalogue.at("checks")) total += !check.at("opt_in").get<bool>();
     const auto bar = first.find(" | ");
     ASSERT_NE(bar, std::string::npos) << first;
     std::istringstream perfdata(first.substr(bar + 3));
@@ -101,6 +103,34 @@ TEST_F(DoctorCli, NagiosOutputSaysUnknownOnStdoutWhenItCannotRun) {
     const auto run = doctor({"--root", (m_dir / "missing").string(), "-o", "nagios"});
     EXPECT_EQ(run.exit_code, 3);
     EXPECT_EQ(run.out, "KVM-HOST UNKNOWN - --root " + (m_dir / "missing").string() + " is not a directory\n");
+}
+
+// --smoke adds the guest smoke check after the others: to every default check, or to the ones named. An offline
+// root asks no live service, so it SKIPs there rather than boot anything.
+TEST_F(DoctorCli, SmokeAddsTheGuestCheckLastAndAnOfflineRootSkipsIt) {
+    const auto all = doctor({"--root", root(), "--smoke", "-o", "json"});
+    ASSERT_LE(all.exit_code, 2) << all.err;
+    const auto report = nlohmann::json::parse(all.out);
+    const auto& results = report.at("checks");
+    ASSERT_GT(results.size(), 30u);
+    EXPECT_EQ(results.back().at("id"), "libvirt.guest-smoke");
+    EXPECT_EQ(results.back().at("status"), "SKIP");
+    EXPECT_NE(results.back().at("evidence").get<std::string>().find("offline root"), std::string::npos)
+        << results.back().dump();
+
+    const auto named = doctor({"--root", root(), "--smoke", "--check", "host.os", "-o", "json"});
+    const auto two = nlohmann::json::parse(named.out).at("checks");
+    ASSERT_EQ(two.size(), 2u) << named.out;
+    EXPECT_EQ(two[0].at("id"), "host.os");
+    EXPECT_EQ(two[1].at("id"), "libvirt.guest-smoke");
+
+    const auto without = doctor({"--root", root(), "-o", "json"});
+    for (const auto& check : nlohmann::json::parse(without.out).at("checks"))
+        EXPECT_NE(check.at("id"), "libvirt.guest-smoke") << "opt-in: never without --smoke";
+
+    const auto bad = doctor({"--root", root(), "--smoke", "--smoke-timeout", "0"});
+    EXPECT_EQ(bad.exit_code, 3);
+    EXPECT_EQ(bad.err, "kvm-doctor: --smoke-timeout must be between 0 and 3600 seconds\n");
 }
 
 // Every command refuses a value an option does not take the same way: the option error, exit 3, nothing run.

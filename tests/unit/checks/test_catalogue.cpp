@@ -23,14 +23,15 @@ TEST(Catalogue, HasUniqueNonEmptyIdsAndTitles) {
         EXPECT_NE(spec.judge == nullptr, spec.profile_judge == nullptr) << spec.id << ": exactly one judge";
         EXPECT_TRUE(ids.insert(spec.id).second) << "duplicate id " << spec.id;
     }
-    EXPECT_EQ(ids.size(), 32u) << "a check was added or removed: update the tests that cover every id";
+    EXPECT_EQ(ids.size(), 33u) << "a check was added or removed: update the tests that cover every id";
 }
 
 TEST(Catalogue, KeepsTheReportOrderStartingWithTheCpu) {
     ASSERT_GE(catalogue().size(), 3u);
     EXPECT_EQ(catalogue().front().id, "cpu.virt-extensions");
     EXPECT_EQ(catalogue()[1].id, "cpu.64bit");
-    EXPECT_EQ(catalogue().back().id, "storage.selinux-context");
+    EXPECT_EQ(catalogue().back().id, "libvirt.guest-smoke") << "the proof by a guest comes last";
+    for (const auto& spec : catalogue()) EXPECT_EQ(spec.opt_in, spec.id == "libvirt.guest-smoke") << spec.id;
 }
 
 TEST(FindCheck, FindsAKnownIdAndItsJudge) {
@@ -65,7 +66,7 @@ TEST(Catalogue, TheNetworkFirewallStorageAndPoolChecksJudgeAgainstTheProfile) {
     EXPECT_EQ(profile_aware, (std::set<std::string_view>{"net.bridge", "net.bond", "firewall.zones",
                                                          "libvirt.default-network", "libvirt.storage-pool",
                                                          "storage.images-space", "storage.mount-persistent",
-                                                         "storage.selinux-context"}));
+                                                         "storage.selinux-context", "libvirt.guest-smoke"}));
 }
 
 // Without a profile the checks that need one SKIP and say how to give one; net.bond judges the host's bonds.
@@ -132,6 +133,7 @@ const std::map<std::string, std::function<void(StaticHostFacts&, ReadError)>>& u
         {"storage.images-space", [](auto& f, auto e) { f.images_dir_fact = e; }},
         {"storage.mount-persistent", [](auto& f, auto e) { f.images_dir_fact = e; }},
         {"storage.selinux-context", [](auto& f, auto e) { f.selinux_fact = e; }},
+        {"libvirt.guest-smoke", [](auto& f, auto e) { f.guest_smoke_fact = e; }},
     };
     return k_table;
 }

@@ -192,6 +192,24 @@ TEST(Profile, TreatsAnEmptyFileAndAnEmptySectionAsNothingToDo) {
     }
 }
 
+// verify: what else kvm-agent apply proves. Not a section: --only cannot name it, nothing is converged for it.
+TEST(Profile, ReadsVerifyGuestSmokeAndKeepsItOutOfTheSections) {
+    const auto loaded = parse_profile("kvm: {}\nverify:\n  guest-smoke: true\n", "host.yaml");
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    ASSERT_TRUE(loaded->verify);
+    EXPECT_TRUE(loaded->verify->guest_smoke);
+    EXPECT_FALSE(loaded->has("verify"));
+    EXPECT_TRUE(loaded->has("kvm"));
+    EXPECT_FALSE(parse_profile("kvm: {}\n", "host.yaml")->verify) << "absent: no proof asked";
+    EXPECT_FALSE(parse_profile("verify: {}\n", "host.yaml")->verify->guest_smoke);
+
+    EXPECT_EQ(error_of("verify:\n  guest-smok: true\n"),
+              "host.yaml:2:3: verify: unknown key \"guest-smok\" in \"verify\" (did you mean \"guest-smoke\"?)");
+    EXPECT_EQ(error_of("verify:\n  guest-smoke: sometimes\n"), "host.yaml:2:16: verify: \"guest-smoke\" must be true or false, not \"sometimes\"");
+    EXPECT_EQ(error_of("verify: [guest-smoke]\n"), "host.yaml:1:9: verify: \"verify\" must be a map, not a list");
+    EXPECT_EQ(error_of("verfy: {}\n"), "host.yaml:1:1: unknown key \"verfy\" (did you mean \"verify\"?)");
+}
+
 TEST(Profile, RecordsWhereEachSectionIs) {
     const auto loaded = parse_profile("# host\npackages: [qemu-kvm, libvirt]\nsysctl: {net.ipv4.ip_forward: 1}\n", "h.yaml");
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;

@@ -1,0 +1,248 @@
+#include "host/libvirt/libvirt_guest_smoke.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <thread>
+
+#include "checks/guest_smoke.h"
+#include "checks/parsers/libvirt_xml.h"
+#include "common/bounded_call.h"
+#include "common/text.h"
+#include "host/libvirt/libvirt_calls.h"
+#include "host/lock/run_lock.h"
+
+namespace host::libvirt {
+namespace {
+
+namespace fs = std::filesystem;
+using checks::GuestSmokeFacts;
+using Clock = std::chrono::steady_clock;
+
+struct ConnectCloser {
+    void operator()(virConnectPtr connection) const { virConnectClose(connection); }
+};
+struct DomainFreer {
+    void operator()(virDomainPtr domain) const { virDomainFree(domain); }
+};
+struct PoolFreer {
+    void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
+};
+struct VolumeFreer {
+    void operator()(virStorageVolPtr volume) const { virStorageVolFree(volume); }
+};
+using Connection = std::unique_ptr<virConnect, ConnectCloser>;
+using Domain = std::unique_ptr<virDomain, DomainFreer>;
+using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
+using Volume = std::unique_ptr<virStorageVol, VolumeFreer>;
+
+// The console holds one short line; anything longer is not the smoke guest's.
+constexpr std::size_t k_console_cap = 4096;
+constexpr auto k_poll_interval = std::chrono::milliseconds(20);
+
+std::string read_console(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::string text(k_console_cap, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+
+// The last few hundred bytes of a file (QEMU's log of the domain).
+std::string read_tail(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
+    if (!in) return "";
+    const auto size = static_cast<std::streamoff>(in.tellg());
+    const std::streamoff keep = std::min<std::streamoff>(size, 600);
+    in.seekg(size - keep);
+    std::string text(static_cast<std::size_t>(keep), '\0');
+    in.read(text.data(), keep);
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return text;
+}
+
+// The bridge a link is a port of, from sysfs ("" none). The name comes from libvirt's XML: only a plain link
+// name is looked up.
+std::string master_of(const std::string& link) {
+    if (link.empty() || link.size() > 15 || link.find('/') != std::string::npos || link == "." || link == "..")
+        return "";
+    std::error_code ec;
+    const auto target = fs::read_symlink(fs::path("/sys/class/net") / link / "master", ec);
+    return ec ? "" : target.filename().string();
+}
+
+// Destroys the domains, deletes the volumes and removes the console files an earlier run left (killed before it
+// could), recording each.
+void remove_leftovers(virConnectPtr connection, virStoragePoolPtr pool, const fs::path& console_dir,
+                      std::vector<std::string>& removed) {
+    virDomainPtr* domains = nullptr;
+    const int domain_count = virConnectListAllDomains(connection, &domains, 0);
+    for (int i = 0; i < domain_count; ++i) {
+        Domain domain(domains[i]);
+        const char* name = virDomainGetName(domain.get());
+        if (!name || !checks::is_smoke_object(name)) continue;
+        if (virDomainIsActive(domain.get()) == 1) virDomainDestroy(domain.get());
+        if (virDomainIsPersistent(domain.get()) == 1) virDomainUndefine(domain.get());
+        removed.push_back(std::string("domain ") + name);
+    }
+    std::free(domains);
+    if (pool) {
+        virStorageVolPtr* volumes = nullptr;
+        const int volume_count = virStoragePoolListAllVolumes(pool, &volumes, 0);
+        for (int i = 0; i < volume_count; ++i) {
+            Volume volume(volumes[i]);
+            const char* name = virStorageVolGetName(volume.get());
+            if (name && checks::is_smoke_object(name) && virStorageVolDelete(volume.get(), 0) == 0)
+                removed.push_back(std::string("volume ") + name);
+        }
+        std::free(volumes);
+    }
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(console_dir, ec)) {
+        const auto name = entry.path().filename().string();
+        if (!checks::is_smoke_object(name) || !entry.is_regular_file(ec)) continue;
+        // QEMU's log of a killed run's domain goes with it, without a word of its own.
+        if (fs::remove(entry.path(), ec) && entry.path().extension() != ".log")
+            removed.push_back("file " + entry.path().string());
+    }
+}
+
+struct Run {
+    GuestSmokeSettings settings;
+    std::string pool_name;
+    std::vector<std::string> bridges;
+
+    GuestSmokeFacts operator()() const {
+        silence_libvirt_errors();
+        GuestSmokeFacts facts;
+        facts.pool = pool_name;
+        facts.bridges = bridges;
+        const auto failed = [&facts](std::string step, std::string error) {
+            facts.failed_step = std::move(step);
+            facts.error = std::move(error);
+            return facts;
+        };
+        auto lock_file = settings.lock_file ? settings.lock_file() : common::make_error("no lock file");
+        if (!lock_file) return failed("lock", lock_file.error().message);
+        auto lock = RunLock::acquire(*lock_file);
+        if (!lock) return failed("lock", lock.error().message);
+
+        Connection connection(virConnectOpen(settings.uri.c_str()));
+        if (!connection) return failed("connect", settings.uri + ": " + last_error());
+        Pool pool(virStoragePoolLookupByName(connection.get(), pool_name.c_str()));
+        remove_leftovers(connection.get(), pool.get(), settings.console_dir, facts.leftovers_removed);
+        if (!pool) return failed("pool", "no pool " + pool_name + ": " + last_error());
+        if (virStoragePoolIsActive(pool.get()) != 1) return failed("pool", "pool " + pool_name + " is not active");
+
+        const std::string name = std::string(checks::k_smoke_prefix) + std::to_string(::getpid()) + "-" +
+                                 std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
+        const std::string volume_xml = "<volume><name>" + name + ".img</name><capacity unit='MiB'>1</capacity>"
+                                       "<target><format type='raw'/></target></volume>";
+        Volume volume(virStorageVolCreateXML(pool.get(), volume_xml.c_str(), 0));
+        if (!volume) return failed("volume", "creating a volume in pool " + pool_name + ": " + last_error());
+        facts.volume = name + ".img";
+        CString disk(virStorageVolGetPath(volume.get()));
+        if (disk) facts.images_path = fs::path(disk.get()).parent_path().string();
+
+        const fs::path console = fs::path(settings.console_dir) / (name + ".console");
+        const fs::path qemu_log = fs::path(settings.console_dir) / (name + ".log");
+        facts.domain = name;
+        facts.xml = checks::smoke_domain_xml({name, settings.guest_kernel, disk ? disk.get() : "", console.string(),
+                                              bridges});
+        boot(connection.get(), facts, console);
+
+        // Cleanup, whatever happened: the domain (if the guest has not ended it), the volume, the console.
+        if (virStorageVolDelete(volume.get(), 0) != 0)
+            facts.cleanup_failures.push_back("volume " + facts.volume + ": " + last_error());
+        // QEMU's log says why a guest that started never wrote its line: its end goes into the error.
+        if (facts.failed_step == "boot") {
+            const auto log = read_tail(qemu_log);
+            if (!log.empty()) facts.error += "; QEMU's log ends: \"" + common::escape_controls(log, 600) + "\"";
+        }
+        std::error_code ec;
+        fs::remove(console, ec);
+        fs::remove(qemu_log, ec);
+        return facts;
+    }
+
+    // Starts the domain paused (its taps exist, the guest has not run), reads what libvirt made, runs the vCPU
+    // and waits for the console line. AUTODESTROY: should this process die, libvirt ends the domain with the
+    // connection.
+    void boot(virConnectPtr connection, GuestSmokeFacts& facts, const fs::path& console) const {
+        Domain domain(virDomainCreateXML(connection, facts.xml.c_str(),
+                                         VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY));
+        if (!domain) {
+            facts.failed_step = "start";
+            facts.error = last_error();
+            return;
+        }
+        if (CString live{virDomainGetXMLDesc(domain.get(), 0)}) {
+            facts.domain_type = checks::first_attribute(live.get(), "domain", "type");
+            const auto taps = checks::interface_targets(live.get());
+            for (std::size_t i = 0; i < taps.size() && i < bridges.size(); ++i)
+                facts.taps.push_back({taps[i], bridges[i], master_of(taps[i])});
+        }
+        const auto start = Clock::now();
+        if (virDomainResume(domain.get()) != 0) {
+            facts.failed_step = "start";
+            facts.error = "resuming the guest: " + last_error();
+        }
+        while (facts.failed_step.empty()) {
+            const bool running = virDomainIsActive(domain.get()) == 1;
+            const auto text = read_console(console);
+            if (auto signature = checks::smoke_console_signature(text)) {
+                facts.hypervisor = *signature;
+                facts.time_to_marker = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+                break;
+            }
+            if (!running) {
+                facts.failed_step = "boot";
+                facts.error = "the guest ended before its console line" +
+                              (text.empty() ? std::string() : ": \"" + common::escape_controls(text) + "\"");
+            } else if (Clock::now() - start > settings.boot_timeout) {
+                facts.failed_step = "boot";
+                facts.error = "no console line within " + std::to_string(settings.boot_timeout.count() / 1000) + " s" +
+                              (text.empty() ? std::string() : ": \"" + common::escape_controls(text) + "\"");
+            } else {
+                std::this_thread::sleep_for(k_poll_interval);
+            }
+        }
+        if (virDomainIsActive(domain.get()) == 1 && virDomainDestroy(domain.get()) != 0 &&
+            virDomainIsActive(domain.get()) == 1)
+            facts.cleanup_failures.push_back("domain " + facts.domain + ": " + last_error());
+    }
+};
+
+}  // namespace
+
+LibvirtGuestSmoke::LibvirtGuestSmoke(GuestSmokeSettings settings) : m_settings(std::move(settings)) {}
+
+checks::Fact<checks::GuestSmokeFacts> LibvirtGuestSmoke::boot_smoke_guest(const std::string& pool,
+                                                                          const std::vector<std::string>& bridges) {
+    // A guest on the host's bridges and a volume in its pool need libvirt's system instance, read-write.
+    if (::geteuid() != 0) return checks::Unavailable{std::string("it boots a guest through libvirt: ") + checks::k_needs_root};
+    std::error_code ec;
+    if (!fs::is_regular_file(m_settings.guest_kernel, ec)) {
+        GuestSmokeFacts facts;
+        facts.pool = pool;
+        facts.bridges = bridges;
+        facts.failed_step = "smoke guest";
+        facts.error = m_settings.guest_kernel + ": no such file";
+        return facts;
+    }
+    // A handful of libvirt calls and the boot: a hung daemon costs the bound, not the run. An abandoned run still
+    // ends its domain when the process exits (AUTODESTROY), and the next run removes its volume.
+    const auto bound = m_settings.call_timeout * 8 + m_settings.boot_timeout;
+    auto ran = common::call_with_deadline<GuestSmokeFacts>(Run{m_settings, pool, bridges}, bound);
+    if (ran) return *ran;
+    GuestSmokeFacts facts;
+    facts.pool = pool;
+    facts.bridges = bridges;
+    facts.failed_step = "start";
+    facts.error = "libvirt did not finish within " + std::to_string(bound.count() / 1000) + " s";
+    return facts;
+}
+
+}  // namespace host::libvirt
