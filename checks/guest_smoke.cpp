@@ -102,6 +102,17 @@ Cause cause_of(const GuestSmokeFacts& smoke, const Expectations* expectations) {
                              : "virsh pool-start " + smoke.pool + " (or --images-pool NAME of an active pool)"};
     // libvirt 9 says "could not get preferred machine for /usr/bin/qemu-system-x86_64 type=kvm" when QEMU's
     // binary offers no KVM; other versions "domaintype=kvm" or "Domain requires KVM".
+    const std::string dir = smoke.images_path.empty() ? "the pool's directory" : smoke.images_path;
+    // libvirt's daemon may create files where QEMU may not read them; a label that keeps even the daemon out is
+    // the usual reason it is refused in a directory of its own pool.
+    const std::string label_fix = "label the directory for guest images: semanage fcontext -a -t virt_image_t '" +
+                                  dir + "(/.*)?' && restorecon -Rv " + dir +
+                                  " (kvm-doctor --check storage.selinux-context); without SELinux, its owner and mode";
+    if (smoke.failed_step == "volume")
+        return {"libvirt cannot create a volume in " + dir + " (pool " + smoke.pool + ")",
+                contains(message, "Permission denied")
+                    ? label_fix
+                    : "libvirt's message above says why (virsh pool-refresh " + smoke.pool + ")"};
     if (contains(message, "requires KVM") || contains(message, "type=kvm") ||
         contains(message, "KVM is not available") || contains(message, "no accelerator"))
         return {"libvirt offers no KVM here: it would emulate the guest (TCG)",
@@ -120,12 +131,8 @@ Cause cause_of(const GuestSmokeFacts& smoke, const Expectations* expectations) {
                     expectations ? apply_fix(*expectations, "network")
                                  : "create bridge " + bridge + " again, or run without it"};
     }
-    if (contains(message, "Permission denied") || contains(message, "Could not open")) {
-        const std::string dir = smoke.images_path.empty() ? "the pool's directory" : smoke.images_path;
-        return {"QEMU cannot open a disk in " + dir,
-                "label the directory for guest images: semanage fcontext -a -t virt_image_t '" + dir +
-                    "(/.*)?' && restorecon -Rv " + dir + " (kvm-doctor --check storage.selinux-context)"};
-    }
+    if (contains(message, "Permission denied") || contains(message, "Could not open"))
+        return {"QEMU cannot open a disk in " + dir, label_fix};
     if (smoke.failed_step == "boot")
         return {"the guest did not write its console line",
                 "QEMU's log above says why; a slow host may need a longer --smoke-timeout"};

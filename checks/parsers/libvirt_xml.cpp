@@ -133,4 +133,13 @@ bool capabilities_offer_kvm(std::string_view capabilities_xml, std::string_view 
     });
 }
 
+std::string pool_target_path(std::string_view pool_xml) {
+    const auto target = pool_xml.find("<target>");
+    if (target == std::string_view::npos) return {};
+    const auto start = pool_xml.find("<path>", target);
+    const auto end = start == std::string_view::npos ? start : pool_xml.find("</path>", start);
+    if (end == std::string_view::npos) return {};
+    return decode_entities(pool_xml.substr(start + 6, end - start - 6));
+}
+
 }  // namespace checks

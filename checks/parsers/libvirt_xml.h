@@ -23,6 +23,8 @@ common::Result<DomainDefinition> parse_domain_xml(std::string_view xml, std::str
 bool capabilities_offer_kvm(std::string_view capabilities_xml, std::string_view arch);
 // True when any <guest> for `arch` is offered (kvm or emulated).
 bool capabilities_offer_arch(std::string_view capabilities_xml, std::string_view arch);
+// <target><path>...</path> of a storage pool's XML (one <path> inside <target>), entities decoded; "" without.
+std::string pool_target_path(std::string_view pool_xml);
 // Value of attribute `name` in the first tag `tag` (e.g. source/file) within `xml`, or "".
 std::string first_attribute(std::string_view xml, std::string_view tag, std::string_view name);
 

@@ -135,6 +135,7 @@ struct Run {
         remove_leftovers(connection.get(), pool.get(), settings.console_dir, facts.leftovers_removed);
         if (!pool) return failed("pool", "no pool " + pool_name + ": " + last_error());
         if (virStoragePoolIsActive(pool.get()) != 1) return failed("pool", "pool " + pool_name + " is not active");
+        if (CString xml{virStoragePoolGetXMLDesc(pool.get(), 0)}) facts.images_path = checks::pool_target_path(xml.get());
 
         const std::string name = std::string(checks::k_smoke_prefix) + std::to_string(::getpid()) + "-" +
                                  std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
@@ -144,7 +145,6 @@ struct Run {
         if (!volume) return failed("volume", "creating a volume in pool " + pool_name + ": " + last_error());
         facts.volume = name + ".img";
         CString disk(virStorageVolGetPath(volume.get()));
-        if (disk) facts.images_path = fs::path(disk.get()).parent_path().string();
 
         const fs::path console = fs::path(settings.console_dir) / (name + ".console");
         const fs::path qemu_log = fs::path(settings.console_dir) / (name + ".log");
@@ -152,6 +152,12 @@ struct Run {
         facts.xml = checks::smoke_domain_xml({name, settings.guest_kernel, disk ? disk.get() : "", console.string(),
                                               bridges});
         boot(connection.get(), facts, console);
+        // libvirt appends "shutting down" to QEMU's log while it stops a domain: remove the log once the
+        // transient domain is gone, or the append would make the file again.
+        for (const auto gone_by = Clock::now() + settings.call_timeout; Clock::now() < gone_by;) {
+            if (!Domain(virDomainLookupByName(connection.get(), name.c_str()))) break;
+            std::this_thread::sleep_for(k_poll_interval);
+        }
 
         // Cleanup, whatever happened: the domain (if the guest has not ended it), the volume, the console.
         if (virStorageVolDelete(volume.get(), 0) != 0)

@@ -58,11 +58,8 @@ checks::LibvirtObject inspect_pool(virConnectPtr connection, const std::string& 
     int autostart = 0;
     object.autostart = virStoragePoolGetAutostart(pool.get(), &autostart) == 0 && autostart;
     if (CString xml{virStoragePoolGetXMLDesc(pool.get(), 0)}) {
-        const std::string text = xml.get();
-        const auto start = text.find("<path>", text.find("<target>"));
-        const auto end = text.find("</path>", start);
-        if (start != std::string::npos && end != std::string::npos) {
-            object.detail = text.substr(start + 6, end - start - 6);
+        object.detail = checks::pool_target_path(xml.get());
+        if (!object.detail.empty()) {
             std::error_code ec;
             object.target_exists = std::filesystem::is_directory(object.detail, ec);
         }

@@ -21,36 +21,6 @@ using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
 // Pool work that may take long: a start or refresh reads every volume in the directory.
 constexpr std::chrono::seconds k_scan_timeout{120};
 
-std::string decode_entities(std::string text) {
-    static const std::pair<const char*, char> k_entities[] = {
-        {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&apos;", '\''}, {"&amp;", '&'}};
-    std::string out;
-    for (std::size_t i = 0; i < text.size();) {
-        bool replaced = false;
-        for (const auto& [entity, c] : k_entities) {
-            const std::string_view name(entity);
-            if (text.compare(i, name.size(), name) == 0) {
-                out += c;
-                i += name.size();
-                replaced = true;
-                break;
-            }
-        }
-        if (!replaced) out += text[i++];
-    }
-    return out;
-}
-
-// <target><path>...</path> of a pool's XML (libvirt writes it; one <path> inside <target>).
-std::string target_path(const std::string& xml) {
-    const auto target = xml.find("<target>");
-    if (target == std::string::npos) return {};
-    const auto start = xml.find("<path>", target);
-    const auto end = start == std::string::npos ? start : xml.find("</path>", start);
-    if (end == std::string::npos) return {};
-    return decode_entities(xml.substr(start + 6, end - start - 6));
-}
-
 PoolState read_state(virStoragePoolPtr pool) {
     PoolState state;
     state.defined = true;
@@ -59,7 +29,7 @@ PoolState read_state(virStoragePoolPtr pool) {
     state.autostart = virStoragePoolGetAutostart(pool, &autostart) == 0 && autostart;
     if (CString xml{virStoragePoolGetXMLDesc(pool, VIR_STORAGE_XML_INACTIVE)}) {
         state.type = checks::first_attribute(xml.get(), "pool", "type");
-        state.path = target_path(xml.get());
+        state.path = checks::pool_target_path(xml.get());
     }
     return state;
 }

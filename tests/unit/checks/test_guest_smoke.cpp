@@ -197,6 +197,16 @@ TEST(GuestSmoke, NamesThePoolWhenItCannotTakeTheVolume) {
     EXPECT_FIX_HAS(outcome, "virsh pool-start default");
 }
 
+TEST(GuestSmoke, SaysLibvirtCouldNotMakeTheVolumeRatherThanBlamingQemu) {
+    // libvirt 9 under SELinux enforcing, the pool's directory labelled etc_t (the system tier's storage guest):
+    const auto outcome = judged(failed_at("volume", "creating a volume in pool default: Failed to create file "
+                                                    "'/var/lib/libvirt/images/kvm-agent-smoke-42-7.img': Permission denied"));
+    EXPECT_OUTCOME(outcome, Status::fail,
+                   "libvirt cannot create a volume in /var/lib/libvirt/images (pool default): volume: ");
+    EXPECT_FIX_HAS(outcome, "semanage fcontext -a -t virt_image_t '/var/lib/libvirt/images(/.*)?'");
+    EXPECT_FIX_HAS(outcome, "storage.selinux-context");
+}
+
 TEST(GuestSmoke, PointsAtQemusLogWhenTheGuestNeverWroteItsLine) {
     const auto outcome = judged(failed_at("boot", "no console line within 60 s; QEMU's log ends: \"KVM internal error\""));
     EXPECT_OUTCOME(outcome, Status::fail, "the guest did not write its console line: boot: no console line");

@@ -300,5 +300,13 @@ TEST(FirstAttribute, IsEmptyWhenTheTagOrAttributeIsMissing) {
     EXPECT_EQ(first_attribute(k_domain, "source", "nosuchattr"), "");
 }
 
+TEST(PoolTargetPath, IsThePathInsideTargetWithEntitiesDecoded) {
+    EXPECT_EQ(pool_target_path("<pool type='dir'><name>images</name><source/><target><path>/srv/vm&amp;co</path>"
+                               "<permissions><mode>0711</mode></permissions></target></pool>"),
+              "/srv/vm&co");
+    EXPECT_EQ(pool_target_path("<pool type='dir'><name>x</name></pool>"), "");
+    EXPECT_EQ(pool_target_path("<pool><target><path>/unterminated"), "");
+}
+
 }  // namespace
 }  // namespace checks
