@@ -125,7 +125,8 @@ TEST_F(DoctorCli, SmokeAddsTheGuestCheckLastAndAnOfflineRootSkipsIt) {
     EXPECT_EQ(two[1].at("id"), "libvirt.guest-smoke");
 
     const auto without = doctor({"--root", root(), "-o", "json"});
-    for (const auto& check : nlohmann::json::parse(without.out).at("checks"))
+    const auto default_report = nlohmann::json::parse(without.out);
+    for (const auto& check : default_report.at("checks"))
         EXPECT_NE(check.at("id"), "libvirt.guest-smoke") << "opt-in: never without --smoke";
 
     const auto bad = doctor({"--root", root(), "--smoke", "--smoke-timeout", "0"});
