@@ -26,7 +26,6 @@
 #include "agent/steps/step_factory.h"
 #include "agent/version.h"
 #include "agent/wiring.h"
-#include "checks/catalogue.h"
 #include "common/owned_file.h"
 #include "common/stop_signal.h"
 #include "netconfig/plan_json.h"
@@ -512,11 +511,9 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         settings.images_dir = expectations.images->path;
         settings.images_pool = expectations.images->pool;
     }
-    std::vector<std::string> readiness_checks;  // every check but the opt-in ones, unless asked for the smoke
-    if (smoke || (loaded->profile.verify && loaded->profile.verify->guest_smoke)) {
-        readiness_checks = checks::default_check_ids();
-        readiness_checks.emplace_back(checks::k_guest_smoke_check);
-    }
+    // Every check but the opt-in ones, and the guest smoke check when this run or the profile asks for it.
+    const bool smoke_asked = smoke || (loaded->profile.verify && loaded->profile.verify->guest_smoke);
+    const auto readiness_checks = smoke_asked ? with_guest_smoke({}) : std::vector<std::string>{};
     auto host = connect_host(settings);
     auto readiness = run_doctor(host->facts(), readiness_checks, &expectations);
     ReadinessPaths paths;

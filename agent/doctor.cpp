@@ -1,5 +1,6 @@
 #include "agent/doctor.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -37,6 +38,13 @@ common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const st
     }
     report.verdict = checks::verdict_of(report.results);
     return report;
+}
+
+std::vector<std::string> with_guest_smoke(std::vector<std::string> ids) {
+    if (ids.empty()) ids = checks::default_check_ids();
+    if (std::find(ids.begin(), ids.end(), checks::k_guest_smoke_check) == ids.end())
+        ids.emplace_back(checks::k_guest_smoke_check);
+    return ids;
 }
 
 std::map<checks::Status, int> status_counts(const DoctorReport& report) {

@@ -21,6 +21,10 @@ struct DoctorReport {
 common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids,
                                         const checks::Expectations* expectations = nullptr);
 
+// The ids a run asks for, with libvirt.guest-smoke added last (--smoke, the profile's verify: guest-smoke):
+// `ids` empty stands for every default check, so the result is those and the smoke check.
+std::vector<std::string> with_guest_smoke(std::vector<std::string> ids);
+
 // How many checks ended in each status (a status no check ended in is absent): the counts the text
 // report's verdict line, the Nagios perfdata and the journal's verdict entry all give.
 std::map<checks::Status, int> status_counts(const DoctorReport& report);

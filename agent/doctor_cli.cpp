@@ -19,7 +19,6 @@
 #include "agent/report_render.h"
 #include "agent/version.h"
 #include "agent/wiring.h"
-#include "checks/catalogue.h"
 #include "common/journal_stream.h"
 #include "common/text.h"
 #include "host/files/atomic_file.h"
@@ -147,12 +146,7 @@ int run_doctor_request(const std::string& program, const po::options_description
     if (!(smoke_timeout_seconds > 0 && smoke_timeout_seconds <= 3600))
         return could_not_run("--smoke-timeout must be between 0 and 3600 seconds");
     // --smoke adds the opt-in check to what runs: every default check, or the ones named.
-    std::vector<std::string> check_ids = requested_ids;
-    if (vm.count("smoke")) {
-        if (check_ids.empty()) check_ids = checks::default_check_ids();
-        if (std::find(check_ids.begin(), check_ids.end(), checks::k_guest_smoke_check) == check_ids.end())
-            check_ids.emplace_back(checks::k_guest_smoke_check);
-    }
+    const auto check_ids = vm.count("smoke") ? with_guest_smoke(requested_ids) : requested_ids;
     if (vm.count("textfile") && !std::filesystem::is_directory(textfile_dir, ec))
         return could_not_run("--textfile " + textfile_dir + " is not a directory");
     std::optional<checks::Expectations> expectations;

@@ -5,7 +5,6 @@
 
 #include "checks/catalogue.h"
 #include "checks/judges.h"
-#include "checks/parsers/libvirt_xml.h"
 #include "common/text.h"
 
 namespace checks {
@@ -40,18 +39,6 @@ std::optional<std::string> smoke_console_signature(std::string_view console) {
     return common::escape_controls(rest.substr(0, std::min<std::size_t>(end, 12)), 12);
 }
 
-std::vector<std::string> interface_targets(std::string_view live_xml) {
-    std::vector<std::string> taps;
-    std::size_t at = 0;
-    while ((at = live_xml.find("<interface", at)) != std::string_view::npos) {
-        const auto end = live_xml.find("</interface>", at);
-        if (end == std::string_view::npos) break;
-        taps.push_back(first_attribute(live_xml.substr(at, end - at), "target", "dev"));
-        at = end;
-    }
-    return taps;
-}
-
 namespace {
 
 bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
@@ -81,6 +68,11 @@ std::vector<std::string> smoke_bridges(const HostFacts& facts, const Expectation
         if (interface.type == netconfig::InterfaceType::linux_bridge) bridges.push_back(interface.name.str());
     return bridges;
 }
+
+// Whether libvirt refused a KVM domain or the guest ran emulated anyway, KVM itself is what is missing.
+constexpr const char* k_enable_kvm_fix =
+    "enable VT-x/AMD-V in the firmware and load kvm_intel or kvm_amd (kvm-doctor --check cpu.virt-extensions "
+    "--check kernel.kvm-modules shows which is missing)";
 
 struct Cause {
     std::string what;
@@ -116,8 +108,7 @@ Cause cause_of(const GuestSmokeFacts& smoke, const Expectations* expectations) {
     if (contains(message, "requires KVM") || contains(message, "type=kvm") ||
         contains(message, "KVM is not available") || contains(message, "no accelerator"))
         return {"libvirt offers no KVM here: it would emulate the guest (TCG)",
-                "enable VT-x/AMD-V in the firmware and load kvm_intel or kvm_amd (kvm-doctor --check "
-                "cpu.virt-extensions --check kernel.kvm-modules shows which is missing)"};
+                k_enable_kvm_fix};
     if (contains(message, "/dev/kvm") || contains(message, "KVM kernel module") ||
         contains(message, "failed to initialize kvm") || contains(message, "failed to initialize KVM"))
         return {"QEMU cannot open /dev/kvm under libvirt",
@@ -157,7 +148,7 @@ Outcome judge_libvirt_guest_smoke(const HostFacts& facts, const Expectations* ex
     if (!smoke.hypervisor.starts_with(k_kvm_signature) || smoke.domain_type != "kvm")
         return fail("the guest ran without KVM (domain type " + smoke.domain_type + ", CPUID signature \"" +
                         smoke.hypervisor + "\")" + xml,
-                    "enable VT-x/AMD-V in the firmware and load kvm_intel or kvm_amd");
+                    k_enable_kvm_fix);
     for (const auto& tap : smoke.taps)
         if (tap.master != tap.bridge)
             return fail("the guest's NIC " + tap.tap + " was not a port of " + tap.bridge + " (" +

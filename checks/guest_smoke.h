@@ -33,7 +33,4 @@ bool is_smoke_object(std::string_view name);
 // The signature after the marker once the guest wrote its whole line; nullopt until then.
 std::optional<std::string> smoke_console_signature(std::string_view console);
 
-// The tap of each <interface> in libvirt's live domain XML (<target dev='vnet0'/>), in the order of the XML.
-std::vector<std::string> interface_targets(std::string_view live_xml);
-
 }  // namespace checks

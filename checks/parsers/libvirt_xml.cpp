@@ -134,12 +134,20 @@ bool capabilities_offer_kvm(std::string_view capabilities_xml, std::string_view 
 }
 
 std::string pool_target_path(std::string_view pool_xml) {
-    const auto target = pool_xml.find("<target>");
-    if (target == std::string_view::npos) return {};
-    const auto start = pool_xml.find("<path>", target);
-    const auto end = start == std::string_view::npos ? start : pool_xml.find("</path>", start);
-    if (end == std::string_view::npos) return {};
-    return decode_entities(pool_xml.substr(start + 6, end - start - 6));
+    const auto target = next_element(pool_xml, "target", 0);
+    if (target.end == std::string_view::npos) return {};
+    const auto path = next_element(target.body, "path", 0);
+    return path.end == std::string_view::npos ? std::string() : decode_entities(path.body);
+}
+
+std::vector<std::string> interface_targets(std::string_view domain_xml) {
+    std::vector<std::string> taps;
+    for (std::size_t pos = 0;;) {
+        const auto interface = next_element(domain_xml, "interface", pos);
+        if (interface.end == std::string_view::npos) return taps;
+        pos = interface.end;
+        taps.push_back(first_attribute(interface.body, "target", "dev"));
+    }
 }
 
 }  // namespace checks

@@ -25,6 +25,8 @@ bool capabilities_offer_kvm(std::string_view capabilities_xml, std::string_view 
 bool capabilities_offer_arch(std::string_view capabilities_xml, std::string_view arch);
 // <target><path>...</path> of a storage pool's XML (one <path> inside <target>), entities decoded; "" without.
 std::string pool_target_path(std::string_view pool_xml);
+// The tap of each <interface> in a running domain's XML (<target dev='vnet0'/>), in the order of the XML.
+std::vector<std::string> interface_targets(std::string_view domain_xml);
 // Value of attribute `name` in the first tag `tag` (e.g. source/file) within `xml`, or "".
 std::string first_attribute(std::string_view xml, std::string_view tag, std::string_view name);
 

@@ -109,6 +109,17 @@ void remove_leftovers(virConnectPtr connection, virStoragePoolPtr pool, const fs
     }
 }
 
+// A run that stopped at `step`: what it was asked, where it stopped, and why.
+GuestSmokeFacts stopped_at(const std::string& pool, const std::vector<std::string>& bridges, std::string step,
+                           std::string error) {
+    GuestSmokeFacts facts;
+    facts.pool = pool;
+    facts.bridges = bridges;
+    facts.failed_step = std::move(step);
+    facts.error = std::move(error);
+    return facts;
+}
+
 struct Run {
     GuestSmokeSettings settings;
     std::string pool_name;
@@ -119,6 +130,7 @@ struct Run {
         GuestSmokeFacts facts;
         facts.pool = pool_name;
         facts.bridges = bridges;
+        // Stops at `step`, keeping what the run found so far (the leftovers it removed).
         const auto failed = [&facts](std::string step, std::string error) {
             facts.failed_step = std::move(step);
             facts.error = std::move(error);
@@ -159,7 +171,7 @@ struct Run {
             std::this_thread::sleep_for(k_poll_interval);
         }
 
-        // Cleanup, whatever happened: the domain (if the guest has not ended it), the volume, the console.
+        // Cleanup, whatever happened (boot() ended the domain): the volume, the console, QEMU's log.
         if (virStorageVolDelete(volume.get(), 0) != 0)
             facts.cleanup_failures.push_back("volume " + facts.volume + ": " + last_error());
         // QEMU's log says why a guest that started never wrote its line: its end goes into the error.
@@ -203,17 +215,15 @@ struct Run {
                 facts.time_to_marker = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
                 break;
             }
-            if (!running) {
-                facts.failed_step = "boot";
-                facts.error = "the guest ended before its console line" +
-                              (text.empty() ? std::string() : ": \"" + common::escape_controls(text) + "\"");
-            } else if (Clock::now() - start > settings.boot_timeout) {
-                facts.failed_step = "boot";
-                facts.error = "no console line within " + std::to_string(settings.boot_timeout.count() / 1000) + " s" +
-                              (text.empty() ? std::string() : ": \"" + common::escape_controls(text) + "\"");
-            } else {
+            const bool timed_out = Clock::now() - start > settings.boot_timeout;
+            if (running && !timed_out) {
                 std::this_thread::sleep_for(k_poll_interval);
+                continue;
             }
+            facts.failed_step = "boot";
+            facts.error = (running ? "no console line within " + std::to_string(settings.boot_timeout.count() / 1000) + " s"
+                                   : std::string("the guest ended before its console line")) +
+                          (text.empty() ? std::string() : ": \"" + common::escape_controls(text) + "\"");
         }
         if (virDomainIsActive(domain.get()) == 1 && virDomainDestroy(domain.get()) != 0 &&
             virDomainIsActive(domain.get()) == 1)
@@ -230,25 +240,14 @@ checks::Fact<checks::GuestSmokeFacts> LibvirtGuestSmoke::boot_smoke_guest(const 
     // A guest on the host's bridges and a volume in its pool need libvirt's system instance, read-write.
     if (::geteuid() != 0) return checks::Unavailable{std::string("it boots a guest through libvirt: ") + checks::k_needs_root};
     std::error_code ec;
-    if (!fs::is_regular_file(m_settings.guest_kernel, ec)) {
-        GuestSmokeFacts facts;
-        facts.pool = pool;
-        facts.bridges = bridges;
-        facts.failed_step = "smoke guest";
-        facts.error = m_settings.guest_kernel + ": no such file";
-        return facts;
-    }
+    if (!fs::is_regular_file(m_settings.guest_kernel, ec))
+        return stopped_at(pool, bridges, "smoke guest", m_settings.guest_kernel + ": no such file");
     // A handful of libvirt calls and the boot: a hung daemon costs the bound, not the run. An abandoned run still
     // ends its domain when the process exits (AUTODESTROY), and the next run removes its volume.
     const auto bound = m_settings.call_timeout * 8 + m_settings.boot_timeout;
     auto ran = common::call_with_deadline<GuestSmokeFacts>(Run{m_settings, pool, bridges}, bound);
     if (ran) return *ran;
-    GuestSmokeFacts facts;
-    facts.pool = pool;
-    facts.bridges = bridges;
-    facts.failed_step = "start";
-    facts.error = "libvirt did not finish within " + std::to_string(bound.count() / 1000) + " s";
-    return facts;
+    return stopped_at(pool, bridges, "start", "libvirt did not finish within " + std::to_string(bound.count() / 1000) + " s");
 }
 
 }  // namespace host::libvirt

@@ -300,6 +300,16 @@ TEST(FirstAttribute, IsEmptyWhenTheTagOrAttributeIsMissing) {
     EXPECT_EQ(first_attribute(k_domain, "source", "nosuchattr"), "");
 }
 
+TEST(InterfaceTargets, ListTheTapOfEachInterfaceInOrder) {
+    const char* live = "<domain type='kvm' id='3'><devices>"
+                       "<interface type='bridge'><mac address='52:54:00:1:2:3'/><source bridge='br0'/>"
+                       "<target dev='vnet4'/><model type='virtio'/></interface>"
+                       "<interface type='bridge'><source bridge='br1'/><target dev='vnet5'/></interface>"
+                       "<serial type='file'><target port='0'/></serial></devices></domain>";
+    EXPECT_EQ(interface_targets(live), (std::vector<std::string>{"vnet4", "vnet5"}));
+    EXPECT_TRUE(interface_targets("<domain type='kvm'><devices/></domain>").empty());
+}
+
 TEST(PoolTargetPath, IsThePathInsideTargetWithEntitiesDecoded) {
     EXPECT_EQ(pool_target_path("<pool type='dir'><name>images</name><source/><target><path>/srv/vm&amp;co</path>"
                                "<permissions><mode>0711</mode></permissions></target></pool>"),
