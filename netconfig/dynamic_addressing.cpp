@@ -1,6 +1,7 @@
 #include "netconfig/dynamic_addressing.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 namespace netconfig {
 
@@ -38,19 +39,20 @@ bool has_dynamic_address(const Interface& iface, IpFamily family) {
 }
 
 // `name` and the interfaces below it in `desired` (its listed ports, theirs, ...).
-void collect_below(const NetworkState& desired, const IfName& name, std::vector<IfName>& out, int depth = 0) {
+void collect_below(const InterfaceIndex& desired, const IfName& name, std::vector<IfName>& out, int depth = 0) {
     out.push_back(name);
     if (depth >= k_max_depth) return;
     if (const auto* wanted = desired.find(name))
         for (const auto& port : listed_ports(*wanted)) collect_below(desired, port, out, depth + 1);
 }
 
-bool is_listed_port(const NetworkState& desired, const IfName& name) {
-    return std::any_of(desired.interfaces.begin(), desired.interfaces.end(), [&](const Interface& master) {
-        if (is_absent(master)) return false;
-        const auto ports = listed_ports(master);
-        return std::find(ports.begin(), ports.end(), name) != ports.end();
-    });
+// The ports the desired masters that stay list.
+std::unordered_set<IfName> listed_ports_of_all(const NetworkState& desired) {
+    std::unordered_set<IfName> ports;
+    for (const auto& master : desired.interfaces)
+        if (!is_absent(master))
+            for (auto& port : listed_ports(master)) ports.insert(std::move(port));
+    return ports;
 }
 
 bool is_main_table(const Route& route) { return !route.table_id || *route.table_id == k_main_table; }
@@ -80,15 +82,18 @@ std::vector<DynamicRequest> dynamic_requests(const NetworkState& desired) {
 
 NetworkState with_inherited_addressing(const NetworkState& desired, const NetworkState& observed) {
     NetworkState effective = desired;
+    const InterfaceIndex desired_by_name(desired);
+    const InterfaceIndex observed_by_name(observed);
+    const auto ports = listed_ports_of_all(desired);
     for (auto& iface : effective.interfaces) {
-        if (is_absent(iface) || listed_ports(iface).empty() || is_listed_port(desired, iface.name)) continue;
+        if (is_absent(iface) || listed_ports(iface).empty() || ports.count(iface.name)) continue;
         std::vector<IfName> below;
-        collect_below(desired, iface.name, below);
+        collect_below(desired_by_name, iface.name, below);
         for (const auto family : {IpFamily::v4, IpFamily::v6}) {
             auto& config = config_of(iface, family);
             if (!silent(config)) continue;
             const bool port_was_dynamic = std::any_of(below.begin() + 1, below.end(), [&](const IfName& port) {
-                const auto* now = observed.find(port);
+                const auto* now = observed_by_name.find(port);
                 return now && has_dynamic_address(*now, family);
             });
             if (!port_was_dynamic) continue;
@@ -101,9 +106,10 @@ NetworkState with_inherited_addressing(const NetworkState& desired, const Networ
 
 NetworkState with_dynamic_kept_static(const NetworkState& desired, const NetworkState& observed) {
     NetworkState effective = desired;
+    const InterfaceIndex observed_by_name(observed);
     for (auto& iface : effective.interfaces) {
         if (is_absent(iface)) continue;
-        const auto* now = observed.find(iface.name);
+        const auto* now = observed_by_name.find(iface.name);
         if (!now) continue;
         for (const auto family : {IpFamily::v4, IpFamily::v6}) {
             auto& config = config_of(iface, family);
@@ -140,10 +146,11 @@ std::vector<std::string> missing_dynamic_addressing(const std::vector<DynamicReq
                                                     const NetworkState& desired, const NetworkState& before,
                                                     const NetworkState& now) {
     std::vector<std::string> missing;
+    const InterfaceIndex desired_by_name(desired);
     for (const auto& request : requests) {
         const auto* iface = now.find(request.interface);
         std::vector<IfName> below;
-        collect_below(desired, request.interface, below);
+        collect_below(desired_by_name, request.interface, below);
         for (const auto family : {IpFamily::v4, IpFamily::v6}) {
             if (!request.wants(family)) continue;
             const std::string subject = request.interface.str() + ": ";

@@ -285,6 +285,16 @@ Interface* NetworkState::find(const IfName& name) {
     return const_cast<Interface*>(static_cast<const NetworkState&>(*this).find(name));
 }
 
+InterfaceIndex::InterfaceIndex(const NetworkState& state) {
+    m_by_name.reserve(state.interfaces.size());
+    for (const auto& iface : state.interfaces) m_by_name.emplace(iface.name, &iface);
+}
+
+const Interface* InterfaceIndex::find(const IfName& name) const {
+    const auto it = m_by_name.find(name);
+    return it == m_by_name.end() ? nullptr : it->second;
+}
+
 std::string Probe::to_string() const {
     if (kind == Kind::gateway) return "gateway";
     const bool v6 = host.find(':') != std::string::npos;

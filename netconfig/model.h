@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
@@ -326,3 +327,19 @@ struct std::hash<netconfig::IfName> {
         return std::hash<std::string>{}(name.str());
     }
 };
+
+namespace netconfig {
+
+// Lookups by name in a state that does not change while it is in use: built once in one pass, then O(1) each,
+// where NetworkState::find scans. Plans over thousands of interfaces look names up thousands of times. The
+// first interface of a name wins, as with NetworkState::find.
+class InterfaceIndex {
+public:
+    explicit InterfaceIndex(const NetworkState& state);
+    const Interface* find(const IfName& name) const;
+
+private:
+    std::unordered_map<IfName, const Interface*> m_by_name;
+};
+
+}  // namespace netconfig

@@ -141,7 +141,8 @@ struct Cannot {
 class Generator {
 public:
     Generator(const NetworkState& desired, const NetworkState& observed, const std::map<std::string, std::string>& zones)
-        : m_desired(desired), m_observed(observed), m_zones(zones) {
+        : m_desired(desired), m_observed(observed), m_desired_by_name(desired), m_observed_by_name(observed),
+          m_zones(zones) {
         for (const auto& wanted : m_desired.interfaces) {
             if (absent(wanted)) continue;
             if (auto ports = listed_ports(wanted))
@@ -166,8 +167,8 @@ public:
         // A port its listed controller no longer claims, or the port of a controller that goes: its old profile
         // would enslave it again at boot, and NetworkManager would bring the controller back for it.
         for (const auto& now : m_observed.interfaces) {
-            if (!now.controller || m_master_of.count(now.name) || m_desired.find(now.name)) continue;
-            const auto* master = m_desired.find(*now.controller);
+            if (!now.controller || m_master_of.count(now.name) || m_desired_by_name.find(now.name)) continue;
+            const auto* master = m_desired_by_name.find(*now.controller);
             if (master && (listed_ports(*master) || absent(*master))) removed.insert(now.name);
         }
         for (const auto& name : removed)
@@ -189,10 +190,10 @@ private:
     }
 
     const Interface* wanted(const IfName& name) const {
-        const auto* found = m_desired.find(name);
+        const auto* found = m_desired_by_name.find(name);
         return found && !absent(*found) ? found : nullptr;
     }
-    const Interface* current(const IfName& name) const { return m_observed.find(name); }
+    const Interface* current(const IfName& name) const { return m_observed_by_name.find(name); }
     bool managed(const IfName& name) const { return wanted(name) || m_master_of.count(name); }
     bool is_port(const IfName& name) const { return m_master_of.count(name) != 0; }
 
@@ -549,6 +550,8 @@ private:
 
     const NetworkState& m_desired;
     const NetworkState& m_observed;
+    const InterfaceIndex m_desired_by_name;
+    const InterfaceIndex m_observed_by_name;
     const std::map<std::string, std::string>& m_zones;
     std::map<IfName, IfName> m_master_of;  // port -> the listed bridge or bond that claims it
     std::set<IfName> m_visited;
@@ -590,10 +593,11 @@ common::Result<NmKeyfileSet> nm_keyfiles(const NetworkState& desired, const Netw
 std::vector<IfName> bond_ports_to_release(const NmKeyfileSet& set, const NetworkState& observed,
                                           const std::set<std::string>& active_uuids) {
     std::vector<IfName> ports;
+    const InterfaceIndex observed_by_name(observed);
     for (const auto& file : set.files) {
         if (!file.is_port) continue;
-        const auto* port = observed.find(file.interface);
-        const auto* bond = observed.find(file.controller);
+        const auto* port = observed_by_name.find(file.interface);
+        const auto* bond = observed_by_name.find(file.controller);
         if (!port || port->controller != file.controller || !bond || bond->type != InterfaceType::bond) continue;
         if (active_uuids.count(nm_profile_uuid(file.controller))) continue;
         ports.push_back(file.interface);

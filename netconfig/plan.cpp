@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 namespace netconfig {
 
@@ -135,10 +136,284 @@ bool same_slot(const Route& a, const Route& b) {
 }
 bool derived_from_addresses(const Route& route) { return route.protocol == "kernel" || route.protocol == "ra"; }
 
+// --- simulation ---------------------------------------------------------------------------------------------
+
+// A state changed step by step, its interfaces indexed by name, each master's ports (the interfaces naming it as
+// their controller) kept in the state's order, and each base's VLANs: the planner and the simulation look these
+// up at every step, and a scan per lookup made plans of thousands of interfaces quadratic. Creations append; a
+// deleted interface stays in the vector, marked gone, until compact() (erasing at once shifts the vector and
+// its positions with every deletion). Names are unique in a state (the kernel's are; validate() refuses
+// duplicates in a desired one).
+class IndexedState {
+public:
+    explicit IndexedState(NetworkState& state) : m_state(state), m_gone(state.interfaces.size(), false) {
+        m_position.reserve(state.interfaces.size());
+        for (std::size_t position = 0; position < state.interfaces.size(); ++position) index(position);
+    }
+
+    std::vector<Route>& routes() { return m_state.routes; }
+    const std::vector<Route>& routes() const { return m_state.routes; }
+
+    // The interfaces not deleted, in the state's order.
+    std::vector<const Interface*> live() const {
+        std::vector<const Interface*> out;
+        out.reserve(m_position.size());
+        for (std::size_t position = 0; position < m_state.interfaces.size(); ++position)
+            if (!m_gone[position]) out.push_back(&m_state.interfaces[position]);
+        return out;
+    }
+
+    Interface* find(const IfName& name) {
+        const auto it = m_position.find(name);
+        return it == m_position.end() ? nullptr : &m_state.interfaces[it->second];
+    }
+    const Interface* find(const IfName& name) const { return const_cast<IndexedState*>(this)->find(name); }
+
+    // The interfaces whose controller is `master`, in the state's order.
+    std::vector<IfName> ports_of(const IfName& master) const { return names_at(m_ports, master); }
+    // The VLANs whose base is `base`.
+    std::vector<IfName> vlans_on(const IfName& base) const { return names_at(m_vlans, base); }
+
+    void add(Interface iface) {
+        m_state.interfaces.push_back(std::move(iface));
+        m_gone.push_back(false);
+        index(m_state.interfaces.size() - 1);
+    }
+
+    // `iface` is one of this state's interfaces.
+    void set_controller(Interface& iface, std::optional<IfName> controller) {
+        const auto position = position_of(iface);
+        if (iface.controller) unlink(m_ports, *iface.controller, position);
+        iface.controller = std::move(controller);
+        if (iface.controller) m_ports[*iface.controller].insert(position);
+    }
+
+    void erase(const IfName& name) {
+        const auto it = m_position.find(name);
+        if (it == m_position.end()) return;
+        const auto position = it->second;
+        const auto& iface = m_state.interfaces[position];
+        if (iface.controller) unlink(m_ports, *iface.controller, position);
+        if (iface.vlan) unlink(m_vlans, iface.vlan->base_iface, position);
+        m_gone[position] = true;
+        m_position.erase(it);
+    }
+
+    // Drops the deleted interfaces from the state itself; the index is not used afterwards.
+    void compact() {
+        std::size_t position = 0;
+        std::erase_if(m_state.interfaces, [&](const Interface&) { return m_gone[position++]; });
+    }
+
+private:
+    using Members = std::unordered_map<IfName, std::set<std::size_t>>;  // name -> positions, in order
+
+    std::size_t position_of(const Interface& iface) const {
+        return static_cast<std::size_t>(&iface - m_state.interfaces.data());
+    }
+    void index(std::size_t position) {
+        const auto& iface = m_state.interfaces[position];
+        m_position.emplace(iface.name, position);
+        if (iface.controller) m_ports[*iface.controller].insert(position);
+        if (iface.vlan) m_vlans[iface.vlan->base_iface].insert(position);
+    }
+    static void unlink(Members& members, const IfName& key, std::size_t position) {
+        if (const auto it = members.find(key); it != members.end()) {
+            it->second.erase(position);
+            if (it->second.empty()) members.erase(it);
+        }
+    }
+    std::vector<IfName> names_at(const Members& members, const IfName& key) const {
+        std::vector<IfName> names;
+        if (const auto it = members.find(key); it != members.end())
+            for (const auto position : it->second) names.push_back(m_state.interfaces[position].name);
+        return names;
+    }
+
+    NetworkState& m_state;
+    std::vector<bool> m_gone;  // by position: deleted
+    std::unordered_map<IfName, std::size_t> m_position;
+    Members m_ports;  // controller -> its ports
+    Members m_vlans;  // base -> its VLANs
+};
+
+void detach(IndexedState& state, const IfName& port) {
+    auto* iface = state.find(port);
+    if (!iface || !iface->controller) return;
+    if (auto* master = state.find(*iface->controller)) {
+        if (master->bridge && master->bridge->ports)
+            std::erase_if(*master->bridge->ports, [&](const BridgePort& p) { return p.name == port; });
+        if (master->bond && master->bond->ports) std::erase(*master->bond->ports, port);
+    }
+    state.set_controller(*iface, std::nullopt);
+}
+
+Interface fresh(const IfName& name, InterfaceType type) {
+    Interface iface;
+    iface.name = name;
+    iface.type = type;
+    iface.state = InterfaceState::down;
+    iface.ipv4.addresses.emplace();
+    iface.ipv6.addresses.emplace();
+    iface.ipv6.enabled = true;  // the usual net.ipv6.conf.default; verification catches a host that differs
+    return iface;
+}
+
+void remove_link(IndexedState& state, const IfName& name) {
+    const auto* iface = state.find(name);
+    if (!iface) return;
+    std::optional<IfName> peer;
+    if (iface->veth && !iface->veth->peer.empty()) peer = iface->veth->peer;
+    for (const auto& port : state.ports_of(name))
+        if (auto* other = state.find(port)) state.set_controller(*other, std::nullopt);
+    detach(state, name);
+    std::erase_if(state.routes(), [&](const Route& r) { return r.next_hop_interface == name; });
+    state.erase(name);
+    // The kernel takes VLANs down with their base, and a veth's peer with it.
+    std::vector<IfName> uppers = state.vlans_on(name);
+    if (peer) uppers.push_back(*peer);
+    for (const auto& upper : uppers) remove_link(state, upper);
+}
+
+void apply(IndexedState& state, const Step& step) {
+    auto* iface = step.name.empty() ? nullptr : state.find(step.name);
+    switch (step.kind) {
+        case StepKind::create_bond: {
+            auto created = fresh(step.name, InterfaceType::bond);
+            created.bond.emplace();
+            created.bond->mode = step.bond_mode;
+            created.bond->options = step.bond_options;
+            created.bond->ports.emplace();
+            if (step.initial_mac) created.mac_address = step.initial_mac;
+            state.add(std::move(created));
+            break;
+        }
+        case StepKind::create_bridge: {
+            auto created = fresh(step.name, InterfaceType::linux_bridge);
+            created.bridge.emplace();
+            created.bridge->options = step.bridge_options;
+            created.bridge->ports.emplace();
+            if (step.initial_mac) created.mac_address = step.initial_mac;
+            state.add(std::move(created));
+            break;
+        }
+        case StepKind::create_vlan: {
+            auto created = fresh(step.name, InterfaceType::vlan);
+            created.vlan = step.vlan;
+            state.add(std::move(created));
+            break;
+        }
+        case StepKind::create_veth: {
+            auto one = fresh(step.name, InterfaceType::veth);
+            one.veth = VethConfig{step.peer};
+            auto other = fresh(step.peer, InterfaceType::veth);
+            other.veth = VethConfig{step.name};
+            state.add(std::move(one));
+            state.add(std::move(other));
+            break;
+        }
+        case StepKind::set_bond_options:
+            if (iface && iface->bond) {
+                if (step.bond_mode) iface->bond->mode = step.bond_mode;
+                merge(iface->bond->options, step.bond_options);
+            }
+            break;
+        case StepKind::set_bridge_options:
+            if (iface && iface->bridge) merge(iface->bridge->options, step.bridge_options);
+            break;
+        case StepKind::set_port_options:
+            if (auto* master = state.find(step.controller); master && master->bridge && master->bridge->ports)
+                for (auto& port : *master->bridge->ports)
+                    if (port.name == step.name) {
+                        merge(port.stp_path_cost, step.port.stp_path_cost);
+                        merge(port.stp_priority, step.port.stp_priority);
+                    }
+            break;
+        case StepKind::set_master: {
+            if (!iface) break;
+            const auto* old_master = iface->controller ? state.find(*iface->controller) : nullptr;
+            if (old_master && old_master->bond) iface->state = InterfaceState::down;  // released on the way
+            detach(state, step.name);
+            state.set_controller(*iface, step.controller);
+            if (auto* master = state.find(step.controller)) {
+                if (master->bridge) {
+                    if (!master->bridge->ports) master->bridge->ports.emplace();
+                    master->bridge->ports->push_back(BridgePort{step.name, std::nullopt, std::nullopt});
+                }
+                if (master->bond) {
+                    if (!master->bond->ports) master->bond->ports.emplace();
+                    master->bond->ports->push_back(step.name);
+                }
+            }
+            break;
+        }
+        case StepKind::release: {
+            const auto* master = iface && iface->controller ? state.find(*iface->controller) : nullptr;
+            const bool from_bond = master && master->bond;
+            detach(state, step.name);
+            if (iface && from_bond) iface->state = InterfaceState::down;  // the bonding driver closes it
+            break;
+        }
+        case StepKind::set_mtu:
+            if (iface) iface->mtu = step.mtu;
+            break;
+        case StepKind::set_mac:
+            if (iface) iface->mac_address = step.mac;
+            break;
+        case StepKind::set_ipv6:
+            if (iface) {
+                iface->ipv6.enabled = step.ipv6_enabled;
+                // The kernel drops the link's IPv6 addresses and routes with it.
+                if (!step.ipv6_enabled) {
+                    iface->ipv6.addresses.emplace();
+                    std::erase_if(state.routes(), [&](const Route& r) {
+                        return r.next_hop_interface == step.name && r.destination.address.family == IpFamily::v6;
+                    });
+                }
+            }
+            break;
+        case StepKind::add_address:
+            if (iface) {
+                auto& ip = step.address.ip.family == IpFamily::v4 ? iface->ipv4 : iface->ipv6;
+                if (!ip.addresses) ip.addresses.emplace();
+                if (std::find(ip.addresses->begin(), ip.addresses->end(), step.address) == ip.addresses->end())
+                    ip.addresses->push_back(step.address);
+                if (step.address.ip.family == IpFamily::v4) ip.enabled = true;
+            }
+            break;
+        case StepKind::del_address:
+            if (iface) {
+                auto& ip = step.address.ip.family == IpFamily::v4 ? iface->ipv4 : iface->ipv6;
+                if (ip.addresses) {
+                    std::erase(*ip.addresses, step.address);
+                    if (step.address.ip.family == IpFamily::v4) ip.enabled = !ip.addresses->empty();
+                }
+            }
+            break;
+        case StepKind::add_route: state.routes().push_back(step.route); break;
+        case StepKind::replace_route:
+            std::erase_if(state.routes(), [&](const Route& r) { return same_slot(r, step.route); });
+            state.routes().push_back(step.route);
+            break;
+        case StepKind::del_route:
+            std::erase_if(state.routes(), [&](const Route& r) { return same_route(r, step.route); });
+            break;
+        case StepKind::set_up:
+            if (iface) iface->state = InterfaceState::up;
+            break;
+        case StepKind::set_down:
+            // The kernel flushes the routes through a device that goes down.
+            if (iface) iface->state = InterfaceState::down;
+            std::erase_if(state.routes(), [&](const Route& r) { return r.next_hop_interface == step.name; });
+            break;
+        case StepKind::delete_link: remove_link(state, step.name); break;
+    }
+}
+
 class Planner {
 public:
     Planner(const NetworkState& desired, const NetworkState& observed)
-        : m_desired(desired), m_observed(observed), m_state(observed) {
+        : m_desired(desired), m_wanted(desired), m_observed(observed), m_state(observed), m_current(m_state) {
         for (const auto& iface : m_desired.interfaces)
             if (!is_absent(iface))
                 if (auto ports = listed_ports(iface))
@@ -172,7 +447,11 @@ private:
     [[noreturn]] static void impossible(std::string message) { throw common::make_error(std::move(message)); }
 
     void emit(Step step) {
-        simulate(m_state, {step});
+        apply(m_current, step);
+        // The layer order follows who is whose port and which interfaces exist.
+        if (step.kind == StepKind::set_master || step.kind == StepKind::release || step.kind == StepKind::delete_link ||
+            creates_link(step.kind))
+            m_order.reset();
         m_steps.push_back(std::move(step));
     }
     Step step(StepKind kind, const IfName& name) const {
@@ -181,34 +460,40 @@ private:
         out.name = name;
         return out;
     }
-    const Interface* current(const IfName& name) const { return m_state.find(name); }
+    const Interface* current(const IfName& name) const { return m_current.find(name); }
+    const Interface* wanted(const IfName& name) const { return m_wanted.find(name); }
 
     // Lower layers first: a port before its master, a base before its VLANs. Desired order breaks ties.
+    // Computed again only after a step that changed it (see emit); a copy, since the passes emit while they walk it.
     std::vector<const Interface*> bottom_up() const {
-        std::map<IfName, int> level;
-        std::set<IfName> visiting;
+        if (!m_order) m_order = layer_order();
+        return *m_order;
+    }
+    std::vector<const Interface*> layer_order() const {
+        std::unordered_map<IfName, int> level;
+        std::unordered_set<IfName> visiting;
         std::function<int(const IfName&)> level_of = [&](const IfName& name) -> int {
             if (auto it = level.find(name); it != level.end()) return it->second;
             if (!visiting.insert(name).second) return 0;  // a loop; validate() reports those
             int result = 0;
-            const auto* wanted = m_desired.find(name);
+            const auto* desired = wanted(name);
             const auto* now = current(name);
-            std::vector<IfName> below;
-            if (wanted && listed_ports(*wanted)) below = *listed_ports(*wanted);
-            else
-                for (const auto& iface : m_state.interfaces)
-                    if (iface.controller == name) below.push_back(iface.name);
-            const auto* vlan = wanted && wanted->vlan ? &*wanted->vlan : (now && now->vlan ? &*now->vlan : nullptr);
+            auto listed = desired ? listed_ports(*desired) : std::nullopt;
+            std::vector<IfName> below = listed ? std::move(*listed) : ports_now(name);
+            const auto* vlan = desired && desired->vlan ? &*desired->vlan : (now && now->vlan ? &*now->vlan : nullptr);
             if (vlan && !vlan->base_iface.empty()) below.push_back(vlan->base_iface);
             for (const auto& lower : below) result = std::max(result, level_of(lower) + 1);
             visiting.erase(name);
             return level[name] = result;
         };
+        std::vector<std::pair<int, const Interface*>> leveled;
+        leveled.reserve(m_desired.interfaces.size());
+        for (const auto& iface : m_desired.interfaces) leveled.emplace_back(level_of(iface.name), &iface);
+        std::stable_sort(leveled.begin(), leveled.end(),
+                         [](const auto& a, const auto& b) { return a.first < b.first; });
         std::vector<const Interface*> order;
-        for (const auto& iface : m_desired.interfaces) order.push_back(&iface);
-        std::stable_sort(order.begin(), order.end(), [&](const Interface* a, const Interface* b) {
-            return level_of(a->name) < level_of(b->name);
-        });
+        order.reserve(leveled.size());
+        for (const auto& entry : leveled) order.push_back(entry.second);
         return order;
     }
     std::vector<const Interface*> top_down() const {
@@ -236,12 +521,7 @@ private:
         }
     }
 
-    std::vector<IfName> ports_now(const IfName& master) const {
-        std::vector<IfName> ports;
-        for (const auto& iface : m_state.interfaces)
-            if (iface.controller == master) ports.push_back(iface.name);
-        return ports;
-    }
+    std::vector<IfName> ports_now(const IfName& master) const { return m_current.ports_of(master); }
 
     void create_interfaces() {
         for (const auto* wanted : bottom_up()) {
@@ -345,7 +625,7 @@ private:
     // its first port's), or the current one (a hardware port's own when a bond has rewritten it).
     std::optional<MacAddress> mac_for(const IfName& name, int depth = 0) const {
         if (depth > 16) return std::nullopt;
-        const auto* wanted = m_desired.find(name);
+        const auto* wanted = this->wanted(name);
         const auto* now = current(name);
         if (wanted && wanted->mac_address) return wanted->mac_address;
         // A bond follows its first port too: on systemd hosts udev gives a new bond a MAC of its own, which its
@@ -465,7 +745,7 @@ private:
         for (const auto* wanted : bottom_up()) {
             if (auto ports = listed_ports(*wanted); ports && !is_absent(*wanted))
                 for (const auto& port : *ports)
-                    if (!m_desired.find(port) && seen.insert(port).second) order.push_back(port);
+                    if (!this->wanted(port) && seen.insert(port).second) order.push_back(port);
             if (effective_state(*wanted) == InterfaceState::up && seen.insert(wanted->name).second)
                 order.push_back(wanted->name);
         }
@@ -507,11 +787,14 @@ private:
             return std::any_of(m_desired.routes.begin(), m_desired.routes.end(),
                                [&](const Route& r) { return !r.absent && satisfies(route, r); });
         };
+        const auto still_there = [&](const Route& route) {
+            return std::any_of(m_state.routes.begin(), m_state.routes.end(),
+                               [&](const Route& r) { return same_route(r, route); });
+        };
         std::vector<Route> doomed;
         for (const auto& route : m_observed.routes) {
-            const bool still_there = std::any_of(m_state.routes.begin(), m_state.routes.end(),
-                                                 [&](const Route& r) { return same_route(r, route); });
-            if (!still_there || wanted_present(route) || derived_from_addresses(route)) continue;
+            // The kernel's own routes first: a host with thousands of addresses has as many, and they never go.
+            if (derived_from_addresses(route) || !still_there(route) || wanted_present(route)) continue;
             const bool unwanted = std::any_of(m_desired.routes.begin(), m_desired.routes.end(), [&](const Route& r) {
                 return r.absent && matches_absent(route, r);
             });
@@ -530,8 +813,9 @@ private:
 
     void remove_addresses() {
         std::vector<std::pair<IfName, InterfaceAddress>> doomed;
-        for (const auto& now : m_state.interfaces) {
-            const auto* wanted = m_desired.find(now.name);
+        for (const auto* live : m_current.live()) {
+            const auto& now = *live;
+            const auto* wanted = this->wanted(now.name);
             if (wanted && is_absent(*wanted)) continue;  // handled with the deletion
             for (const auto family : {IpFamily::v4, IpFamily::v6}) {
                 const auto& list = addresses_of(now, family);
@@ -614,188 +898,14 @@ private:
     }
 
     const NetworkState& m_desired;
-    const NetworkState& m_observed;        // the host before this apply
-    NetworkState m_state;                  // the observed state with the steps so far applied
-    std::map<IfName, IfName> m_master_of;  // port -> the desired master that lists it
+    InterfaceIndex m_wanted;                         // m_desired by name
+    const NetworkState& m_observed;                  // the host before this apply
+    NetworkState m_state;                            // the observed state with the steps so far applied
+    IndexedState m_current;                          // m_state by name, with each master's ports
+    std::unordered_map<IfName, IfName> m_master_of;  // port -> the desired master that lists it
+    mutable std::optional<std::vector<const Interface*>> m_order;  // bottom_up(), until a step changes it
     std::vector<Step> m_steps;
 };
-
-// --- simulation ---------------------------------------------------------------------------------------------
-
-void detach(NetworkState& state, const IfName& port) {
-    auto* iface = state.find(port);
-    if (!iface || !iface->controller) return;
-    if (auto* master = state.find(*iface->controller)) {
-        if (master->bridge && master->bridge->ports)
-            std::erase_if(*master->bridge->ports, [&](const BridgePort& p) { return p.name == port; });
-        if (master->bond && master->bond->ports) std::erase(*master->bond->ports, port);
-    }
-    iface->controller.reset();
-}
-
-Interface fresh(const IfName& name, InterfaceType type) {
-    Interface iface;
-    iface.name = name;
-    iface.type = type;
-    iface.state = InterfaceState::down;
-    iface.ipv4.addresses.emplace();
-    iface.ipv6.addresses.emplace();
-    iface.ipv6.enabled = true;  // the usual net.ipv6.conf.default; verification catches a host that differs
-    return iface;
-}
-
-void remove_link(NetworkState& state, const IfName& name) {
-    const auto* iface = state.find(name);
-    if (!iface) return;
-    std::optional<IfName> peer;
-    if (iface->veth && !iface->veth->peer.empty()) peer = iface->veth->peer;
-    for (auto& other : state.interfaces)
-        if (other.controller == name) other.controller.reset();
-    detach(state, name);
-    std::erase_if(state.routes, [&](const Route& r) { return r.next_hop_interface == name; });
-    std::erase_if(state.interfaces, [&](const Interface& i) { return i.name == name; });
-    // The kernel takes VLANs down with their base, and a veth's peer with it.
-    std::vector<IfName> uppers;
-    for (const auto& other : state.interfaces)
-        if (other.vlan && other.vlan->base_iface == name) uppers.push_back(other.name);
-    if (peer) uppers.push_back(*peer);
-    for (const auto& upper : uppers) remove_link(state, upper);
-}
-
-void apply(NetworkState& state, const Step& step) {
-    auto* iface = step.name.empty() ? nullptr : state.find(step.name);
-    switch (step.kind) {
-        case StepKind::create_bond: {
-            auto created = fresh(step.name, InterfaceType::bond);
-            created.bond.emplace();
-            created.bond->mode = step.bond_mode;
-            created.bond->options = step.bond_options;
-            created.bond->ports.emplace();
-            if (step.initial_mac) created.mac_address = step.initial_mac;
-            state.interfaces.push_back(std::move(created));
-            break;
-        }
-        case StepKind::create_bridge: {
-            auto created = fresh(step.name, InterfaceType::linux_bridge);
-            created.bridge.emplace();
-            created.bridge->options = step.bridge_options;
-            created.bridge->ports.emplace();
-            if (step.initial_mac) created.mac_address = step.initial_mac;
-            state.interfaces.push_back(std::move(created));
-            break;
-        }
-        case StepKind::create_vlan: {
-            auto created = fresh(step.name, InterfaceType::vlan);
-            created.vlan = step.vlan;
-            state.interfaces.push_back(std::move(created));
-            break;
-        }
-        case StepKind::create_veth: {
-            auto one = fresh(step.name, InterfaceType::veth);
-            one.veth = VethConfig{step.peer};
-            auto other = fresh(step.peer, InterfaceType::veth);
-            other.veth = VethConfig{step.name};
-            state.interfaces.push_back(std::move(one));
-            state.interfaces.push_back(std::move(other));
-            break;
-        }
-        case StepKind::set_bond_options:
-            if (iface && iface->bond) {
-                if (step.bond_mode) iface->bond->mode = step.bond_mode;
-                merge(iface->bond->options, step.bond_options);
-            }
-            break;
-        case StepKind::set_bridge_options:
-            if (iface && iface->bridge) merge(iface->bridge->options, step.bridge_options);
-            break;
-        case StepKind::set_port_options:
-            if (auto* master = state.find(step.controller); master && master->bridge && master->bridge->ports)
-                for (auto& port : *master->bridge->ports)
-                    if (port.name == step.name) {
-                        merge(port.stp_path_cost, step.port.stp_path_cost);
-                        merge(port.stp_priority, step.port.stp_priority);
-                    }
-            break;
-        case StepKind::set_master: {
-            if (!iface) break;
-            const auto* old_master = iface->controller ? state.find(*iface->controller) : nullptr;
-            if (old_master && old_master->bond) iface->state = InterfaceState::down;  // released on the way
-            detach(state, step.name);
-            iface->controller = step.controller;
-            if (auto* master = state.find(step.controller)) {
-                if (master->bridge) {
-                    if (!master->bridge->ports) master->bridge->ports.emplace();
-                    master->bridge->ports->push_back(BridgePort{step.name, std::nullopt, std::nullopt});
-                }
-                if (master->bond) {
-                    if (!master->bond->ports) master->bond->ports.emplace();
-                    master->bond->ports->push_back(step.name);
-                }
-            }
-            break;
-        }
-        case StepKind::release: {
-            const auto* master = iface && iface->controller ? state.find(*iface->controller) : nullptr;
-            const bool from_bond = master && master->bond;
-            detach(state, step.name);
-            if (iface && from_bond) iface->state = InterfaceState::down;  // the bonding driver closes it
-            break;
-        }
-        case StepKind::set_mtu:
-            if (iface) iface->mtu = step.mtu;
-            break;
-        case StepKind::set_mac:
-            if (iface) iface->mac_address = step.mac;
-            break;
-        case StepKind::set_ipv6:
-            if (iface) {
-                iface->ipv6.enabled = step.ipv6_enabled;
-                // The kernel drops the link's IPv6 addresses and routes with it.
-                if (!step.ipv6_enabled) {
-                    iface->ipv6.addresses.emplace();
-                    std::erase_if(state.routes, [&](const Route& r) {
-                        return r.next_hop_interface == step.name && r.destination.address.family == IpFamily::v6;
-                    });
-                }
-            }
-            break;
-        case StepKind::add_address:
-            if (iface) {
-                auto& ip = step.address.ip.family == IpFamily::v4 ? iface->ipv4 : iface->ipv6;
-                if (!ip.addresses) ip.addresses.emplace();
-                if (std::find(ip.addresses->begin(), ip.addresses->end(), step.address) == ip.addresses->end())
-                    ip.addresses->push_back(step.address);
-                if (step.address.ip.family == IpFamily::v4) ip.enabled = true;
-            }
-            break;
-        case StepKind::del_address:
-            if (iface) {
-                auto& ip = step.address.ip.family == IpFamily::v4 ? iface->ipv4 : iface->ipv6;
-                if (ip.addresses) {
-                    std::erase(*ip.addresses, step.address);
-                    if (step.address.ip.family == IpFamily::v4) ip.enabled = !ip.addresses->empty();
-                }
-            }
-            break;
-        case StepKind::add_route: state.routes.push_back(step.route); break;
-        case StepKind::replace_route:
-            std::erase_if(state.routes, [&](const Route& r) { return same_slot(r, step.route); });
-            state.routes.push_back(step.route);
-            break;
-        case StepKind::del_route:
-            std::erase_if(state.routes, [&](const Route& r) { return same_route(r, step.route); });
-            break;
-        case StepKind::set_up:
-            if (iface) iface->state = InterfaceState::up;
-            break;
-        case StepKind::set_down:
-            // The kernel flushes the routes through a device that goes down.
-            if (iface) iface->state = InterfaceState::down;
-            std::erase_if(state.routes, [&](const Route& r) { return r.next_hop_interface == step.name; });
-            break;
-        case StepKind::delete_link: remove_link(state, step.name); break;
-    }
-}
 
 // --- text ------------------------------------------------------------------------------------------------------
 
@@ -888,10 +998,16 @@ common::Result<Plan> plan(const NetworkState& desired, const NetworkState& obser
 }
 
 void simulate(NetworkState& state, const std::vector<Step>& steps) {
-    for (const auto& step : steps) apply(state, step);
+    IndexedState indexed(state);
+    for (const auto& step : steps) apply(indexed, step);
+    indexed.compact();
 }
 
 NetworkState rollback_target(const NetworkState& before, const NetworkState& after) {
+    const InterfaceIndex before_by_name(before);
+    std::unordered_map<IfName, std::vector<IfName>> ports_before;  // master -> its ports, in before's order
+    for (const auto& iface : before.interfaces)
+        if (iface.controller) ports_before[*iface.controller].push_back(iface.name);
     NetworkState target;
     for (const auto& was : before.interfaces) {
         Interface wanted;
@@ -912,9 +1028,8 @@ NetworkState rollback_target(const NetworkState& before, const NetworkState& aft
                 }
         }
         // Port sets from who named whom as controller; per-port options from the bridge's list.
-        std::vector<IfName> ports;
-        for (const auto& other : before.interfaces)
-            if (other.controller == was.name) ports.push_back(other.name);
+        const auto listed = ports_before.find(was.name);
+        const auto ports = listed == ports_before.end() ? std::vector<IfName>{} : listed->second;
         if (was.bridge) {
             auto& bridge = wanted.bridge.emplace();
             bridge.options = was.bridge->options;
@@ -935,7 +1050,7 @@ NetworkState rollback_target(const NetworkState& before, const NetworkState& aft
         target.interfaces.push_back(std::move(wanted));
     }
     for (const auto& now : after.interfaces) {
-        if (before.find(now.name)) continue;
+        if (before_by_name.find(now.name)) continue;
         Interface gone;
         gone.name = now.name;
         gone.type = now.type;

@@ -53,9 +53,10 @@ Plan port_address_leftovers(const NetworkState& desired, const NetworkState& now
     Plan leftovers;
     const auto residual = plan(desired, now);
     if (!residual) return leftovers;
+    const InterfaceIndex now_by_name(now);
     for (const auto& step : residual->steps) {
         if (step.kind != StepKind::del_address) continue;
-        const auto* iface = now.find(step.name);
+        const auto* iface = now_by_name.find(step.name);
         if (iface && iface->controller) leftovers.steps.push_back(step);
     }
     return leftovers;

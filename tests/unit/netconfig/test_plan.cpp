@@ -319,6 +319,80 @@ TEST(NetconfigPlan, CreatesAVethPairOnceAndBridgesOneEnd) {
                                                         }));
 }
 
+TEST(NetconfigSimulate, ADeletionTakesTheLinksVlansAndVethPeerAndKeepsTheRestInOrder) {
+    auto host = single_homed_host();
+    auto bond = observed("bond0", InterfaceType::bond, "52:54:00:00:00:0c");
+    bond.bond->ports->push_back(IfName("eno2"));
+    host.interfaces[2].controller = IfName("bond0");  // eno2
+    auto vlan = observed("bond0.10", InterfaceType::vlan, "52:54:00:00:00:0c");
+    vlan.vlan = VlanConfig{IfName("bond0"), 10};
+    auto a = observed("veth0", InterfaceType::veth, "52:54:00:00:00:0a");
+    a.veth = VethConfig{IfName("veth1")};
+    auto b = observed("veth1", InterfaceType::veth, "52:54:00:00:00:0b");
+    b.veth = VethConfig{IfName("veth0")};
+    host.interfaces.insert(host.interfaces.begin() + 3, {bond, vlan, a, b});  // before eno3 and eno4
+    host.routes.push_back(route("198.51.100.0/24", "", "bond0.10", 0, "static"));
+
+    Step remove_bond;
+    remove_bond.kind = StepKind::delete_link;
+    remove_bond.name = IfName("bond0");
+    auto remove_veth = remove_bond;
+    remove_veth.name = IfName("veth1");
+    simulate(host, {remove_bond, remove_veth});
+
+    std::vector<std::string> names;
+    for (const auto& iface : host.interfaces) names.push_back(iface.name.str());
+    EXPECT_EQ(names, (Lines{"lo", "eno1", "eno2", "eno3", "eno4"}));
+    EXPECT_FALSE(host.find(IfName("eno2"))->controller);
+    EXPECT_TRUE(std::none_of(host.routes.begin(), host.routes.end(), [](const Route& r) {
+        return r.next_hop_interface == IfName("bond0.10");
+    }));
+}
+
+// Thousands of interfaces, as in bench_plan_scale (which times them): the indexes the planner keeps while it
+// walks the state must give the plan, the convergence and the rollback a scan would.
+TEST(NetconfigPlan, ThousandsOfBridgesConvergeAndRollBack) {
+    constexpr int k_bridges = 2000;
+    NetworkState before;
+    NetworkState desired;
+    for (int i = 0; i < k_bridges; ++i) {
+        before.interfaces.push_back(observed("veth" + std::to_string(i), InterfaceType::veth, "52:54:00:00:10:00", {},
+                                             InterfaceState::down));
+        Interface bridge;
+        bridge.name = IfName("br" + std::to_string(i));
+        bridge.type = InterfaceType::linux_bridge;
+        bridge.ipv4.addresses = std::vector{address("10." + std::to_string(i / 250) + "." + std::to_string(i % 250) + ".1", 24)};
+        bridge.bridge.emplace().ports = std::vector{BridgePort{IfName("veth" + std::to_string(i)), std::nullopt, std::nullopt}};
+        desired.interfaces.push_back(bridge);
+    }
+    const auto first = plan(desired, before);
+    ASSERT_TRUE(first) << first.error().message;
+    ASSERT_EQ(first->steps.size(), 5u * k_bridges);
+    // Bridges are created before any port joins; the last bridge's port joins after its creation.
+    const auto index_of = [&](const std::string& line) {
+        const auto all = lines(*first);
+        return std::find(all.begin(), all.end(), line) - all.begin();
+    };
+    EXPECT_LT(index_of("create bridge br1999"), index_of("make veth0 a port of br0"));
+    EXPECT_LT(index_of("make veth1999 a port of br1999"), index_of("set veth1999 up"));
+
+    auto after = before;
+    simulate(after, first->steps);
+    ASSERT_EQ(after.interfaces.size(), 2u * k_bridges);
+    EXPECT_EQ(after.find(IfName("veth1234"))->controller, IfName("br1234"));
+    const auto again = plan(desired, after);
+    ASSERT_TRUE(again);
+    EXPECT_TRUE(again->empty()) << lines(*again).front();
+
+    const auto back = rollback_plan(before, after);
+    ASSERT_TRUE(back) << back.error().message;
+    simulate(after, back->steps);
+    ASSERT_EQ(after.interfaces.size(), before.interfaces.size());
+    const auto residual = plan(rollback_target(before, before), after);
+    ASSERT_TRUE(residual);
+    EXPECT_TRUE(residual->empty()) << lines(*residual).front();
+}
+
 struct AddressCase {
     const char* what;
     const char* ipv4;
