@@ -168,6 +168,7 @@ struct LibvirtObject {
 struct LibvirtFacts {
     std::string uri;
     bool connected = false;
+    std::string client_library_error;  // libvirt's client library could not be loaded: no connection was tried
     std::string connect_error;
     std::string call_error;  // connected, but a later call failed or overran its deadline
     bool timed_out = false;  // the connection or a call overran its deadline: a slow daemon, not a refusing one

@@ -116,6 +116,9 @@ Outcome judge_libvirt_connection(const HostFacts& facts) {
     const auto& fact = facts.libvirt();
     if (!fact.has_value()) return missing_fact(fact);
     const LibvirtFacts& libvirt = fact.value();
+    if (!libvirt.client_library_error.empty())
+        return fail(libvirt.client_library_error,
+                    "dnf install libvirt-libs (Debian: apt-get install libvirt0)");
     // A daemon that has just started (or been upgraded) probes every QEMU binary on its first capabilities call,
     // which takes seconds: a bound that expires is a slow daemon, not a broken one.
     if (libvirt.timed_out)

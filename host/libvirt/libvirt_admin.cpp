@@ -1,7 +1,5 @@
 #include "host/libvirt/libvirt_admin.h"
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 #include <thread>
 
@@ -13,13 +11,13 @@ namespace {
 
 using Connection = std::shared_ptr<virConnect>;
 struct NetworkFreer {
-    void operator()(virNetworkPtr network) const { virNetworkFree(network); }
+    void operator()(virNetworkPtr network) const { vir().virNetworkFree(network); }
 };
 using Network = std::unique_ptr<virNetwork, NetworkFreer>;
 using Done = common::Result<std::monostate>;
 
 bool no_such_network() {
-    const virErrorPtr error = virGetLastError();
+    const virErrorPtr error = vir().virGetLastError();
     return error && error->code == VIR_ERR_NO_NETWORK;
 }
 
@@ -43,13 +41,13 @@ LibvirtAdmin::~LibvirtAdmin() = default;
 
 common::Result<Connection> LibvirtAdmin::connection() {
     if (m_connection) return m_connection;
-    silence_libvirt_errors();
+    if (auto loaded = load_libvirt(); !loaded) return loaded.error();
     const std::string uri = m_options.uri;
     const bool read_only = m_options.read_only;
     const auto open = [uri, read_only]() -> common::Result<Connection> {
-        virConnectPtr raw = read_only ? virConnectOpenReadOnly(uri.c_str()) : virConnectOpen(uri.c_str());
+        virConnectPtr raw = read_only ? vir().virConnectOpenReadOnly(uri.c_str()) : vir().virConnectOpen(uri.c_str());
         if (!raw) return common::make_error(last_error());
-        return Connection(raw, [](virConnectPtr c) { virConnectClose(c); });
+        return Connection(raw, [](virConnectPtr c) { vir().virConnectClose(c); });
     };
     const auto deadline = std::chrono::steady_clock::now() + (read_only ? m_options.call_timeout : m_options.connect_timeout);
     std::string why;
@@ -80,15 +78,15 @@ common::Result<checks::LibvirtObject> LibvirtAdmin::observe(const std::string& n
     auto observed = common::call_with_deadline<Observed>(
         [connection, network]() -> Observed {
             checks::LibvirtObject object;
-            Network found(virNetworkLookupByName(connection.get(), network.c_str()));
+            Network found(vir().virNetworkLookupByName(connection.get(), network.c_str()));
             if (!found) {
                 if (no_such_network()) return object;
                 return common::make_error("looking up libvirt network " + network + ": " + last_error());
             }
             object.defined = true;
-            const int active = virNetworkIsActive(found.get());
+            const int active = vir().virNetworkIsActive(found.get());
             int autostart = 0;
-            if (active < 0 || virNetworkGetAutostart(found.get(), &autostart) < 0)
+            if (active < 0 || vir().virNetworkGetAutostart(found.get(), &autostart) < 0)
                 return common::make_error("reading the state of libvirt network " + network + ": " + last_error());
             object.active = active == 1;
             object.autostart = autostart != 0;
@@ -107,13 +105,13 @@ common::Result<std::monostate> LibvirtAdmin::apply(const std::string& network, p
     Connection connection = opened.value();
     auto done = common::call_with_deadline<Done>(
         [connection, network, action, what]() -> Done {
-            Network found(virNetworkLookupByName(connection.get(), network.c_str()));
+            Network found(vir().virNetworkLookupByName(connection.get(), network.c_str()));
             if (!found) return common::make_error(what + ": " + last_error());
             int rc = 0;
             switch (action) {
-            case provision::NetworkAction::destroy: rc = virNetworkDestroy(found.get()); break;
-            case provision::NetworkAction::disable_autostart: rc = virNetworkSetAutostart(found.get(), 0); break;
-            case provision::NetworkAction::undefine: rc = virNetworkUndefine(found.get()); break;
+            case provision::NetworkAction::destroy: rc = vir().virNetworkDestroy(found.get()); break;
+            case provision::NetworkAction::disable_autostart: rc = vir().virNetworkSetAutostart(found.get(), 0); break;
+            case provision::NetworkAction::undefine: rc = vir().virNetworkUndefine(found.get()); break;
             }
             if (rc < 0) return common::make_error(what + ": " + last_error());
             return std::monostate{};

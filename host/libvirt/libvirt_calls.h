@@ -1,27 +1,17 @@
 #pragma once
-// What every libvirt adapter here needs around the C API: errors kept off stderr, the calling thread's last
-// error as text, and libvirt's malloc'd strings freed.
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
-
+// What every libvirt adapter here needs around the C API (loaded by host/libvirt/libvirt_library.h): the
+// calling thread's last error as text, and libvirt's malloc'd strings freed.
 #include <cstdlib>
 #include <memory>
 #include <string>
 
-namespace host::libvirt {
+#include "host/libvirt/libvirt_library.h"
 
-// libvirt prints every error to stderr by default; the adapters report them themselves.
-inline void silence_libvirt_errors() {
-    static const bool once = [] {
-        virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
-        return true;
-    }();
-    (void)once;
-}
+namespace host::libvirt {
 
 // libvirt's last error is per thread: read it on the thread that made the call.
 inline std::string last_error() {
-    const char* message = virGetLastErrorMessage();
+    const char* message = vir().virGetLastErrorMessage();
     return message ? message : "unknown libvirt error";
 }
 

@@ -22,16 +22,16 @@ using checks::GuestSmokeFacts;
 using Clock = std::chrono::steady_clock;
 
 struct ConnectCloser {
-    void operator()(virConnectPtr connection) const { virConnectClose(connection); }
+    void operator()(virConnectPtr connection) const { vir().virConnectClose(connection); }
 };
 struct DomainFreer {
-    void operator()(virDomainPtr domain) const { virDomainFree(domain); }
+    void operator()(virDomainPtr domain) const { vir().virDomainFree(domain); }
 };
 struct PoolFreer {
-    void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
+    void operator()(virStoragePoolPtr pool) const { vir().virStoragePoolFree(pool); }
 };
 struct VolumeFreer {
-    void operator()(virStorageVolPtr volume) const { virStorageVolFree(volume); }
+    void operator()(virStorageVolPtr volume) const { vir().virStorageVolFree(volume); }
 };
 using Connection = std::unique_ptr<virConnect, ConnectCloser>;
 using Domain = std::unique_ptr<virDomain, DomainFreer>;
@@ -78,23 +78,23 @@ std::string master_of(const std::string& link) {
 void remove_leftovers(virConnectPtr connection, virStoragePoolPtr pool, const fs::path& console_dir,
                       std::vector<std::string>& removed) {
     virDomainPtr* domains = nullptr;
-    const int domain_count = virConnectListAllDomains(connection, &domains, 0);
+    const int domain_count = vir().virConnectListAllDomains(connection, &domains, 0);
     for (int i = 0; i < domain_count; ++i) {
         Domain domain(domains[i]);
-        const char* name = virDomainGetName(domain.get());
+        const char* name = vir().virDomainGetName(domain.get());
         if (!name || !checks::is_smoke_object(name)) continue;
-        if (virDomainIsActive(domain.get()) == 1) virDomainDestroy(domain.get());
-        if (virDomainIsPersistent(domain.get()) == 1) virDomainUndefine(domain.get());
+        if (vir().virDomainIsActive(domain.get()) == 1) vir().virDomainDestroy(domain.get());
+        if (vir().virDomainIsPersistent(domain.get()) == 1) vir().virDomainUndefine(domain.get());
         removed.push_back(std::string("domain ") + name);
     }
     std::free(domains);
     if (pool) {
         virStorageVolPtr* volumes = nullptr;
-        const int volume_count = virStoragePoolListAllVolumes(pool, &volumes, 0);
+        const int volume_count = vir().virStoragePoolListAllVolumes(pool, &volumes, 0);
         for (int i = 0; i < volume_count; ++i) {
             Volume volume(volumes[i]);
-            const char* name = virStorageVolGetName(volume.get());
-            if (name && checks::is_smoke_object(name) && virStorageVolDelete(volume.get(), 0) == 0)
+            const char* name = vir().virStorageVolGetName(volume.get());
+            if (name && checks::is_smoke_object(name) && vir().virStorageVolDelete(volume.get(), 0) == 0)
                 removed.push_back(std::string("volume ") + name);
         }
         std::free(volumes);
@@ -126,7 +126,6 @@ struct Run {
     std::vector<std::string> bridges;
 
     GuestSmokeFacts operator()() const {
-        silence_libvirt_errors();
         GuestSmokeFacts facts;
         facts.pool = pool_name;
         facts.bridges = bridges;
@@ -136,27 +135,28 @@ struct Run {
             facts.error = std::move(error);
             return facts;
         };
+        if (auto loaded = load_libvirt(); !loaded) return failed("connect", loaded.error().message);
         auto lock_file = settings.lock_file ? settings.lock_file() : common::make_error("no lock file");
         if (!lock_file) return failed("lock", lock_file.error().message);
         auto lock = RunLock::acquire(*lock_file);
         if (!lock) return failed("lock", lock.error().message);
 
-        Connection connection(virConnectOpen(settings.uri.c_str()));
+        Connection connection(vir().virConnectOpen(settings.uri.c_str()));
         if (!connection) return failed("connect", settings.uri + ": " + last_error());
-        Pool pool(virStoragePoolLookupByName(connection.get(), pool_name.c_str()));
+        Pool pool(vir().virStoragePoolLookupByName(connection.get(), pool_name.c_str()));
         remove_leftovers(connection.get(), pool.get(), settings.console_dir, facts.leftovers_removed);
         if (!pool) return failed("pool", "no pool " + pool_name + ": " + last_error());
-        if (virStoragePoolIsActive(pool.get()) != 1) return failed("pool", "pool " + pool_name + " is not active");
-        if (CString xml{virStoragePoolGetXMLDesc(pool.get(), 0)}) facts.images_path = checks::pool_target_path(xml.get());
+        if (vir().virStoragePoolIsActive(pool.get()) != 1) return failed("pool", "pool " + pool_name + " is not active");
+        if (CString xml{vir().virStoragePoolGetXMLDesc(pool.get(), 0)}) facts.images_path = checks::pool_target_path(xml.get());
 
         const std::string name = std::string(checks::k_smoke_prefix) + std::to_string(::getpid()) + "-" +
                                  std::to_string(std::chrono::system_clock::now().time_since_epoch().count() % 1000000);
         const std::string volume_xml = "<volume><name>" + name + ".img</name><capacity unit='MiB'>1</capacity>"
                                        "<target><format type='raw'/></target></volume>";
-        Volume volume(virStorageVolCreateXML(pool.get(), volume_xml.c_str(), 0));
+        Volume volume(vir().virStorageVolCreateXML(pool.get(), volume_xml.c_str(), 0));
         if (!volume) return failed("volume", "creating a volume in pool " + pool_name + ": " + last_error());
         facts.volume = name + ".img";
-        CString disk(virStorageVolGetPath(volume.get()));
+        CString disk(vir().virStorageVolGetPath(volume.get()));
 
         const fs::path console = fs::path(settings.console_dir) / (name + ".console");
         const fs::path qemu_log = fs::path(settings.console_dir) / (name + ".log");
@@ -167,12 +167,12 @@ struct Run {
         // libvirt appends "shutting down" to QEMU's log while it stops a domain: remove the log once the
         // transient domain is gone, or the append would make the file again.
         for (const auto gone_by = Clock::now() + settings.call_timeout; Clock::now() < gone_by;) {
-            if (!Domain(virDomainLookupByName(connection.get(), name.c_str()))) break;
+            if (!Domain(vir().virDomainLookupByName(connection.get(), name.c_str()))) break;
             std::this_thread::sleep_for(k_poll_interval);
         }
 
         // Cleanup, whatever happened (boot() ended the domain): the volume, the console, QEMU's log.
-        if (virStorageVolDelete(volume.get(), 0) != 0)
+        if (vir().virStorageVolDelete(volume.get(), 0) != 0)
             facts.cleanup_failures.push_back("volume " + facts.volume + ": " + last_error());
         // QEMU's log says why a guest that started never wrote its line: its end goes into the error.
         if (facts.failed_step == "boot") {
@@ -189,26 +189,26 @@ struct Run {
     // and waits for the console line. AUTODESTROY: should this process die, libvirt ends the domain with the
     // connection.
     void boot(virConnectPtr connection, GuestSmokeFacts& facts, const fs::path& console) const {
-        Domain domain(virDomainCreateXML(connection, facts.xml.c_str(),
+        Domain domain(vir().virDomainCreateXML(connection, facts.xml.c_str(),
                                          VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY));
         if (!domain) {
             facts.failed_step = "start";
             facts.error = last_error();
             return;
         }
-        if (CString live{virDomainGetXMLDesc(domain.get(), 0)}) {
+        if (CString live{vir().virDomainGetXMLDesc(domain.get(), 0)}) {
             facts.domain_type = checks::first_attribute(live.get(), "domain", "type");
             const auto taps = checks::interface_targets(live.get());
             for (std::size_t i = 0; i < taps.size() && i < bridges.size(); ++i)
                 facts.taps.push_back({taps[i], bridges[i], master_of(taps[i])});
         }
         const auto start = Clock::now();
-        if (virDomainResume(domain.get()) != 0) {
+        if (vir().virDomainResume(domain.get()) != 0) {
             facts.failed_step = "start";
             facts.error = "resuming the guest: " + last_error();
         }
         while (facts.failed_step.empty()) {
-            const bool running = virDomainIsActive(domain.get()) == 1;
+            const bool running = vir().virDomainIsActive(domain.get()) == 1;
             const auto text = read_console(console);
             if (auto signature = checks::smoke_console_signature(text)) {
                 facts.hypervisor = *signature;
@@ -225,8 +225,8 @@ struct Run {
                                    : std::string("the guest ended before its console line")) +
                           (text.empty() ? std::string() : ": \"" + common::escape_controls(text) + "\"");
         }
-        if (virDomainIsActive(domain.get()) == 1 && virDomainDestroy(domain.get()) != 0 &&
-            virDomainIsActive(domain.get()) == 1)
+        if (vir().virDomainIsActive(domain.get()) == 1 && vir().virDomainDestroy(domain.get()) != 0 &&
+            vir().virDomainIsActive(domain.get()) == 1)
             facts.cleanup_failures.push_back("domain " + facts.domain + ": " + last_error());
     }
 };

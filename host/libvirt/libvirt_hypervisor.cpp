@@ -1,7 +1,5 @@
 #include "host/libvirt/libvirt_hypervisor.h"
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -15,13 +13,13 @@ namespace host::libvirt {
 namespace {
 
 struct ConnectCloser {
-    void operator()(virConnectPtr connection) const { virConnectClose(connection); }
+    void operator()(virConnectPtr connection) const { vir().virConnectClose(connection); }
 };
 struct NetworkFreer {
-    void operator()(virNetworkPtr network) const { virNetworkFree(network); }
+    void operator()(virNetworkPtr network) const { vir().virNetworkFree(network); }
 };
 struct PoolFreer {
-    void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
+    void operator()(virStoragePoolPtr pool) const { vir().virStoragePoolFree(pool); }
 };
 using Connection = std::shared_ptr<virConnect>;
 using Network = std::unique_ptr<virNetwork, NetworkFreer>;
@@ -39,25 +37,25 @@ struct Opened {
 
 checks::LibvirtObject inspect_network(virConnectPtr connection, const char* name) {
     checks::LibvirtObject object;
-    Network network(virNetworkLookupByName(connection, name));
+    Network network(vir().virNetworkLookupByName(connection, name));
     if (!network) return object;
     object.defined = true;
-    object.active = virNetworkIsActive(network.get()) == 1;
+    object.active = vir().virNetworkIsActive(network.get()) == 1;
     int autostart = 0;
-    object.autostart = virNetworkGetAutostart(network.get(), &autostart) == 0 && autostart;
-    if (CString bridge{virNetworkGetBridgeName(network.get())}) object.detail = std::string("bridge ") + bridge.get();
+    object.autostart = vir().virNetworkGetAutostart(network.get(), &autostart) == 0 && autostart;
+    if (CString bridge{vir().virNetworkGetBridgeName(network.get())}) object.detail = std::string("bridge ") + bridge.get();
     return object;
 }
 
 checks::LibvirtObject inspect_pool(virConnectPtr connection, const std::string& name) {
     checks::LibvirtObject object;
-    Pool pool(virStoragePoolLookupByName(connection, name.c_str()));
+    Pool pool(vir().virStoragePoolLookupByName(connection, name.c_str()));
     if (!pool) return object;
     object.defined = true;
-    object.active = virStoragePoolIsActive(pool.get()) == 1;
+    object.active = vir().virStoragePoolIsActive(pool.get()) == 1;
     int autostart = 0;
-    object.autostart = virStoragePoolGetAutostart(pool.get(), &autostart) == 0 && autostart;
-    if (CString xml{virStoragePoolGetXMLDesc(pool.get(), 0)}) {
+    object.autostart = vir().virStoragePoolGetAutostart(pool.get(), &autostart) == 0 && autostart;
+    if (CString xml{vir().virStoragePoolGetXMLDesc(pool.get(), 0)}) {
         object.detail = checks::pool_target_path(xml.get());
         if (!object.detail.empty()) {
             std::error_code ec;
@@ -73,10 +71,13 @@ LibvirtHypervisor::LibvirtHypervisor(std::string uri, std::chrono::milliseconds 
     : m_uri(std::move(uri)), m_deadline(deadline) {}
 
 checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string& pool_name) {
-    silence_libvirt_errors();
     checks::LibvirtFacts facts;
     facts.uri = m_uri;
     facts.images_pool_name = pool_name;
+    if (auto loaded = load_libvirt(); !loaded) {
+        facts.client_library_error = loaded.error().message;
+        return facts;
+    }
 
     const std::string uri = m_uri;
     // libvirt's last error is per thread: read it on the thread that made the call.
@@ -84,7 +85,7 @@ checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string&
         [uri] {
             Opened result;
             // Read-only: everything the checks ask is allowed there, and the doctor must change nothing.
-            virConnectPtr raw = virConnectOpenReadOnly(uri.c_str());
+            virConnectPtr raw = vir().virConnectOpenReadOnly(uri.c_str());
             if (raw) result.connection = Connection(raw, ConnectCloser{});
             else result.error = last_error();
             return result;
@@ -106,9 +107,9 @@ checks::Fact<checks::LibvirtFacts> LibvirtHypervisor::inspect(const std::string&
     auto inspected = common::call_with_deadline<checks::LibvirtFacts>(
         [connection, facts, pool_name]() mutable {
             unsigned long library = 0;
-            if (virConnectGetLibVersion(connection.get(), &library) == 0)
+            if (vir().virConnectGetLibVersion(connection.get(), &library) == 0)
                 facts.capabilities_summary = "libvirt " + version_string(library);
-            if (CString caps{virConnectGetCapabilities(connection.get())}) {
+            if (CString caps{vir().virConnectGetCapabilities(connection.get())}) {
                 facts.x86_64_guests = checks::capabilities_offer_arch(caps.get(), "x86_64");
                 facts.kvm_x86_64 = checks::capabilities_offer_kvm(caps.get(), "x86_64");
             } else

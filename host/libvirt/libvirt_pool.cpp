@@ -1,7 +1,5 @@
 #include "host/libvirt/libvirt_pool.h"
 
-#include <libvirt/libvirt.h>
-#include <libvirt/virterror.h>
 
 #include <cstdlib>
 #include <functional>
@@ -14,7 +12,7 @@ namespace host::libvirt {
 namespace {
 
 struct PoolFreer {
-    void operator()(virStoragePoolPtr pool) const { virStoragePoolFree(pool); }
+    void operator()(virStoragePoolPtr pool) const { vir().virStoragePoolFree(pool); }
 };
 using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
 
@@ -24,10 +22,10 @@ constexpr std::chrono::seconds k_scan_timeout{120};
 PoolState read_state(virStoragePoolPtr pool) {
     PoolState state;
     state.defined = true;
-    state.active = virStoragePoolIsActive(pool) == 1;
+    state.active = vir().virStoragePoolIsActive(pool) == 1;
     int autostart = 0;
-    state.autostart = virStoragePoolGetAutostart(pool, &autostart) == 0 && autostart;
-    if (CString xml{virStoragePoolGetXMLDesc(pool, VIR_STORAGE_XML_INACTIVE)}) {
+    state.autostart = vir().virStoragePoolGetAutostart(pool, &autostart) == 0 && autostart;
+    if (CString xml{vir().virStoragePoolGetXMLDesc(pool, VIR_STORAGE_XML_INACTIVE)}) {
         state.type = checks::first_attribute(xml.get(), "pool", "type");
         state.path = checks::pool_target_path(xml.get());
     }
@@ -39,7 +37,7 @@ PoolState read_state(virStoragePoolPtr pool) {
 struct LibvirtPools::Connection {
     virConnectPtr handle = nullptr;
     ~Connection() {
-        if (handle) virConnectClose(handle);
+        if (handle) vir().virConnectClose(handle);
     }
 };
 
@@ -50,13 +48,13 @@ LibvirtPools::~LibvirtPools() = default;
 
 common::Result<std::shared_ptr<LibvirtPools::Connection>> LibvirtPools::connection() {
     if (m_connection) return m_connection;
-    silence_libvirt_errors();
+    if (auto loaded = load_libvirt(); !loaded) return loaded.error();
     const std::string uri = m_uri;
     using Opened = common::Result<std::shared_ptr<Connection>>;
     auto opened = common::call_with_deadline<Opened>(
         [uri]() -> Opened {
             auto connection = std::make_shared<Connection>();
-            connection->handle = virConnectOpen(uri.c_str());
+            connection->handle = vir().virConnectOpen(uri.c_str());
             if (!connection->handle) return common::make_error("connecting to libvirt at " + uri + ": " + last_error());
             return connection;
         },
@@ -87,9 +85,9 @@ common::Result<PoolState> LibvirtPools::inspect(const std::string& name) {
     auto connection = connected.value();
     return bounded<PoolState>("looking up the libvirt pool '" + name + "'", m_timeout,
                               [connection, name]() -> common::Result<PoolState> {
-                                  Pool pool(virStoragePoolLookupByName(connection->handle, name.c_str()));
+                                  Pool pool(vir().virStoragePoolLookupByName(connection->handle, name.c_str()));
                                   if (!pool) {
-                                      const virErrorPtr error = virGetLastError();
+                                      const virErrorPtr error = vir().virGetLastError();
                                       if (error && error->code == VIR_ERR_NO_STORAGE_POOL) return PoolState{};
                                       return common::make_error("looking up the libvirt pool '" + name + "': " + last_error());
                                   }
@@ -104,14 +102,14 @@ common::Result<std::vector<std::string>> LibvirtPools::pools_at_path(const std::
     using Names = std::vector<std::string>;
     return bounded<Names>("listing the libvirt pools", m_timeout, [connection, path, except]() -> common::Result<Names> {
         virStoragePoolPtr* raw = nullptr;
-        const int count = virConnectListAllStoragePools(connection->handle, &raw, 0);
+        const int count = vir().virConnectListAllStoragePools(connection->handle, &raw, 0);
         if (count < 0) return common::make_error("listing the libvirt pools: " + last_error());
         std::vector<Pool> pools;
         for (int i = 0; i < count; ++i) pools.emplace_back(raw[i]);
         std::free(raw);
         Names names;
         for (const auto& pool : pools) {
-            const char* name = virStoragePoolGetName(pool.get());
+            const char* name = vir().virStoragePoolGetName(pool.get());
             if (name == nullptr || except == name) continue;
             const auto state = read_state(pool.get());
             std::string other = state.path;
@@ -128,7 +126,7 @@ common::Result<bool> LibvirtPools::define(const std::string& name, const std::st
     auto connection = connected.value();
     const std::string what = "defining the libvirt pool '" + name + "'";
     return bounded<bool>(what, m_timeout, [connection, xml, what]() -> common::Result<bool> {
-        Pool pool(virStoragePoolDefineXML(connection->handle, xml.c_str(), 0));
+        Pool pool(vir().virStoragePoolDefineXML(connection->handle, xml.c_str(), 0));
         if (!pool) return common::make_error(what + ": " + last_error());
         return true;
     });
@@ -141,13 +139,13 @@ common::Result<bool> LibvirtPools::build_and_start(const std::string& name) {
     const std::string what = "building and starting the libvirt pool '" + name + "'";
     return bounded<bool>(what, std::max<std::chrono::milliseconds>(m_timeout, k_scan_timeout),
                          [connection, name]() -> common::Result<bool> {
-                             Pool pool(virStoragePoolLookupByName(connection->handle, name.c_str()));
+                             Pool pool(vir().virStoragePoolLookupByName(connection->handle, name.c_str()));
                              if (!pool) return common::make_error("looking up the libvirt pool '" + name + "': " + last_error());
-                             if (virStoragePoolIsActive(pool.get()) == 1) return true;  // libvirt builds only inactive pools
+                             if (vir().virStoragePoolIsActive(pool.get()) == 1) return true;  // libvirt builds only inactive pools
                              // A dir pool's build makes the directory (and keeps one that exists).
-                             if (virStoragePoolBuild(pool.get(), 0) != 0)
+                             if (vir().virStoragePoolBuild(pool.get(), 0) != 0)
                                  return common::make_error("building the libvirt pool '" + name + "': " + last_error());
-                             if (virStoragePoolCreate(pool.get(), 0) != 0)
+                             if (vir().virStoragePoolCreate(pool.get(), 0) != 0)
                                  return common::make_error("starting the libvirt pool '" + name + "': " + last_error());
                              return true;
                          });
@@ -159,8 +157,8 @@ common::Result<bool> LibvirtPools::set_autostart(const std::string& name) {
     auto connection = connected.value();
     const std::string what = "autostarting the libvirt pool '" + name + "'";
     return bounded<bool>(what, m_timeout, [connection, name, what]() -> common::Result<bool> {
-        Pool pool(virStoragePoolLookupByName(connection->handle, name.c_str()));
-        if (!pool || virStoragePoolSetAutostart(pool.get(), 1) != 0) return common::make_error(what + ": " + last_error());
+        Pool pool(vir().virStoragePoolLookupByName(connection->handle, name.c_str()));
+        if (!pool || vir().virStoragePoolSetAutostart(pool.get(), 1) != 0) return common::make_error(what + ": " + last_error());
         return true;
     });
 }
@@ -172,14 +170,14 @@ common::Result<bool> LibvirtPools::refresh(const std::string& name) {
     const std::string what = "refreshing the libvirt pool '" + name + "'";
     return bounded<bool>(what, std::max<std::chrono::milliseconds>(m_timeout, k_scan_timeout),
                          [connection, name, what]() -> common::Result<bool> {
-                             Pool pool(virStoragePoolLookupByName(connection->handle, name.c_str()));
+                             Pool pool(vir().virStoragePoolLookupByName(connection->handle, name.c_str()));
                              if (!pool) {
-                                 const virErrorPtr error = virGetLastError();
+                                 const virErrorPtr error = vir().virGetLastError();
                                  if (error && error->code == VIR_ERR_NO_STORAGE_POOL) return true;
                                  return common::make_error(what + ": " + last_error());
                              }
-                             if (virStoragePoolIsActive(pool.get()) != 1) return true;
-                             if (virStoragePoolRefresh(pool.get(), 0) != 0) return common::make_error(what + ": " + last_error());
+                             if (vir().virStoragePoolIsActive(pool.get()) != 1) return true;
+                             if (vir().virStoragePoolRefresh(pool.get(), 0) != 0) return common::make_error(what + ": " + last_error());
                              return true;
                          });
 }

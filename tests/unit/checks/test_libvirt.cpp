@@ -125,6 +125,16 @@ TEST(LibvirtConnection, FailsWhenItCannotConnect) {
     EXPECT_FIX_HAS(outcome, "start libvirt: systemctl enable --now libvirtd");
 }
 
+TEST(LibvirtConnection, FailsNamingThePackageWhenTheClientLibraryCannotBeLoaded) {
+    auto libvirt = connected_libvirt();
+    libvirt.connected = false;
+    libvirt.client_library_error = "libvirt's client library cannot be loaded: libvirt.so.0: cannot open shared "
+                                   "object file: No such file or directory (install libvirt-libs; Debian: libvirt0)";
+    const auto outcome = run_check("libvirt.connection", with_libvirt(libvirt));
+    EXPECT_OUTCOME(outcome, Status::fail, "libvirt's client library cannot be loaded: libvirt.so.0");
+    EXPECT_FIX_HAS(outcome, "dnf install libvirt-libs");
+}
+
 TEST(LibvirtConnection, FailsWhenACallAfterConnectingFailed) {
     auto libvirt = connected_libvirt();
     libvirt.call_error = "virConnectGetCapabilities: internal error: cannot probe /usr/bin/qemu-system-x86_64";
