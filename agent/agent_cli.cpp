@@ -21,6 +21,8 @@
 #include "agent/network_apply.h"
 #include "agent/provision.h"
 #include "agent/readiness.h"
+#include "agent/readiness_scope.h"
+#include "checks/catalogue.h"
 #include "agent/report_render.h"
 #include "agent/steps/network_step.h"
 #include "agent/steps/step_factory.h"
@@ -511,11 +513,30 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         settings.images_dir = expectations.images->path;
         settings.images_pool = expectations.images->pool;
     }
-    // Every check but the opt-in ones, and the guest smoke check when this run or the profile asks for it.
+    // Every check but the opt-in ones, and the guest smoke check when this run or the profile asks for it. With
+    // --only, the checks of the sections that ran, beside the previous apply's results for the others.
     const bool smoke_asked = smoke || (loaded->profile.verify && loaded->profile.verify->guest_smoke);
-    const auto readiness_checks = smoke_asked ? with_guest_smoke({}) : std::vector<std::string>{};
+    std::vector<std::string> readiness_checks;
+    if (loaded->partial) {
+        std::vector<std::string> ran;
+        for (const auto& section : run.sections) ran.push_back(section.section);
+        readiness_checks = checks_of_sections(ran);
+        if (smoke_asked) readiness_checks.emplace_back(checks::k_guest_smoke_check);  // last, as with_guest_smoke puts it
+    } else if (smoke_asked) {
+        readiness_checks = with_guest_smoke({});
+    }
     auto host = connect_host(settings);
-    auto readiness = run_doctor(host->facts(), readiness_checks, &expectations);
+    common::Result<DoctorReport> readiness = DoctorReport{};
+    if (!loaded->partial || !readiness_checks.empty())  // run_doctor runs every check when given none
+        readiness = run_doctor(host->facts(), readiness_checks, &expectations);
+    std::vector<std::string> checked;
+    if (readiness)
+        for (const auto& result : readiness->results) checked.push_back(result.id);
+    if (readiness && loaded->partial) {
+        const auto previous = common::read_regular_file(state_dir + "/readiness.json", k_max_readiness_bytes);
+        readiness = merged_readiness(*readiness, previous ? results_from_readiness(*previous)
+                                                          : std::vector<checks::CheckResult>{});
+    }
     ReadinessPaths paths;
     paths.state_dir = state_dir;
     std::vector<std::string> published;
@@ -523,7 +544,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     if (readiness) {
         TextStyle style;
         style.quiet = true;
-        auto written = publish_readiness(*readiness, run, render_text(*readiness, style), paths);
+        auto written = publish_readiness(*readiness, run, checked, render_text(*readiness, style), paths);
         if (written) published = *written;
         else publish_error = written.error().message;
     }

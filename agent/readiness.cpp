@@ -29,7 +29,7 @@ void journal(const DoctorReport& report) {
 
 }  // namespace
 
-nlohmann::json readiness_json(const DoctorReport& report, const ProvisionRun& run) {
+nlohmann::json readiness_json(const DoctorReport& report, const ProvisionRun& run, const std::vector<std::string>& checked) {
     auto document = nlohmann::json::parse(render_json(report));
     nlohmann::json sections = nlohmann::json::array();
     for (const auto& section : run.sections) {
@@ -45,11 +45,13 @@ nlohmann::json readiness_json(const DoctorReport& report, const ProvisionRun& ru
     document["apply"] = {{"at", utc(std::time(nullptr))},
                          {"sections", sections},
                          {"not_run", run.not_run},
-                         {"failed", run.failed()}};
+                         {"failed", run.failed()},
+                         {"checked", checked}};
     return document;
 }
 
 common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& report, const ProvisionRun& run,
+                                                           const std::vector<std::string>& checked,
                                                            const std::string& text_report, const ReadinessPaths& paths) {
     // Reports, rewritten each run: replaced whole, with no backup of the previous version.
     std::vector<std::string> written;
@@ -58,7 +60,7 @@ common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& r
         written.push_back(path.string());
         return std::monostate{};
     };
-    if (auto done = write(paths.state_dir / "readiness.json", readiness_json(report, run).dump(2) + "\n"); !done)
+    if (auto done = write(paths.state_dir / "readiness.json", readiness_json(report, run, checked).dump(2) + "\n"); !done)
         return done.error();
     if (auto done = write(paths.state_dir / "readiness.txt", text_report); !done) return done.error();
     const auto now = static_cast<long long>(std::time(nullptr));

@@ -23,11 +23,16 @@ struct ReadinessPaths {
     std::filesystem::path textfile_dir = "/var/lib/node_exporter/textfile_collector";
 };
 
-// The readiness document: the doctor's report, the run's sections (changed lines, failures, notes) and when.
-nlohmann::json readiness_json(const DoctorReport& report, const ProvisionRun& run);
+// readiness.json is read back after an `apply --only` (agent/readiness_scope.h): larger is not ours.
+inline constexpr std::size_t k_max_readiness_bytes = 4 * 1024 * 1024;
+
+// The readiness document: the doctor's report, the run's sections (changed lines, failures, notes), the checks
+// this apply ran (`checked`: after --only, the report's other results are the previous apply's) and when.
+nlohmann::json readiness_json(const DoctorReport& report, const ProvisionRun& run, const std::vector<std::string>& checked);
 
 // Writes the files (atomically); returns the paths written. The journal entries are sent alongside.
 common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& report, const ProvisionRun& run,
+                                                           const std::vector<std::string>& checked,
                                                            const std::string& text_report, const ReadinessPaths& paths);
 
 // `kvm-agent status`: prints the last apply's report from `state_dir` (readiness.json with `json`, else
