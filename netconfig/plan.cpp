@@ -142,8 +142,9 @@ bool derived_from_addresses(const Route& route) { return route.protocol == "kern
 // their controller) kept in the state's order, and each base's VLANs: the planner and the simulation look these
 // up at every step, and a scan per lookup made plans of thousands of interfaces quadratic. Creations append; a
 // deleted interface stays in the vector, marked gone, until compact() (erasing at once shifts the vector and
-// its positions with every deletion). Names are unique in a state (the kernel's are; validate() refuses
-// duplicates in a desired one).
+// its positions with every deletion). Names are unique in the kernel's states and validate() refuses duplicates
+// in a desired one; should a state hold two of a name all the same, find() gives the first and a deletion takes
+// them all, as the scans did.
 class IndexedState {
 public:
     explicit IndexedState(NetworkState& state) : m_state(state), m_gone(state.interfaces.size(), false) {
@@ -165,7 +166,7 @@ public:
 
     Interface* find(const IfName& name) {
         const auto it = m_position.find(name);
-        return it == m_position.end() ? nullptr : &m_state.interfaces[it->second];
+        return it == m_position.end() ? nullptr : &m_state.interfaces[it->second.front()];
     }
     const Interface* find(const IfName& name) const { return const_cast<IndexedState*>(this)->find(name); }
 
@@ -191,18 +192,26 @@ public:
     void erase(const IfName& name) {
         const auto it = m_position.find(name);
         if (it == m_position.end()) return;
-        const auto position = it->second;
-        const auto& iface = m_state.interfaces[position];
-        if (iface.controller) unlink(m_ports, *iface.controller, position);
-        if (iface.vlan) unlink(m_vlans, iface.vlan->base_iface, position);
-        m_gone[position] = true;
+        for (const auto position : it->second) {
+            const auto& iface = m_state.interfaces[position];
+            if (iface.controller) unlink(m_ports, *iface.controller, position);
+            if (iface.vlan) unlink(m_vlans, iface.vlan->base_iface, position);
+            m_gone[position] = true;
+        }
         m_position.erase(it);
     }
 
-    // Drops the deleted interfaces from the state itself; the index is not used afterwards.
+    // Drops the deleted interfaces from the state itself, the others keeping their order; the index is not used
+    // afterwards.
     void compact() {
-        std::size_t position = 0;
-        std::erase_if(m_state.interfaces, [&](const Interface&) { return m_gone[position++]; });
+        auto& interfaces = m_state.interfaces;
+        std::size_t kept = 0;
+        for (std::size_t position = 0; position < interfaces.size(); ++position) {
+            if (m_gone[position]) continue;
+            if (kept != position) interfaces[kept] = std::move(interfaces[position]);
+            ++kept;
+        }
+        interfaces.resize(kept);
     }
 
 private:
@@ -213,7 +222,7 @@ private:
     }
     void index(std::size_t position) {
         const auto& iface = m_state.interfaces[position];
-        m_position.emplace(iface.name, position);
+        m_position[iface.name].push_back(position);  // ascending: the first of a name is front()
         if (iface.controller) m_ports[*iface.controller].insert(position);
         if (iface.vlan) m_vlans[iface.vlan->base_iface].insert(position);
     }
@@ -232,7 +241,7 @@ private:
 
     NetworkState& m_state;
     std::vector<bool> m_gone;  // by position: deleted
-    std::unordered_map<IfName, std::size_t> m_position;
+    std::unordered_map<IfName, std::vector<std::size_t>> m_position;  // name -> positions (one, but for a bad state)
     Members m_ports;  // controller -> its ports
     Members m_vlans;  // base -> its VLANs
 };

@@ -33,7 +33,7 @@ std::string choice(const Reader& reader, const Entry& entry, std::string_view wh
 }
 
 // A section given as `kvm:` with nothing after it reads as an empty map.
-bool is_empty(const YAML::Node& node) { return !node.IsDefined() || node.IsNull(); }
+bool is_empty(const YamlNode& node) { return !node.IsDefined() || node.IsNull(); }
 
 std::vector<std::string> word_list(Reader& reader, const Entry& entry, std::string_view what) {
     std::vector<std::string> words;
@@ -105,7 +105,7 @@ std::optional<std::string> images_path_problem(const std::string& path) {
 
 }  // namespace
 
-KvmSection decode_kvm(const YAML::Node& node, Position where) {
+KvmSection decode_kvm(const YamlNode& node, Position where) {
     KvmSection section;
     if (is_empty(node)) return section;
     std::map<std::string, Position> positions;
@@ -116,7 +116,7 @@ KvmSection decode_kvm(const YAML::Node& node, Position where) {
     return section;
 }
 
-VerifySection decode_verify(const YAML::Node& node, Position where) {
+VerifySection decode_verify(const YamlNode& node, Position where) {
     VerifySection section;
     if (is_empty(node)) return section;
     std::map<std::string, Position> positions;
@@ -127,7 +127,7 @@ VerifySection decode_verify(const YAML::Node& node, Position where) {
     return section;
 }
 
-PackagesSection decode_packages(const YAML::Node& node, Position where) {
+PackagesSection decode_packages(const YamlNode& node, Position where) {
     PackagesSection section;
     std::map<std::string, Position> positions;
     Reader reader(positions, "packages");
@@ -149,7 +149,7 @@ PackagesSection decode_packages(const YAML::Node& node, Position where) {
     return section;
 }
 
-LibvirtSection decode_libvirt(const YAML::Node& node, Position where) {
+LibvirtSection decode_libvirt(const YamlNode& node, Position where) {
     LibvirtSection section;
     if (is_empty(node)) return section;
     std::map<std::string, Position> positions;
@@ -170,13 +170,13 @@ LibvirtSection decode_libvirt(const YAML::Node& node, Position where) {
     return section;
 }
 
-SysctlSection decode_sysctl(const YAML::Node& node, Position where) {
+SysctlSection decode_sysctl(const YamlNode& node, Position where) {
     SysctlSection section;
     if (is_empty(node)) return section;
     std::map<std::string, Position> positions;
     Reader reader(positions, "sysctl");
     if (!node.IsMap()) reader.fail(where, "\"sysctl\" must be a map of keys to values, not " + describe(node));
-    for (auto it = node.begin(); it != node.end(); ++it) {
+    for (auto it = node.entries().begin(); it != node.entries().end(); ++it) {
         const Position at = position_of(it->first.Mark());
         const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
         // Dotted names under /proc/sys: no path tricks, no empty parts.
@@ -199,7 +199,7 @@ SysctlSection decode_sysctl(const YAML::Node& node, Position where) {
     return section;
 }
 
-FirewallSection decode_firewall(const YAML::Node& node, Position where) {
+FirewallSection decode_firewall(const YamlNode& node, Position where) {
     FirewallSection section;
     if (is_empty(node)) return section;
     std::map<std::string, Position> positions;
@@ -244,7 +244,7 @@ FirewallSection decode_firewall(const YAML::Node& node, Position where) {
     return section;
 }
 
-StorageSection decode_storage(const YAML::Node& node, Position where) {
+StorageSection decode_storage(const YamlNode& node, Position where) {
     StorageSection section;
     if (is_empty(node)) return section;
     std::map<std::string, Position> positions;

@@ -186,7 +186,7 @@ netconfig::BondConfig decode_bond(Reader& reader, const Entry& section, const st
     netconfig::BondConfig bond;
     // nmstate renamed "slaves" to "port" in 2.0 and dropped the old name; say so rather than "unknown key".
     if (section.value.IsMap())
-        for (auto it = section.value.begin(); it != section.value.end(); ++it)
+        for (auto it = section.value.entries().begin(); it != section.value.entries().end(); ++it)
             if (it->first.IsScalar() && it->first.Scalar() == "slaves")
                 reader.fail(position_of(it->first.Mark()),
                             "\"slaves\" in \"link-aggregation\" is nmstate's old name: write \"port\" instead");
@@ -263,13 +263,13 @@ netconfig::InterfaceType interface_type(const Reader& reader, const Entry& entry
     fail_choice(reader, entry.value_position, "interface type", word, choices);
 }
 
-netconfig::Interface decode_interface(Reader& reader, const YAML::Node& node, Position where, std::size_t index) {
+netconfig::Interface decode_interface(Reader& reader, const YamlNode& node, Position where, std::size_t index) {
     const auto path = "interfaces[" + std::to_string(index) + "]";
     reader.set_subject(path);
     if (!node.IsMap()) reader.fail(where, "an interface must be a map, not " + describe(node));
     netconfig::Interface iface;
     // The name first: every other message about this entry is about this interface.
-    const YAML::Node name_node = node["name"];
+    const YamlNode name_node = node["name"];
     if (!name_node) reader.fail(where, "an interface needs \"name\"");
     auto name_position = position_of(name_node.Mark());
     if (name_position.line == 0) name_position = where;
@@ -317,7 +317,7 @@ netconfig::Interface decode_interface(Reader& reader, const YAML::Node& node, Po
     return iface;
 }
 
-netconfig::Route decode_route(Reader& reader, const YAML::Node& node, Position where, const std::string& path) {
+netconfig::Route decode_route(Reader& reader, const YamlNode& node, Position where, const std::string& path) {
     netconfig::Route route;
     bool has_destination = false;
     for (const auto& entry : reader.entries(node, where, "route",
@@ -360,7 +360,7 @@ bool valid_host(std::string_view host) {
     return true;
 }
 
-netconfig::Probe probe(const Reader& reader, const YAML::Node& item, Position where) {
+netconfig::Probe probe(const Reader& reader, const YamlNode& item, Position where) {
     if (!item.IsScalar()) reader.fail(where, "a probe is gateway or host:port, not " + describe(item));
     const auto& text = item.Scalar();
     if (text == "gateway") return {};
@@ -415,7 +415,7 @@ netconfig::Verification decode_verify(Reader& reader, const Entry& section) {
 
 }  // namespace
 
-NetworkSection decode_network(const YAML::Node& node, Position where, std::map<std::string, Position>& positions,
+NetworkSection decode_network(const YamlNode& node, Position where, std::map<std::string, Position>& positions,
                               std::vector<DecodeError>& problems) {
     NetworkSection section;
     if (node.IsNull()) return section;
@@ -430,7 +430,7 @@ NetworkSection decode_network(const YAML::Node& node, Position where, std::map<s
     };
     // nmstate's other top-level parts are not the agent's: say where they belong rather than "unknown key".
     if (node.IsMap())
-        for (auto it = node.begin(); it != node.end(); ++it) {
+        for (auto it = node.entries().begin(); it != node.entries().end(); ++it) {
             if (!it->first.IsScalar()) continue;
             const auto& key = it->first.Scalar();
             const auto at = position_of(it->first.Mark());

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
+#include "profile/yaml_document.h"
 
 #include "profile/profile.h"
 #include "profile/yaml_reader.h"
@@ -15,7 +15,7 @@ namespace profile {
 
 // `where` is the position of the section's value; `positions` receives the position of every decoded path
 // ("interfaces[0].link-aggregation.port[1]"), for the validator's messages.
-NetworkSection decode_network(const YAML::Node& node, Position where, std::map<std::string, Position>& positions,
+NetworkSection decode_network(const YamlNode& node, Position where, std::map<std::string, Position>& positions,
                               std::vector<DecodeError>& problems);
 
 }  // namespace profile

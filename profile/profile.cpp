@@ -5,8 +5,7 @@
 #include <sstream>
 #include <vector>
 
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/exceptions.h>
 
 #include "common/owned_file.h"
 #include "profile/host_section_decoders.h"
@@ -61,59 +60,9 @@ std::optional<common::Error> all_problems(const HostProfile& profile, const std:
     return common::make_error(std::move(lines));
 }
 
-// Where each document starts, and where its first alias is; nothing else.
-class DocumentStarts : public YAML::EventHandler {
-public:
-    void OnDocumentStart(const YAML::Mark& mark) override { m_start = mark; }
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
-        if (!m_first_alias) m_first_alias = mark;
-    }
-    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-    void OnMapEnd() override {}
-    const YAML::Mark& start() const { return m_start; }
-    const std::optional<YAML::Mark>& first_alias() const { return m_first_alias; }
-
-private:
-    YAML::Mark m_start;
-    std::optional<YAML::Mark> m_first_alias;
-};
-
-// One document, and one yaml-cpp can read: yaml-cpp 0.7 reads a document that begins with a stray ',' as
-// empty, and LoadAll then loops on that ',' forever. A first pass over the events stops at a second
-// document, or at a document that starts where the previous one did (the parser is stuck). It also refuses
-// aliases: each one copies its anchor's whole tree when loaded, so a small file can make gigabytes (a list
-// of a thousand aliases to a list of a thousand aliases ...), and no profile needs one.
-std::optional<common::Error> check_documents(const std::string& text, std::string_view source) {
-    std::istringstream in(text);
-    YAML::Parser parser(in);
-    DocumentStarts starts;
-    std::optional<int> previous;
-    for (int count = 1; parser.HandleNextDocument(starts); ++count) {
-        const auto& mark = starts.start();
-        if (previous && mark.pos == *previous) {
-            const auto at = static_cast<std::size_t>(mark.pos);
-            const auto what = at < text.size() ? "unexpected \"" + text.substr(at, 1) + "\"" : "unexpected end";
-            return common::make_error(located(source, position_of(mark), "", "invalid YAML: " + what));
-        }
-        if (count == 2)
-            return common::make_error(
-                located(source, position_of(mark), "", "a profile is one YAML document, this is the second"));
-        if (const auto& alias = starts.first_alias())
-            return common::make_error(located(source, position_of(*alias), "",
-                                              "YAML aliases (*name) are not accepted in a profile: write the value out"));
-        previous = mark.pos;
-    }
-    return std::nullopt;
-}
-
 // Decodes every section; a problem inside a section is collected in `problems` and the next section is decoded
 // all the same. A problem with the profile's own shape throws.
-HostProfile decode(const YAML::Node& root, std::string_view source, std::vector<DecodeError>& problems) {
+HostProfile decode(const YamlNode& root, std::string_view source, std::vector<DecodeError>& problems) {
     HostProfile profile;
     profile.source = std::string(source);
     if (root.IsNull()) return profile;  // an empty profile changes nothing
@@ -163,9 +112,9 @@ common::Result<HostProfile> parse_profile(std::string_view text, std::string_vie
     HostProfile profile;
     std::vector<DecodeError> problems;
     try {
-        const std::string buffer(text);
-        if (auto error = check_documents(buffer, source)) return *error;
-        profile = decode(YAML::Load(buffer), source, problems);
+        profile = decode(parse_yaml_document(std::string(text)), source, problems);
+    } catch (const YamlDocumentError& e) {
+        return common::make_error(located(source, position_of(e.mark), "", e.what));
     } catch (const YAML::Exception& e) {
         return common::make_error(located(source, position_of(e.mark), "", "invalid YAML: " + e.msg));
     } catch (const DecodeError& e) {

@@ -20,11 +20,11 @@ std::string in(std::string_view what) { return what.empty() ? std::string() : " 
 
 }  // namespace
 
-std::string describe(const YAML::Node& node) {
-    switch (node.Type()) {
-        case YAML::NodeType::Sequence: return "a list";
-        case YAML::NodeType::Map: return "a map";
-        case YAML::NodeType::Scalar: return "\"" + node.Scalar() + "\"";
+std::string describe(const YamlNode& node) {
+    switch (node.kind()) {
+        case YamlNode::Kind::sequence: return "a list";
+        case YamlNode::Kind::map: return "a map";
+        case YamlNode::Kind::scalar: return "\"" + node.Scalar() + "\"";
         default: return "nothing";
     }
 }
@@ -40,12 +40,12 @@ void fail_missing(const Reader& reader, Position where, std::string_view what, s
     reader.fail(where, "\"" + std::string(what) + "\" needs \"" + std::string(key) + "\"");
 }
 
-std::vector<Entry> Reader::entries(const YAML::Node& node, Position where, std::string_view what,
+std::vector<Entry> Reader::entries(const YamlNode& node, Position where, std::string_view what,
                                    const std::vector<std::string_view>& allowed, const std::string& path) {
     if (!node.IsMap()) fail(where, "\"" + std::string(what) + "\" must be a map, not " + describe(node));
     std::vector<Entry> out;
     std::set<std::string> seen;
-    for (auto it = node.begin(); it != node.end(); ++it) {
+    for (auto it = node.entries().begin(); it != node.entries().end(); ++it) {
         const auto key_position = position_of(it->first.Mark());
         if (!it->first.IsScalar()) fail(key_position, "keys of \"" + std::string(what) + "\" must be words, not " +
                                                           describe(it->first));
@@ -61,12 +61,12 @@ std::vector<Entry> Reader::entries(const YAML::Node& node, Position where, std::
     return out;
 }
 
-std::vector<std::pair<YAML::Node, Position>> Reader::items(const YAML::Node& node, Position where,
+std::vector<std::pair<YamlNode, Position>> Reader::items(const YamlNode& node, Position where,
                                                            std::string_view what, const std::string& path) {
     if (!node.IsSequence()) fail(where, "\"" + std::string(what) + "\" must be a list, not " + describe(node));
-    std::vector<std::pair<YAML::Node, Position>> out;
+    std::vector<std::pair<YamlNode, Position>> out;
     std::size_t index = 0;
-    for (const auto& item : node) {
+    for (const auto& item : node.items()) {
         auto position = position_of(item.Mark());
         if (position.line == 0) position = where;
         record(path + "[" + std::to_string(index++) + "]", position);

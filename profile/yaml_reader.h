@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include <yaml-cpp/yaml.h>
+#include "profile/yaml_document.h"
 
 #include "profile/profile.h"
 
@@ -24,7 +24,7 @@ Position position_of(const YAML::Mark& mark);
 // One key of a map, with where the key and its value are written.
 struct Entry {
     std::string key;
-    YAML::Node value;
+    YamlNode value;
     Position key_position;
     Position value_position;  // the key's position when the value is empty
 };
@@ -43,10 +43,10 @@ public:
     // The entries of a map in document order: keys must be strings from `allowed`, each at most once.
     // `what` names the map in messages ("link-aggregation"; empty at the top and for an interface's own keys,
     // whose callers check the type themselves); `path` prefixes the recorded positions.
-    std::vector<Entry> entries(const YAML::Node& node, Position where, std::string_view what,
+    std::vector<Entry> entries(const YamlNode& node, Position where, std::string_view what,
                                const std::vector<std::string_view>& allowed, const std::string& path);
     // The items of a list, each with its position; `path` + "[i]" is recorded for each.
-    std::vector<std::pair<YAML::Node, Position>> items(const YAML::Node& node, Position where,
+    std::vector<std::pair<YamlNode, Position>> items(const YamlNode& node, Position where,
                                                        std::string_view what, const std::string& path);
 
     std::string text(const Entry& entry) const;
@@ -60,7 +60,7 @@ private:
 };
 
 // "a list", "a map", "nothing", or the scalar quoted: for "must be X, not Y" messages.
-std::string describe(const YAML::Node& node);
+std::string describe(const YamlNode& node);
 
 // Missing required key `key` in the map `what` written at `where`.
 [[noreturn]] void fail_missing(const Reader& reader, Position where, std::string_view what, std::string_view key);

@@ -349,6 +349,20 @@ TEST(NetconfigSimulate, ADeletionTakesTheLinksVlansAndVethPeerAndKeepsTheRestInO
     }));
 }
 
+// Not a state the kernel reports, but simulate() takes any: a deletion takes every interface of the name.
+TEST(NetconfigSimulate, ADeletionTakesEveryInterfaceOfTheName) {
+    NetworkState state;
+    state.interfaces = {observed("veth0", InterfaceType::veth, "52:54:00:00:00:01"),
+                        observed("eth1", InterfaceType::ethernet, "52:54:00:00:00:02"),
+                        observed("veth0", InterfaceType::veth, "52:54:00:00:00:03")};
+    Step remove;
+    remove.kind = StepKind::delete_link;
+    remove.name = IfName("veth0");
+    simulate(state, {remove});
+    ASSERT_EQ(state.interfaces.size(), 1u);
+    EXPECT_EQ(state.interfaces[0].name, IfName("eth1"));
+}
+
 // Thousands of interfaces, as in bench_plan_scale (which times them): the indexes the planner keeps while it
 // walks the state must give the plan, the convergence and the rollback a scan would.
 TEST(NetconfigPlan, ThousandsOfBridgesConvergeAndRollBack) {
