@@ -6,8 +6,9 @@
 // the LAN). The contenders, each started with fork + exec after the child entered the namespace (setns), so
 // none of them pays for `ip netns exec`:
 //   (a) kvm-agent apply --only network --memory-only --output json  (observe + plan + apply + verify)
-//   (b) ip -batch FILE       (link add brI type bridge; link set vethI master brI; addr add; link set up x2)
-//   (c) one ip process per operation (the same 5 N commands, one after the other)
+//   (b) ip -batch FILE       (link add brI type bridge; link set vethI master brI; the port's STP path cost 100,
+//                            nmstate's default for a port joining a bridge; addr add; link set up x2)
+//   (c) one ip process per operation (the same 6 N commands, one after the other)
 //   (d) kvm-agent apply again on (a)'s converged namespace (the no-op re-apply)
 // and, for scaling, (a) and (b) at larger N (default 250, 500, 1000).
 //
@@ -66,7 +67,7 @@ constexpr int k_exit_skip = 77;
 constexpr double k_goal_ratio = 1.5;       // (a) <= 1.5 x (b)
 constexpr double k_goal_noop_ms = 50.0;    // (d) <= 50 ms
 constexpr double k_goal_linear = 1.5;      // cost per added bridge at the top of the range <= 1.5 x below it
-constexpr int k_ops_per_bridge = 5;
+constexpr int k_ops_per_bridge = 6;
 
 struct Options {
     std::string agent;
@@ -372,6 +373,7 @@ std::optional<Scenario> make_scenario(const Workspace& work, int bridges, const 
         veths += "link add " + veth(i) + " type veth peer name p" + std::to_string(i) + " netns " + peer_namespace + "\n";
         s.ops.push_back({"link", "add", bridge(i), "type", "bridge"});
         s.ops.push_back({"link", "set", veth(i), "master", bridge(i)});
+        s.ops.push_back({"link", "set", veth(i), "type", "bridge_slave", "cost", "100"});
         s.ops.push_back({"addr", "add", address(i) + "/24", "dev", bridge(i)});
         s.ops.push_back({"link", "set", veth(i), "up"});
         s.ops.push_back({"link", "set", bridge(i), "up"});
