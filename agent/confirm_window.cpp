@@ -1,6 +1,7 @@
 #include "agent/confirm_window.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -171,6 +172,13 @@ std::optional<fs::path> test_run_dir() {
     if (dir && *dir) return fs::path(dir);
 #endif
     return std::nullopt;
+}
+
+void kill_at_step_for_tests([[maybe_unused]] std::size_t step) {
+#ifdef KVM_TEST_RUN_DIR
+    const char* at = std::getenv("KVM_AGENT_KILL_AT_STEP");
+    if (at && *at && std::to_string(step) == at) ::kill(::getpid(), SIGKILL);
+#endif
 }
 
 fs::path run_dir() { return test_run_dir().value_or("/run/kvm-agent"); }

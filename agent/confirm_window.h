@@ -30,6 +30,10 @@ namespace agent {
 // $KVM_AGENT_RUN_DIR: a run directory of a test's own (and of runs in separate network namespaces of one
 // host), honoured only in builds with the tests; nullopt when unset or in a packaged build.
 std::optional<std::filesystem::path> test_run_dir();
+// $KVM_AGENT_KILL_AT_STEP=N, honoured like $KVM_AGENT_RUN_DIR only in builds with the test hooks: the apply
+// kills itself (SIGKILL) as it logs the start of step N, so a test kills it exactly at that boundary, however
+// fast the process runs, instead of racing it from outside.
+void kill_at_step_for_tests(std::size_t step);
 // /run/kvm-agent, or test_run_dir().
 std::filesystem::path run_dir();
 std::filesystem::path run_lock_path(const std::filesystem::path& dir);
