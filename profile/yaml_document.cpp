@@ -72,33 +72,35 @@ private:
     }
     void open(YamlNode container) {
         add(container);
-        m_open.push_back(std::move(container));
+        m_open.push_back({std::move(container), std::nullopt});
     }
     void close() {
         if (!m_open.empty()) m_open.pop_back();
     }
-    // A map's children arrive key, value, key, value...: a key waits in m_key for its value.
+    // A map's children arrive key, value, key, value...: a key waits beside its map for its value. Each open
+    // map has its own waiting key, so a list or map that is itself a key fills itself, never its parent.
     void add(YamlNode child) {
         if (m_open.empty()) {
             if (!m_root) m_root = std::move(child);
             return;
         }
-        auto& parent = *m_open.back().m_data;
+        auto& [container, key] = m_open.back();
+        auto& parent = *container.m_data;
         if (parent.kind == YamlNode::Kind::sequence) {
             parent.items.push_back(std::move(child));
-        } else if (!m_key) {
-            m_key = std::move(child);
+        } else if (!key) {
+            key = std::move(child);
         } else {
-            parent.entries.emplace_back(std::move(*m_key), std::move(child));
-            m_key.reset();
+            parent.entries.emplace_back(std::move(*key), std::move(child));
+            key.reset();
         }
     }
 
     YAML::Mark m_start;
     std::optional<YAML::Mark> m_first_alias;
     std::optional<YamlNode> m_root;
-    std::vector<YamlNode> m_open;   // the lists and maps being filled, innermost last
-    std::optional<YamlNode> m_key;  // a map key waiting for its value
+    // The lists and maps being filled, innermost last, each with the key that waits for its value (maps only).
+    std::vector<std::pair<YamlNode, std::optional<YamlNode>>> m_open;
 };
 
 YamlNode parse_yaml_document(const std::string& text) {

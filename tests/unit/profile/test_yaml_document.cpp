@@ -1,6 +1,7 @@
 #include "profile/yaml_document.h"
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/exceptions.h>
 
 namespace profile {
 namespace {
@@ -25,6 +26,19 @@ TEST(YamlDocument, KeepsKindsTextMarksAndEveryEntryInDocumentOrder) {
     EXPECT_FALSE(root["missing"].IsDefined());
     EXPECT_FALSE(root["missing"]);
     EXPECT_EQ(root["missing"].Mark().line, -1);
+}
+
+// A list or map used as a key fills itself, and the map it is a key of gets it with its value (and under the
+// sanitizers, a document that ends half-way through one leaves nothing behind).
+TEST(YamlDocument, AListAsAKeyIsAKeyOfItsMap) {
+    const auto root = parse_yaml_document("{[a, b]: c, d: e}\n");
+    ASSERT_TRUE(root.IsMap());
+    ASSERT_EQ(root.size(), 2u);
+    ASSERT_TRUE(root.entries()[0].first.IsSequence());
+    EXPECT_EQ(root.entries()[0].first.items().size(), 2u);
+    EXPECT_EQ(root.entries()[0].second.Scalar(), "c");
+    EXPECT_EQ(root["d"].Scalar(), "e");
+    EXPECT_THROW(parse_yaml_document("a:\n  - {name: br0, type: linux-bridge\n"), YAML::Exception);
 }
 
 TEST(YamlDocument, AnEmptyOrCommentOnlyTextIsANullDocument) {
