@@ -37,10 +37,10 @@ const std::array<SectionChecks, 7>& section_checks() {
     return table;
 }
 
+// Where `id` stands in the catalogue (an id it lacks sorts last; results_from_readiness keeps none).
 std::size_t catalogue_position(std::string_view id) {
-    const auto& all = checks::catalogue();
-    const auto it = std::find_if(all.begin(), all.end(), [&](const checks::CheckSpec& spec) { return spec.id == id; });
-    return static_cast<std::size_t>(it - all.begin());
+    const auto* spec = checks::find_check(id);
+    return spec ? static_cast<std::size_t>(spec - checks::catalogue().data()) : checks::catalogue().size();
 }
 
 }  // namespace
