@@ -142,6 +142,21 @@ std::vector<std::string> describe(const std::vector<FirewallChange>& changes) {
     return lines;
 }
 
+std::vector<std::vector<std::size_t>> batches(const std::vector<FirewallChange>& changes) {
+    std::vector<std::vector<std::size_t>> result;
+    std::map<std::pair<std::string, FirewallScope>, std::size_t> group_of;
+    for (std::size_t i = 0; i < changes.size(); ++i) {
+        if (changes[i].scope == FirewallScope::connection) {
+            result.push_back({i});
+            continue;
+        }
+        const auto [group, added] = group_of.emplace(std::pair{changes[i].zone, changes[i].scope}, result.size());
+        if (added) result.emplace_back();
+        result[group->second].push_back(i);
+    }
+    return result;
+}
+
 common::Result<FirewallObservation> observe_firewall(const profile::FirewallSection& section, FirewallControl& firewall,
                                                      ConnectionZones& connections) {
     auto observed = firewall.observe(section);
@@ -174,20 +189,29 @@ FirewallConvergence converge_firewall(const profile::FirewallSection& section, F
         result.failed_on_input = true;
         return result;
     }
-    std::vector<FirewallChange> applied;
-    for (const auto& change : plan.changes) {
-        const auto done = change.scope == FirewallScope::connection
-                              ? connections.set_zone(change.connection, change.zone)
-                              : firewall.apply(change);
+    // What was made, in the plan's order, so a runtime and permanent change still read as one line.
+    std::vector<bool> made(plan.changes.size(), false);
+    const auto made_changes = [&] {
+        std::vector<FirewallChange> changes;
+        for (std::size_t i = 0; i < plan.changes.size(); ++i)
+            if (made[i]) changes.push_back(plan.changes[i]);
+        return changes;
+    };
+    for (const auto& batch : batches(plan.changes)) {
+        std::vector<FirewallChange> changes;
+        for (const auto i : batch) changes.push_back(plan.changes[i]);
+        const auto done = changes.front().scope == FirewallScope::connection
+                              ? connections.set_zone(changes.front().connection, changes.front().zone)
+                              : firewall.apply(changes);
         if (!done) {
-            result.changed = describe(applied);
+            result.changed = describe(made_changes());
             result.failures.push_back(done.error().message);
             return result;
         }
-        applied.push_back(change);
+        for (const auto i : batch) made[i] = true;
     }
-    result.changed = describe(applied);
-    if (applied.empty()) return result;
+    result.changed = describe(made_changes());
+    if (plan.changes.empty()) return result;
 
     const auto again = observe_firewall(section, firewall, connections);
     if (!again) {

@@ -84,9 +84,16 @@ public:
     // The zones and interfaces the section names, in both configurations (connections left empty). An error
     // when firewalld does not run: it is asked whether it owns its bus name first, never activated.
     virtual common::Result<FirewallObservation> observe(const profile::FirewallSection& section) = 0;
-    // A runtime or permanent change; an interface leaves its previous zone.
-    virtual common::Result<std::monostate> apply(const FirewallChange& change) = 0;
+    // The changes of one zone in one configuration (runtime or permanent), made together: one settings update
+    // for the zone, each interface leaving its previous zone first. A failed batch may be made in part; the
+    // next observation shows what is left.
+    virtual common::Result<std::monostate> apply(const std::vector<FirewallChange>& batch) = 0;
 };
+
+// The plan's changes as batches, by position in `changes`: its firewalld changes grouped by zone and configuration,
+// in the order the plan first names each group; a NetworkManager profile's change alone, where the plan has it
+// (after its interface's firewalld moves).
+std::vector<std::vector<std::size_t>> batches(const std::vector<FirewallChange>& changes);
 
 // NetworkManager's profiles, over its D-Bus API.
 class ConnectionZones {

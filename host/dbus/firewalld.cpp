@@ -1,44 +1,14 @@
 #include "host/dbus/firewalld.h"
 
-#include <algorithm>
-#include <set>
-
+#include "host/dbus/firewalld_session.h"
 #include "host/dbus/system_bus.h"
 
 namespace host::dbus {
 namespace {
-constexpr const char* k_firewalld = "org.fedoraproject.FirewallD1";
-constexpr const char* k_path = "/org/fedoraproject/FirewallD1";
-constexpr const char* k_config_path = "/org/fedoraproject/FirewallD1/config";
-constexpr const char* k_zone_interface = "org.fedoraproject.FirewallD1.zone";
-constexpr const char* k_config_interface = "org.fedoraproject.FirewallD1.config";
-constexpr const char* k_config_zone_interface = "org.fedoraproject.FirewallD1.config.zone";
-
-// A connection to a firewalld that owns its bus name, with proxies for its runtime and permanent configuration.
-struct Session {
-    std::unique_ptr<sdbus::IConnection> bus;
-    std::unique_ptr<sdbus::IProxy> runtime;
-    std::unique_ptr<sdbus::IProxy> config;
-};
-
-// Why firewalld cannot be asked, or "" when it can.
-std::string open_session(Session& session, std::chrono::milliseconds timeout) {
-    auto bus = open_system_bus();
-    if (!bus) return bus.error().message;
-    session.bus = std::move(bus).value();
-    if (!name_has_owner(*session.bus, k_firewalld, timeout))
-        return std::string(k_firewalld) + " has no owner on the system bus (firewalld is not running)";
-    session.runtime = sdbus::createProxy(*session.bus, k_firewalld, k_path);
-    session.config = sdbus::createProxy(*session.bus, k_firewalld, k_config_path);
-    return {};
-}
-
-std::set<std::string> as_set(const std::vector<std::string>& names) { return {names.begin(), names.end()}; }
-
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-    return std::find(names.begin(), names.end(), name) != names.end();
-}
-
+using firewalld::k_path;
+using firewalld::k_service;
+using firewalld::k_zone_interface;
+using firewalld::k_config_interface;
 }  // namespace
 
 checks::Fact<checks::FirewallFacts> Firewalld::status() {
@@ -47,15 +17,15 @@ checks::Fact<checks::FirewallFacts> Firewalld::status() {
     checks::FirewallFacts facts;
     try {
         // Asking firewalld directly would D-Bus-activate it: a read-only check must not start it.
-        if (!name_has_owner(*bus.value(), k_firewalld, m_timeout)) {
-            facts.error = std::string(k_firewalld) + " has no owner on the system bus";
+        if (!name_has_owner(*bus.value(), k_service, m_timeout)) {
+            facts.error = std::string(k_service) + " has no owner on the system bus";
             return facts;
         }
         facts.on_bus = true;
-        auto proxy = sdbus::createProxy(*bus.value(), k_firewalld, k_path);
-        facts.state = get_string_property(*proxy, k_firewalld, "state", m_timeout);
+        auto proxy = sdbus::createProxy(*bus.value(), k_service, k_path);
+        facts.state = get_string_property(*proxy, k_service, "state", m_timeout);
         proxy->callMethod("getDefaultZone")
-            .onInterface(k_firewalld)
+            .onInterface(k_service)
             .withTimeout(m_timeout)
             .storeResultsTo(facts.default_zone);
     } catch (const sdbus::Error& e) {
@@ -74,54 +44,13 @@ checks::Fact<checks::FirewallFacts> Firewalld::status() {
 checks::Fact<checks::FirewallZoneFacts> Firewalld::zone(const std::string& name) {
     checks::FirewallZoneFacts zone;
     zone.name = name;
-    Session session;
-    std::string asking = "its zones";
+    auto session = firewalld::open_session(m_timeout);
+    if (!session) return checks::ReadError{session.error().message};
+    std::string asking = "runtime zone " + name;
     try {
-        if (auto problem = open_session(session, m_timeout); !problem.empty()) return checks::ReadError{problem};
-        const auto t = m_timeout;
-        auto& runtime = *session.runtime;
-        std::vector<std::string> runtime_zones, permanent_zones;
-        runtime.callMethod("getZones").onInterface(k_zone_interface).withTimeout(t).storeResultsTo(runtime_zones);
-        session.config->callMethod("getZoneNames").onInterface(k_config_interface).withTimeout(t)
-            .storeResultsTo(permanent_zones);
-        zone.runtime.exists = contains(runtime_zones, name);
-        zone.permanent.exists = contains(permanent_zones, name);
-        if (zone.runtime.exists) {
-            asking = "runtime zone " + name;
-            std::vector<std::string> interfaces, services;
-            std::vector<std::vector<std::string>> ports;
-            runtime.callMethod("getInterfaces").onInterface(k_zone_interface).withTimeout(t).withArguments(name)
-                .storeResultsTo(interfaces);
-            runtime.callMethod("queryMasquerade").onInterface(k_zone_interface).withTimeout(t).withArguments(name)
-                .storeResultsTo(zone.runtime.masquerade);
-            runtime.callMethod("getServices").onInterface(k_zone_interface).withTimeout(t).withArguments(name)
-                .storeResultsTo(services);
-            runtime.callMethod("getPorts").onInterface(k_zone_interface).withTimeout(t).withArguments(name)
-                .storeResultsTo(ports);
-            zone.runtime.interfaces = as_set(interfaces);
-            zone.runtime.services = as_set(services);
-            for (const auto& port : ports)
-                if (port.size() == 2) zone.runtime.ports.insert(port[0] + "/" + port[1]);
-        }
-        if (zone.permanent.exists) {
-            asking = "permanent zone " + name;
-            sdbus::ObjectPath path;
-            session.config->callMethod("getZoneByName").onInterface(k_config_interface).withTimeout(t)
-                .withArguments(name).storeResultsTo(path);
-            auto object = sdbus::createProxy(*session.bus, k_firewalld, path);
-            std::vector<std::string> interfaces, services;
-            std::vector<sdbus::Struct<std::string, std::string>> ports;
-            object->callMethod("getInterfaces").onInterface(k_config_zone_interface).withTimeout(t)
-                .storeResultsTo(interfaces);
-            object->callMethod("getMasquerade").onInterface(k_config_zone_interface).withTimeout(t)
-                .storeResultsTo(zone.permanent.masquerade);
-            object->callMethod("getServices").onInterface(k_config_zone_interface).withTimeout(t)
-                .storeResultsTo(services);
-            object->callMethod("getPorts").onInterface(k_config_zone_interface).withTimeout(t).storeResultsTo(ports);
-            zone.permanent.interfaces = as_set(interfaces);
-            zone.permanent.services = as_set(services);
-            for (const auto& port : ports) zone.permanent.ports.insert(port.get<0>() + "/" + port.get<1>());
-        }
+        zone.runtime = firewalld::zone_config(session.value().runtime_settings(name, m_timeout));
+        asking = "permanent zone " + name;
+        zone.permanent = firewalld::zone_config(session.value().permanent_settings(name, m_timeout));
     } catch (const sdbus::Error& e) {
         return checks::ReadError{"asking firewalld for " + asking + ": " + e.getName() + ": " + e.getMessage()};
     }
@@ -130,12 +59,12 @@ checks::Fact<checks::FirewallZoneFacts> Firewalld::zone(const std::string& name)
 
 checks::Fact<checks::InterfaceZone> Firewalld::zone_of_interface(const std::string& interface) {
     checks::InterfaceZone zone;
-    Session session;
+    auto session = firewalld::open_session(m_timeout);
+    if (!session) return checks::ReadError{session.error().message};
     try {
-        if (auto problem = open_session(session, m_timeout); !problem.empty()) return checks::ReadError{problem};
-        session.runtime->callMethod("getZoneOfInterface").onInterface(k_zone_interface).withTimeout(m_timeout)
+        session->runtime->callMethod("getZoneOfInterface").onInterface(k_zone_interface).withTimeout(m_timeout)
             .withArguments(interface).storeResultsTo(zone.runtime);
-        session.config->callMethod("getZoneOfInterface").onInterface(k_config_interface).withTimeout(m_timeout)
+        session->config->callMethod("getZoneOfInterface").onInterface(k_config_interface).withTimeout(m_timeout)
             .withArguments(interface).storeResultsTo(zone.permanent);
     } catch (const sdbus::Error& e) {
         return checks::ReadError{"asking firewalld for the zone of " + interface + ": " + e.getName() + ": " +

@@ -1,136 +1,142 @@
 #include "host/dbus/firewalld_config.h"
 
-#include <sdbus-c++/sdbus-c++.h>
-
 #include <algorithm>
 
+#include "common/text.h"
 #include "host/dbus/system_bus.h"
 
 namespace host::dbus {
 namespace {
 
-constexpr const char* k_firewalld = "org.fedoraproject.FirewallD1";
-constexpr const char* k_path = "/org/fedoraproject/FirewallD1";
-constexpr const char* k_config_path = "/org/fedoraproject/FirewallD1/config";
-constexpr const char* k_zone_interface = "org.fedoraproject.FirewallD1.zone";
-constexpr const char* k_config_interface = "org.fedoraproject.FirewallD1.config";
-constexpr const char* k_config_zone_interface = "org.fedoraproject.FirewallD1.config.zone";
+using firewalld::k_config_interface;
+using firewalld::k_config_zone_interface;
+using firewalld::k_service;
+using firewalld::k_zone_interface;
+using firewalld::ZoneSettings;
+using provision::FirewallChange;
+using provision::FirewallItem;
 
 std::string describe(const sdbus::Error& e) { return e.getName() + ": " + e.getMessage(); }
 
 // firewalld's answer when what we ask for is already so (someone else did it since we looked): not a failure.
 bool already_so(const sdbus::Error& e) {
     for (const char* code : {"ALREADY_ENABLED", "ZONE_ALREADY_SET", "NOT_ENABLED"})
-        if (e.getMessage().rfind(code, 0) == 0) return true;
+        if (firewalld::has_code(e, code)) return true;
     return false;
 }
 
-bool contains(const std::vector<std::string>& names, const std::string& name) {
-    return std::find(names.begin(), names.end(), name) != names.end();
+using Ports = std::vector<sdbus::Struct<std::string, std::string>>;
+
+// The lists a settings update carries replace the zone's whole list: what the zone has, plus what the batch adds.
+std::vector<std::string> with_added(const std::set<std::string>& has, const std::vector<std::string>& added) {
+    std::vector<std::string> names(has.begin(), has.end());
+    for (const auto& name : added)
+        if (!has.count(name)) names.push_back(name);
+    return names;
 }
 
-// One connection to firewalld, made only when it owns its bus name and is RUNNING.
-struct Session {
-    std::unique_ptr<sdbus::IConnection> bus;
-    std::unique_ptr<sdbus::IProxy> runtime;  // the .zone interface
-    std::unique_ptr<sdbus::IProxy> config;   // the .config interface
+Ports ports_with_added(const std::set<std::string>& has, const std::vector<std::string>& added) {
+    Ports ports;
+    for (const auto& port : with_added(has, added)) {
+        const auto [number, protocol] = provision::split_port(port);
+        ports.emplace_back(number, protocol);
+    }
+    return ports;
+}
 
-    std::unique_ptr<sdbus::IProxy> zone_object(const std::string& zone, std::chrono::milliseconds timeout) {
-        sdbus::ObjectPath path;
-        config->callMethod("getZoneByName").onInterface(k_config_interface).withTimeout(timeout).withArguments(zone).storeResultsTo(path);
-        return sdbus::createProxy(*bus, k_firewalld, path);
+// What a batch asks of the zone's settings, beside the interfaces it moves.
+struct SettingsUpdate {
+    std::optional<bool> masquerade;
+    std::vector<std::string> interfaces, services, ports;
+
+    explicit SettingsUpdate(const std::vector<FirewallChange>& batch) {
+        for (const auto& change : batch) {
+            switch (change.kind) {
+            case FirewallItem::interface: interfaces.push_back(change.item); break;
+            case FirewallItem::masquerade: masquerade = change.add; break;
+            case FirewallItem::service: services.push_back(change.item); break;
+            case FirewallItem::port: ports.push_back(change.item); break;
+            }
+        }
+    }
+    bool needs_lists() const { return !interfaces.empty() || !services.empty() || !ports.empty(); }
+
+    // `with_interfaces`: the permanent configuration takes interfaces in its settings; at runtime they move
+    // by changeZoneOfInterface, which takes them out of their previous zone.
+    ZoneSettings settings(const checks::FirewallZoneConfig& now, bool with_interfaces) const {
+        ZoneSettings update;
+        if (masquerade) update["masquerade"] = sdbus::Variant(*masquerade);
+        if (with_interfaces && !interfaces.empty())
+            update["interfaces"] = sdbus::Variant(with_added(now.interfaces, interfaces));
+        if (!services.empty()) update["services"] = sdbus::Variant(with_added(now.services, services));
+        if (!ports.empty()) update["ports"] = sdbus::Variant(ports_with_added(now.ports, ports));
+        return update;
     }
 };
 
-common::Result<Session> open_session(std::chrono::milliseconds timeout) {
-    auto bus = open_system_bus();
-    if (!bus) return bus.error();
-    Session session;
-    session.bus = std::move(bus).value();
-    try {
-        if (!name_has_owner(*session.bus, k_firewalld, timeout))
-            return common::make_error(std::string("firewalld is not running (") + k_firewalld +
-                                      " has no owner on the system bus): systemctl enable --now firewalld");
-        session.runtime = sdbus::createProxy(*session.bus, k_firewalld, k_path);
-        session.config = sdbus::createProxy(*session.bus, k_firewalld, k_config_path);
-        const auto state = get_string_property(*session.runtime, k_firewalld, "state", timeout);
-        if (state != "RUNNING") return common::make_error("firewalld is in state " + state + ", not RUNNING");
-    } catch (const sdbus::Error& e) {
-        return common::make_error("asking firewalld: " + describe(e));
-    }
-    return session;
+// The profile zone's view of one configuration: of what the profile names, what the zone has.
+provision::ZoneObservation observation_of(const checks::FirewallZoneConfig& config, const profile::FirewallZone& zone) {
+    provision::ZoneObservation observed;
+    observed.exists = config.exists;
+    observed.masquerade = config.masquerade;
+    for (const auto& service : zone.services)
+        if (config.services.count(service)) observed.services.insert(service);
+    for (const auto& port : zone.ports)
+        if (config.ports.count(port)) observed.ports.insert(port);
+    return observed;
 }
 
 }  // namespace
 
+common::Result<firewalld::Session*> FirewalldConfig::session() {
+    if (m_session) return &*m_session;
+    auto opened = firewalld::open_session(m_call_timeout);
+    if (!opened) return common::make_error(opened.error().message + ": systemctl enable --now firewalld");
+    try {
+        const auto state = get_string_property(*opened->runtime, k_service, "state", m_call_timeout);
+        if (state != "RUNNING") return common::make_error("firewalld is in state " + state + ", not RUNNING");
+    } catch (const sdbus::Error& e) {
+        return common::make_error("asking firewalld: " + describe(e));
+    }
+    m_session = std::move(opened).value();
+    return &*m_session;
+}
+
 common::Result<provision::FirewallObservation> FirewalldConfig::observe(const profile::FirewallSection& section) {
-    auto opened = open_session(m_call_timeout);
+    auto opened = session();
     if (!opened) return opened.error();
-    Session& session = opened.value();
+    firewalld::Session& firewalld = *opened.value();
     provision::FirewallObservation observed;
     const auto t = m_call_timeout;
     std::string asking;
     try {
-        asking = "its runtime zones";
-        std::vector<std::string> runtime_zones, permanent_zones;
-        session.runtime->callMethod("getZones").onInterface(k_zone_interface).withTimeout(t).storeResultsTo(runtime_zones);
-        asking = "its permanent zones";
-        session.config->callMethod("getZoneNames").onInterface(k_config_interface).withTimeout(t).storeResultsTo(permanent_zones);
-
+        // Each zone whole, in one call per configuration; an interface the zone lists needs no question of its own.
         for (const auto& zone : section.zones) {
             asking = "runtime zone " + zone.name;
-            auto& runtime = observed.runtime.zones[zone.name];
-            runtime.exists = contains(runtime_zones, zone.name);
-            if (runtime.exists) {
-                if (zone.masquerade)
-                    session.runtime->callMethod("queryMasquerade").onInterface(k_zone_interface).withTimeout(t)
-                        .withArguments(zone.name).storeResultsTo(runtime.masquerade);
-                for (const auto& service : zone.services) {
-                    bool allowed = false;
-                    session.runtime->callMethod("queryService").onInterface(k_zone_interface).withTimeout(t)
-                        .withArguments(zone.name, service).storeResultsTo(allowed);
-                    if (allowed) runtime.services.insert(service);
-                }
-                for (const auto& port : zone.ports) {
-                    const auto [number, protocol] = provision::split_port(port);
-                    bool open = false;
-                    session.runtime->callMethod("queryPort").onInterface(k_zone_interface).withTimeout(t)
-                        .withArguments(zone.name, number, protocol).storeResultsTo(open);
-                    if (open) runtime.ports.insert(port);
-                }
-            }
+            const auto runtime = firewalld::zone_config(firewalld.runtime_settings(zone.name, t));
             asking = "permanent zone " + zone.name;
-            auto& permanent = observed.permanent.zones[zone.name];
-            permanent.exists = contains(permanent_zones, zone.name);
-            if (!permanent.exists) continue;
-            auto object = session.zone_object(zone.name, t);
-            if (zone.masquerade)
-                object->callMethod("queryMasquerade").onInterface(k_config_zone_interface).withTimeout(t)
-                    .storeResultsTo(permanent.masquerade);
-            for (const auto& service : zone.services) {
-                bool allowed = false;
-                object->callMethod("queryService").onInterface(k_config_zone_interface).withTimeout(t)
-                    .withArguments(service).storeResultsTo(allowed);
-                if (allowed) permanent.services.insert(service);
-            }
-            for (const auto& port : zone.ports) {
-                const auto [number, protocol] = provision::split_port(port);
-                bool open = false;
-                object->callMethod("queryPort").onInterface(k_config_zone_interface).withTimeout(t)
-                    .withArguments(number, protocol).storeResultsTo(open);
-                if (open) permanent.ports.insert(port);
+            const auto permanent = firewalld::zone_config(firewalld.permanent_settings(zone.name, t));
+            observed.runtime.zones[zone.name] = observation_of(runtime, zone);
+            observed.permanent.zones[zone.name] = observation_of(permanent, zone);
+            for (const auto& name : zone.interfaces) {
+                if (runtime.interfaces.count(name)) observed.runtime.zone_of_interface[name] = zone.name;
+                if (permanent.interfaces.count(name)) observed.permanent.zone_of_interface[name] = zone.name;
             }
         }
         for (const auto& name : provision::section_interfaces(section)) {
             asking = "the zone of interface " + name;
-            std::string zone;
-            session.runtime->callMethod("getZoneOfInterface").onInterface(k_zone_interface).withTimeout(t)
-                .withArguments(name).storeResultsTo(zone);
-            observed.runtime.zone_of_interface[name] = zone;
-            zone.clear();
-            session.config->callMethod("getZoneOfInterface").onInterface(k_config_interface).withTimeout(t)
-                .withArguments(name).storeResultsTo(zone);
-            observed.permanent.zone_of_interface[name] = zone;
+            if (!observed.runtime.zone_of_interface.count(name)) {
+                std::string zone;
+                firewalld.runtime->callMethod("getZoneOfInterface").onInterface(k_zone_interface).withTimeout(t)
+                    .withArguments(name).storeResultsTo(zone);
+                observed.runtime.zone_of_interface[name] = zone;
+            }
+            if (!observed.permanent.zone_of_interface.count(name)) {
+                std::string zone;
+                firewalld.config->callMethod("getZoneOfInterface").onInterface(k_config_interface).withTimeout(t)
+                    .withArguments(name).storeResultsTo(zone);
+                observed.permanent.zone_of_interface[name] = zone;
+            }
         }
     } catch (const sdbus::Error& e) {
         return common::make_error("asking firewalld for " + asking + ": " + describe(e));
@@ -138,74 +144,63 @@ common::Result<provision::FirewallObservation> FirewalldConfig::observe(const pr
     return observed;
 }
 
-common::Result<std::monostate> FirewalldConfig::apply(const provision::FirewallChange& change) {
-    using provision::FirewallItem;
-    if (change.scope == provision::FirewallScope::connection)
-        return common::make_error(provision::describe(change) + ": not a firewalld change");
-    auto opened = open_session(m_call_timeout);
-    if (!opened) return common::make_error(provision::describe(change) + ": " + opened.error().message);
-    Session& session = opened.value();
+common::Result<std::monostate> FirewalldConfig::apply(const std::vector<FirewallChange>& batch) {
+    if (batch.empty()) return std::monostate{};
+    const auto what = common::join(provision::describe(batch), "; ");
+    const auto& first = batch.front();
+    for (const auto& change : batch)
+        if (change.scope != first.scope || change.zone != first.zone || change.scope == provision::FirewallScope::connection)
+            return common::make_error(what + ": not one firewalld configuration of one zone");
+    auto opened = session();
+    if (!opened) return common::make_error(what + ": " + opened.error().message);
+    firewalld::Session& firewalld = *opened.value();
     const auto t = m_change_timeout;
-    const std::int32_t forever = 0;  // runtime additions without a timeout
+    const SettingsUpdate wanted(batch);
     try {
-        if (change.scope == provision::FirewallScope::runtime) {
-            auto& zone = *session.runtime;
-            std::string answer;
-            switch (change.kind) {
-            case FirewallItem::interface:
-                zone.callMethod("changeZoneOfInterface").onInterface(k_zone_interface).withTimeout(t)
-                    .withArguments(change.zone, change.item).storeResultsTo(answer);
-                break;
-            case FirewallItem::masquerade:
-                if (change.add)
-                    zone.callMethod("addMasquerade").onInterface(k_zone_interface).withTimeout(t)
-                        .withArguments(change.zone, forever).storeResultsTo(answer);
-                else
-                    zone.callMethod("removeMasquerade").onInterface(k_zone_interface).withTimeout(t)
-                        .withArguments(change.zone).storeResultsTo(answer);
-                break;
-            case FirewallItem::service:
-                zone.callMethod("addService").onInterface(k_zone_interface).withTimeout(t)
-                    .withArguments(change.zone, change.item, forever).storeResultsTo(answer);
-                break;
-            case FirewallItem::port: {
-                const auto [number, protocol] = provision::split_port(change.item);
-                zone.callMethod("addPort").onInterface(k_zone_interface).withTimeout(t)
-                    .withArguments(change.zone, number, protocol, forever).storeResultsTo(answer);
-                break;
+        if (first.scope == provision::FirewallScope::runtime) {
+            for (const auto& name : wanted.interfaces) {
+                std::string answer;
+                try {
+                    firewalld.runtime->callMethod("changeZoneOfInterface").onInterface(k_zone_interface).withTimeout(t)
+                        .withArguments(first.zone, name).storeResultsTo(answer);
+                } catch (const sdbus::Error& e) {
+                    if (!already_so(e)) throw;
+                }
             }
-            }
+            const auto now = wanted.needs_lists() ? firewalld::zone_config(firewalld.runtime_settings(first.zone, t))
+                                                  : checks::FirewallZoneConfig{};
+            const auto update = wanted.settings(now, false);
+            if (!update.empty())
+                firewalld.runtime->callMethod("setZoneSettings2").onInterface(k_zone_interface).withTimeout(t)
+                    .withArguments(first.zone, update);
             return std::monostate{};
         }
-        // Permanent: the zone objects write /etc/firewalld/zones/<zone>.xml; an interface is in one zone only, so
-        // it leaves its previous one first.
-        const auto send = [&](sdbus::IProxy& object, const char* method, const auto&... arguments) {
-            auto message = object.createMethodCall(k_config_zone_interface, method);
-            if constexpr (sizeof...(arguments) > 0) (message << ... << arguments);
-            object.callMethod(message, t);
-        };
-        if (change.kind == FirewallItem::interface && !change.previous.empty()) {
-            auto previous = session.zone_object(change.previous, m_call_timeout);
-            try {
-                send(*previous, "removeInterface", change.item);
-            } catch (const sdbus::Error& e) {
-                if (!already_so(e)) throw;
+        // Permanent: the zone object writes /etc/firewalld/zones/<zone>.xml once for the whole batch. An interface is
+        // in one zone only, so it leaves its previous one first.
+        for (const auto& change : batch) {
+            if (change.kind != FirewallItem::interface || change.previous.empty()) continue;
+            if (auto previous = firewalld.zone_object(change.previous, m_call_timeout)) {
+                try {
+                    previous->callMethod("removeInterface").onInterface(k_config_zone_interface).withTimeout(t)
+                        .withArguments(change.item);
+                } catch (const sdbus::Error& e) {
+                    if (!already_so(e)) throw;
+                }
             }
         }
-        auto object = session.zone_object(change.zone, m_call_timeout);
-        switch (change.kind) {
-        case FirewallItem::interface: send(*object, "addInterface", change.item); break;
-        case FirewallItem::masquerade: send(*object, change.add ? "addMasquerade" : "removeMasquerade"); break;
-        case FirewallItem::service: send(*object, "addService", change.item); break;
-        case FirewallItem::port: {
-            const auto [number, protocol] = provision::split_port(change.item);
-            send(*object, "addPort", number, protocol);
-            break;
+        auto object = firewalld.zone_object(first.zone, m_call_timeout);
+        if (!object) return common::make_error(what + ": firewalld's permanent configuration has no zone " + first.zone);
+        checks::FirewallZoneConfig now;
+        if (wanted.needs_lists()) {
+            ZoneSettings settings;
+            object->callMethod("getSettings2").onInterface(k_config_zone_interface).withTimeout(m_call_timeout)
+                .storeResultsTo(settings);
+            now = firewalld::zone_config(settings);
         }
-        }
+        object->callMethod("update2").onInterface(k_config_zone_interface).withTimeout(t)
+            .withArguments(wanted.settings(now, true));
     } catch (const sdbus::Error& e) {
-        if (already_so(e)) return std::monostate{};
-        return common::make_error(provision::describe(change) + ": " + describe(e));
+        return common::make_error(what + ": " + describe(e));
     }
     return std::monostate{};
 }

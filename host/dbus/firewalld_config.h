@@ -1,11 +1,14 @@
 #pragma once
-// The write side of firewalld's D-Bus API (org.fedoraproject.FirewallD1) for the provisioning steps: the
-// runtime configuration through the .zone interface (changeZoneOfInterface, addMasquerade, addService, addPort,
-// queryX) and the permanent one through .config and the zone objects of .config.zone (getZoneByName, then
-// addInterface, addMasquerade, addService, addPort, queryX). firewalld is asked whether it owns its bus name
-// before anything, so it is never D-Bus-activated. The doctor's read side is Firewalld (firewalld.h).
+// The write side of firewalld's D-Bus API (org.fedoraproject.FirewallD1) for the provisioning steps, over one
+// session for the object's life. A zone is read whole (getZoneSettings2; getZoneByName, then the zone object's
+// getSettings2) and each batch of changes to it is one settings update (setZoneSettings2 at runtime, after
+// changeZoneOfInterface for the interfaces it moves; update2 of the zone object, after removeInterface from an
+// interface's previous zone, permanently). firewalld is asked whether it owns its bus name before anything, so
+// it is never D-Bus-activated. The doctor's read side is Firewalld (firewalld.h).
 #include <chrono>
+#include <optional>
 
+#include "host/dbus/firewalld_session.h"
 #include "provision/firewall_plan.h"
 
 namespace host::dbus {
@@ -18,11 +21,15 @@ public:
         : m_call_timeout(call_timeout), m_change_timeout(change_timeout) {}
 
     common::Result<provision::FirewallObservation> observe(const profile::FirewallSection& section) override;
-    common::Result<std::monostate> apply(const provision::FirewallChange& change) override;
+    common::Result<std::monostate> apply(const std::vector<provision::FirewallChange>& batch) override;
 
 private:
+    // The session, opened at the first call and kept: firewalld must be RUNNING.
+    common::Result<firewalld::Session*> session();
+
     std::chrono::milliseconds m_call_timeout;
     std::chrono::milliseconds m_change_timeout;
+    std::optional<firewalld::Session> m_session;
 };
 
 }  // namespace host::dbus

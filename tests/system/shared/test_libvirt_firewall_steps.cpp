@@ -138,7 +138,8 @@ TEST_F(GuestProvisionSteps, AZoneWithInterfaceMasqueradeServiceAndPortInRuntimeP
         run({"nmcli", "connection", "delete", connection});
         for (const std::string permanent : {"", "--permanent"})
             for (const std::string undo : {"--remove-interface=nic1", "--remove-masquerade", "--remove-service=libvirt",
-                                           "--remove-port=5900-5999/tcp"}) {
+                                           "--remove-port=5900-5999/tcp", "--remove-service=http",
+                                           "--remove-port=8443/tcp"}) {
                 std::vector<std::string> argv = {"firewall-cmd", "--zone=internal", undo};
                 if (!permanent.empty()) argv.insert(argv.begin() + 1, permanent);
                 run(argv);
@@ -156,6 +157,15 @@ TEST_F(GuestProvisionSteps, AZoneWithInterfaceMasqueradeServiceAndPortInRuntimeP
               0);
     const auto up = run({"nmcli", "--wait", "30", "connection", "up", connection});
     ASSERT_EQ(up.exit_code, 0) << up.out << up.err;
+
+    // What the admin allowed in the zone before: a zone is updated in one call with its whole lists, which must
+    // keep it.
+    for (const std::string permanent : {"", "--permanent"})
+        for (const std::string add : {"--add-service=http", "--add-port=8443/tcp"}) {
+            std::vector<std::string> argv = {"firewall-cmd", "--zone=internal", add};
+            if (!permanent.empty()) argv.insert(argv.begin() + 1, permanent);
+            ASSERT_EQ(run(argv).exit_code, 0) << permanent << " " << add;
+        }
 
     const std::string profile = R"(firewall:
   zones:
@@ -176,7 +186,12 @@ TEST_F(GuestProvisionSteps, AZoneWithInterfaceMasqueradeServiceAndPortInRuntimeP
         EXPECT_NE(all.find("interfaces: nic1"), std::string::npos) << which << "\n" << all;
         EXPECT_NE(all.find("masquerade: yes"), std::string::npos) << which << "\n" << all;
         EXPECT_NE(all.find("libvirt"), std::string::npos) << which << "\n" << all;
-        EXPECT_NE(all.find("ports: 5900-5999/tcp"), std::string::npos) << which << "\n" << all;
+        EXPECT_NE(all.find("5900-5999/tcp"), std::string::npos) << which << "\n" << all;
+        for (const std::string query : {"--query-service=http", "--query-port=8443/tcp"}) {
+            std::vector<std::string> argv = {"firewall-cmd", "--zone=internal", query};
+            if (!permanent.empty()) argv.insert(argv.begin() + 1, permanent);
+            EXPECT_EQ(run(argv).exit_code, 0) << which << ": the admin's " << query << " was dropped\n" << all;
+        }
     }
     EXPECT_EQ(out({"nmcli", "-g", "connection.zone", "connection", "show", connection}), "internal");
 

@@ -1,5 +1,7 @@
 #include "provision/firewall_plan.h"
 
+#include "common/text.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -134,17 +136,25 @@ public:
         observed.connections = {};
         return observed;
     }
-    common::Result<std::monostate> apply(const FirewallChange& change) override {
-        if (fails_on == change.kind) return common::make_error(describe(change) + ": INVALID_SERVICE");
-        applied.push_back(change);
-        if (ignores_permanent && change.scope == FirewallScope::permanent) return std::monostate{};
-        auto& config = change.scope == FirewallScope::runtime ? state.runtime : state.permanent;
-        auto& zone = config.zones[change.zone];
-        switch (change.kind) {
-        case FirewallItem::interface: config.zone_of_interface[change.item] = change.zone; break;
-        case FirewallItem::masquerade: zone.masquerade = change.add; break;
-        case FirewallItem::service: zone.services.insert(change.item); break;
-        case FirewallItem::port: zone.ports.insert(change.item); break;
+    std::optional<FirewallScope> fails_in;
+    std::size_t batches_applied = 0;
+
+    common::Result<std::monostate> apply(const std::vector<FirewallChange>& batch) override {
+        for (const auto& change : batch)
+            if (fails_on == change.kind && (!fails_in || fails_in == change.scope))
+                return common::make_error(common::join(describe(batch), "; ") + ": INVALID_SERVICE");
+        ++batches_applied;
+        for (const auto& change : batch) {
+            applied.push_back(change);
+            if (ignores_permanent && change.scope == FirewallScope::permanent) continue;
+            auto& config = change.scope == FirewallScope::runtime ? state.runtime : state.permanent;
+            auto& zone = config.zones[change.zone];
+            switch (change.kind) {
+            case FirewallItem::interface: config.zone_of_interface[change.item] = change.zone; break;
+            case FirewallItem::masquerade: zone.masquerade = change.add; break;
+            case FirewallItem::service: zone.services.insert(change.item); break;
+            case FirewallItem::port: zone.ports.insert(change.item); break;
+            }
         }
         return std::monostate{};
     }
@@ -171,6 +181,7 @@ TEST(ConvergeFirewall, AppliesRuntimePermanentAndTheProfileThenASecondRunChanges
     const auto first = converge_firewall(internal_zone(), firewalld, nm);
     EXPECT_THAT(first.failures, IsEmpty());
     EXPECT_EQ(firewalld.applied.size(), 8u);
+    EXPECT_EQ(firewalld.batches_applied, 2u);  // one settings update per configuration of the zone
     EXPECT_THAT(nm.updates, ElementsAre("nic1=internal"));
     EXPECT_EQ(first.changed.size(), 5u);
     EXPECT_THAT(first.changed[1], "NetworkManager profile \"nic1\" on nic1: set connection.zone to internal (now public)");
@@ -202,15 +213,44 @@ TEST(ConvergeFirewall, FirewalldNotRunningIsAFailureAndNothingIsTried) {
     EXPECT_THAT(firewalld.applied, IsEmpty());
 }
 
-TEST(ConvergeFirewall, AFailedChangeStopsTheRestAndKeepsWhatWasDone) {
+TEST(ConvergeFirewall, AFailedBatchStopsTheRestAndKeepsWhatWasDone) {
     FakeFirewalld firewalld;
     firewalld.fails_on = FirewallItem::service;
+    firewalld.fails_in = FirewallScope::permanent;
     FakeNetworkManager nm;
+    nm.owners_now.by_interface["nic1"] = ConnectionOwner{"nic1", "/org/freedesktop/NetworkManager/Settings/3", "public"};
     const auto result = converge_firewall(internal_zone(), firewalld, nm);
     EXPECT_THAT(result.failures,
-                ElementsAre("firewalld runtime: allow service libvirt in zone internal: INVALID_SERVICE"));
-    EXPECT_THAT(result.changed, ElementsAre("firewalld runtime and permanent: put nic1 in zone internal",
-                                            "firewalld runtime and permanent: turn masquerade on in zone internal"));
+                ElementsAre("firewalld permanent: put nic1 in zone internal; firewalld permanent: turn masquerade on in "
+                            "zone internal; firewalld permanent: allow service libvirt in zone internal; firewalld "
+                            "permanent: open port 5900-5999/tcp in zone internal: INVALID_SERVICE"));
+    EXPECT_THAT(result.changed, ElementsAre("firewalld runtime: put nic1 in zone internal",
+                                            "firewalld runtime: turn masquerade on in zone internal",
+                                            "firewalld runtime: allow service libvirt in zone internal",
+                                            "firewalld runtime: open port 5900-5999/tcp in zone internal"));
+    EXPECT_THAT(nm.updates, IsEmpty());  // the profile's zone follows firewalld's, so it waits for both
+}
+
+TEST(FirewallBatches, OneBatchPerZoneAndConfigurationInThePlansOrderAProfileChangeAlone) {
+    auto observed = stock();
+    observed.connections.by_interface["nic1"] = ConnectionOwner{"nic1", "/org/freedesktop/NetworkManager/Settings/3", ""};
+    const auto plan = plan_firewall(
+        profile::FirewallSection{{zone("internal", {"nic1"}, true), zone("dmz", {}, {}, {"ssh"})}}, observed);
+    ASSERT_EQ(plan.changes.size(), 7u);
+    const auto groups = batches(plan.changes);
+    ASSERT_EQ(groups.size(), 5u);
+    const auto at = [&](std::size_t group) {
+        std::vector<std::string> lines;
+        for (const auto i : groups[group]) lines.push_back(describe(plan.changes[i]));
+        return lines;
+    };
+    EXPECT_THAT(at(0), ElementsAre("firewalld runtime: put nic1 in zone internal",
+                                   "firewalld runtime: turn masquerade on in zone internal"));
+    EXPECT_THAT(at(1), ElementsAre("firewalld permanent: put nic1 in zone internal",
+                                   "firewalld permanent: turn masquerade on in zone internal"));
+    EXPECT_THAT(at(2), ElementsAre(HasSubstr("NetworkManager profile \"nic1\" on nic1: set connection.zone")));
+    EXPECT_THAT(at(3), ElementsAre("firewalld runtime: allow service ssh in zone dmz"));
+    EXPECT_THAT(at(4), ElementsAre("firewalld permanent: allow service ssh in zone dmz"));
 }
 
 TEST(ConvergeFirewall, WhatIsStillDifferentAfterApplyIsAFailure) {
