@@ -162,7 +162,7 @@ Progress step_progress(std::ostream& err, const std::string& output, bool log_el
             err << "[" << index << "/" << count << "] " << section << ": " << doing << " (" << elapsed.count() << " s)\n";
         else
             spdlog::info("step {}/{} {}: {}", index, count, section, doing);
-        if (doing == "applying") kill_at_step_for_tests(index);
+        if (doing != "observing") kill_at_step_for_tests(index);  // the start of a step of apply
     };
 }
 
@@ -466,10 +466,12 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     std::vector<std::string> sections;
     for (const auto& step : selection->steps) sections.emplace_back(step->section());
     host::journal::write(apply_started_entry(common.profile_path, sections), k_journal_identifier);
-    const auto run = apply_steps(pointers(*selection), step_progress(err, common.output, true), common::stop_reason,
-                                 [](std::size_t index, std::size_t count, const SectionRun& section) {
-                                     host::journal::write(step_entry(index, count, section), k_journal_identifier);
-                                 });
+    const auto run = apply_steps(
+        pointers(*selection), step_progress(err, common.output, true), common::stop_reason,
+        [](std::size_t index, std::size_t count, const SectionRun& section) {
+            host::journal::write(step_entry(index, count, section), k_journal_identifier);
+        },
+        &planned);
 
     auto* network = network_step(*selection);
     if (network && network->report() && (network->report()->outcome == NetworkOutcome::rolled_back ||

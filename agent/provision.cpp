@@ -1,5 +1,7 @@
 #include "agent/provision.h"
 
+#include <future>
+
 namespace agent {
 
 namespace {
@@ -39,27 +41,36 @@ bool ProvisionRun::in_sync() const {
 }
 
 ProvisionRun plan_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress) {
-    ProvisionRun run;
+    // Planning only observes, and each step observes through its own connections, so the steps plan side by
+    // side: most of their time is waiting for daemons (firewalld, NetworkManager, libvirtd, systemd). The run
+    // keeps the steps' order.
+    std::vector<std::future<SectionRun>> planning;
     for (std::size_t i = 0; i < steps.size(); ++i) {
-        SectionRun section{std::string(steps[i]->section()), {}, {}, {}, false, {}};
-        if (progress) progress(i + 1, steps.size(), section.section, "observing");
-        const auto start = Clock::now();
-        auto plan = steps[i]->plan();
-        section.elapsed = since(start);
-        if (plan) {
-            section.plan = std::move(plan).value();
-        } else {
-            section.error = plan.error().message;
-            section.input_error = input_error_of(steps[i]);
-        }
-        run.sections.push_back(std::move(section));
+        if (progress) progress(i + 1, steps.size(), steps[i]->section(), "observing");
+        planning.push_back(std::async(std::launch::async, [step = steps[i]] {
+            SectionRun section{std::string(step->section()), {}, {}, {}, false, {}};
+            const auto start = Clock::now();
+            auto plan = step->plan();
+            section.elapsed = since(start);
+            if (plan) {
+                section.plan = std::move(plan).value();
+            } else {
+                section.error = plan.error().message;
+                section.input_error = input_error_of(step);
+            }
+            return section;
+        }));
     }
+    ProvisionRun run;
+    for (auto& section : planning) run.sections.push_back(section.get());
     return run;
 }
 
 ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress,
-                         const std::function<std::optional<std::string>()>& interrupted, const StepFinished& finished) {
+                         const std::function<std::optional<std::string>()>& interrupted, const StepFinished& finished,
+                         const ProvisionRun* planned) {
     ProvisionRun run;
+    bool changed_before = false;
     for (std::size_t i = 0; i < steps.size(); ++i) {
         if (interrupted && run.interrupted.empty())
             if (auto why = interrupted()) run.interrupted = *why;
@@ -68,10 +79,23 @@ ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progres
             continue;
         }
         SectionRun section{std::string(steps[i]->section()), {}, {}, {}, false, {}};
+        // A step its plan found in sync, with nothing changed since by an earlier one, has nothing to do: its
+        // apply would observe the same host again. The plan's observation is the section's time.
+        const SectionRun* plan = planned && i < planned->sections.size() ? &planned->sections[i] : nullptr;
+        if (plan && plan->plan && plan->plan->empty() && plan->error.empty() && !changed_before &&
+            !steps[i]->applies_when_planned_in_sync()) {
+            if (progress) progress(i + 1, steps.size(), section.section, k_in_sync_as_planned);
+            section.outcome = StepOutcome{{}, {}, plan->plan->notes};
+            section.elapsed = plan->elapsed;
+            if (finished) finished(i + 1, steps.size(), section);
+            run.sections.push_back(std::move(section));
+            continue;
+        }
         if (progress) progress(i + 1, steps.size(), section.section, "applying");
         const auto start = Clock::now();
         section.outcome = steps[i]->apply();
         section.elapsed = since(start);
+        changed_before = changed_before || !section.outcome->changed.empty() || section.outcome->recovered;
         section.input_error = section.outcome->failures.empty() ? false : input_error_of(steps[i]);
         if (finished) finished(i + 1, steps.size(), section);
         run.sections.push_back(std::move(section));

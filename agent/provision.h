@@ -33,7 +33,8 @@ struct ProvisionRun {
 // Called before each step: its position (1-based), the number of steps, its section and what it does now.
 using Progress = std::function<void(std::size_t index, std::size_t count, std::string_view section, std::string_view doing)>;
 
-// Asks every step for its plan; touches nothing.
+// Asks every step for its plan, side by side (a thread each; the steps observe through their own connections);
+// touches nothing. `progress` hears of every step, in order, before they start.
 ProvisionRun plan_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress = {});
 
 // Applies the steps in order and stops at the first that fails (its own changes rolled back where it can:
@@ -43,9 +44,13 @@ ProvisionRun plan_steps(const std::vector<ProvisionStep*>& steps, const Progress
 // Called after each step that ran, with what it did (the journal's step entries).
 using StepFinished = std::function<void(std::size_t index, std::size_t count, const SectionRun& section)>;
 
+// `planned`: plan_steps' run of the same steps, moments before. A step it found in sync is not applied again
+// while no step before it changed anything (progress says k_in_sync_as_planned), unless the step asks to be.
 ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress = {},
                          const std::function<std::optional<std::string>()>& interrupted = {},
-                         const StepFinished& finished = {});
+                         const StepFinished& finished = {}, const ProvisionRun* planned = nullptr);
+
+inline constexpr std::string_view k_in_sync_as_planned = "in sync (as planned)";
 
 // A step that can tell a failure caused by the profile (exit 3) from one of the host implements this too.
 class InputAware {

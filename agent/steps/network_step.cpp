@@ -31,6 +31,7 @@ StepOutcome NetworkStep::apply() {
     }
     m_report = std::move(applied).value();
     const auto& report = *m_report;
+    outcome.recovered = !report.recovered.empty();
     if (report.outcome == NetworkOutcome::applied) {
         for (const auto& step : report.plan.steps) outcome.changed.push_back(step.to_string());
         if (report.persisted)

@@ -21,6 +21,8 @@ public:
     std::string_view section() const override { return "network"; }
     common::Result<StepPlan> plan() override;
     StepOutcome apply() override;
+    // Its report (verification, confirmation window, the text and JSON network sections) comes from apply().
+    bool applies_when_planned_in_sync() const override { return true; }
 
     // After apply(): the whole network report (before/after states, steps, rollback, persisted files).
     const std::optional<NetworkApplyReport>& report() const { return m_report; }

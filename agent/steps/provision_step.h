@@ -22,6 +22,9 @@ struct StepOutcome {
     std::vector<std::string> changed;   // what apply did, one line each
     std::vector<std::string> failures;  // why the step did not converge, naming the operation and the object
     std::vector<std::string> notes;
+    // It first put back what a killed earlier run left (the network step's checkpoint): the host changed even
+    // when `changed` is empty, so later steps observe it again.
+    bool recovered = false;
     bool ok() const { return failures.empty(); }
 };
 
@@ -36,6 +39,9 @@ public:
     // Converges the host to the section (observing it again first), then verifies; on a converged host it
     // changes nothing and returns no `changed` lines. Files are written atomically with a backup.
     virtual StepOutcome apply() = 0;
+    // Whether apply() runs even when this run's plan, with nothing changed since, found nothing to change: the
+    // network step does, as its report says what it verified.
+    virtual bool applies_when_planned_in_sync() const { return false; }
 };
 
 }  // namespace agent
