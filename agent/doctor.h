@@ -17,7 +17,8 @@ struct DoctorReport {
 };
 
 // `ids` empty: every check but the opt-in ones. An unknown id is an error naming it, and nothing runs. `expectations`: the host
-// profile's, for the checks that judge against it (null: no profile, those SKIP or judge without it).
+// profile's, for the checks that judge against it (null: no profile, those SKIP or judge without it). The checks
+// run on a few threads at once; the results keep the order of `ids` (or of the catalogue).
 common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids,
                                         const checks::Expectations* expectations = nullptr);
 

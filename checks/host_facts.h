@@ -204,7 +204,8 @@ struct GuestSmokeFacts {
     std::vector<std::string> cleanup_failures;   // what this run could not remove
 };
 
-// What the checks read. Each getter returns the fact, or why it is unavailable or unreadable.
+// What the checks read. Each getter returns the fact, or why it is unavailable or unreadable. The checks run
+// side by side (run_doctor), so an implementation answers several threads at once.
 class HostFacts {
 public:
     virtual ~HostFacts() = default;

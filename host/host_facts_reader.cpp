@@ -46,10 +46,18 @@ Fact<T> as_read(Fact<T> fact) {
     return checks::unavailable_when_unprivileged(std::move(fact), ::geteuid() == 0);
 }
 
-template <typename T, typename Read>
-const Fact<T>& cached(std::optional<Fact<T>>& slot, Read&& read) {
-    if (!slot) slot = as_read(Fact<T>(read()));
-    return *slot;
+// The fact in `slot`, read by the first caller; callers at the same time wait for that read.
+template <typename Slot, typename Read>
+const auto& once(Slot& slot, Read&& read) {
+    std::call_once(slot.once, [&] { slot.fact.emplace(read()); });
+    return *slot.fact;
+}
+
+// As once(), for a fact a root-only input may refuse (as_read).
+template <typename Slot, typename Read>
+const auto& cached(Slot& slot, Read&& read) {
+    using FactType = typename decltype(slot.fact)::value_type;
+    return once(slot, [&] { return as_read(FactType(read())); });
 }
 
 bool is_directory(const common::HostRoot& root, const std::string& path) {
@@ -126,9 +134,7 @@ Fact<checks::KernelModules> HostFactsReader::read_kernel_modules() const {
 }
 
 const Fact<checks::DeviceNode>& HostFactsReader::device(const std::string& path) const {
-    auto it = m_devices.find(path);
-    if (it == m_devices.end()) it = m_devices.emplace(path, as_read(read_device(path))).first;
-    return it->second;
+    return cached(m_devices.entry(path), [&] { return read_device(path); });
 }
 
 Fact<checks::DeviceNode> HostFactsReader::read_device(const std::string& path) const {
@@ -306,9 +312,7 @@ const Fact<checks::KvmProbeResult>& HostFactsReader::kvm_probe() const {
 }
 
 const Fact<checks::SysctlValue>& HostFactsReader::sysctl(const std::string& key) const {
-    auto it = m_sysctls.find(key);
-    if (it == m_sysctls.end()) it = m_sysctls.emplace(key, as_read(read_sysctl(key))).first;
-    return it->second;
+    return cached(m_sysctls.entry(key), [&] { return read_sysctl(key); });
 }
 
 Fact<checks::SysctlValue> HostFactsReader::read_sysctl(const std::string& key) const {
@@ -522,9 +526,7 @@ Fact<checks::NetworkDefinitions> HostFactsReader::read_network_definitions() con
 }
 
 const Fact<checks::BondingStatus>& HostFactsReader::bonding(const std::string& bond) const {
-    auto it = m_bonding.find(bond);
-    if (it == m_bonding.end()) it = m_bonding.emplace(bond, as_read(read_bonding(bond))).first;
-    return it->second;
+    return cached(m_bonding.entry(bond), [&] { return read_bonding(bond); });
 }
 
 Fact<checks::BondingStatus> HostFactsReader::read_bonding(const std::string& bond) const {
@@ -540,33 +542,24 @@ Fact<checks::BondingStatus> HostFactsReader::read_bonding(const std::string& bon
 }
 
 const Fact<checks::FirewallZoneFacts>& HostFactsReader::firewall_zone(const std::string& zone) const {
-    auto it = m_firewall_zones.find(zone);
-    if (it == m_firewall_zones.end())
-        it = m_firewall_zones
-                 .emplace(zone, m_live.firewall ? m_live.firewall->zone(zone)
-                                                : Fact<checks::FirewallZoneFacts>(Unavailable{m_live.reason}))
-                 .first;
-    return it->second;
+    return once(m_firewall_zones.entry(zone), [&]() -> Fact<checks::FirewallZoneFacts> {
+        if (!m_live.firewall) return Unavailable{m_live.reason};
+        return m_live.firewall->zone(zone);
+    });
 }
 
 const Fact<checks::InterfaceZone>& HostFactsReader::firewall_interface_zone(const std::string& interface) const {
-    auto it = m_interface_zones.find(interface);
-    if (it == m_interface_zones.end())
-        it = m_interface_zones
-                 .emplace(interface, m_live.firewall ? m_live.firewall->zone_of_interface(interface)
-                                                     : Fact<checks::InterfaceZone>(Unavailable{m_live.reason}))
-                 .first;
-    return it->second;
+    return once(m_interface_zones.entry(interface), [&]() -> Fact<checks::InterfaceZone> {
+        if (!m_live.firewall) return Unavailable{m_live.reason};
+        return m_live.firewall->zone_of_interface(interface);
+    });
 }
 
 const Fact<checks::GuestSmokeFacts>& HostFactsReader::guest_smoke(const std::vector<std::string>& bridges) const {
-    auto it = m_guest_smokes.find(bridges);
-    if (it == m_guest_smokes.end())
-        it = m_guest_smokes
-                 .emplace(bridges, m_live.guest_booter ? m_live.guest_booter->boot_smoke_guest(m_images_pool, bridges)
-                                                       : Fact<checks::GuestSmokeFacts>(Unavailable{m_live.reason}))
-                 .first;
-    return it->second;
+    return once(m_guest_smokes.entry(bridges), [&]() -> Fact<checks::GuestSmokeFacts> {
+        if (!m_live.guest_booter) return Unavailable{m_live.reason};
+        return m_live.guest_booter->boot_smoke_guest(m_images_pool, bridges);
+    });
 }
 
 }  // namespace host

@@ -1,7 +1,10 @@
 #pragma once
 // HostFactsReader: HostFacts read from a HostRoot and the live services, lazily and once each, so a
-// run with --check reads only what those checks need.
+// run with --check reads only what those checks need. Thread-safe: checks running side by side that ask for the
+// same fact together get one read, the later ones waiting for it.
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -46,7 +49,23 @@ public:
 
 private:
     template <typename T>
-    using Cache = std::optional<checks::Fact<T>>;
+    struct Cache {
+        std::once_flag once;
+        std::optional<checks::Fact<T>> fact;
+    };
+    // Facts by key (a device, a sysctl, a zone): the entry is made under the lock and read outside it, so a
+    // slow read (a D-Bus call) holds up only those asking for the same key.
+    template <typename Key, typename T>
+    struct KeyedCache {
+        std::mutex mutex;
+        std::map<Key, std::unique_ptr<Cache<T>>> entries;
+        Cache<T>& entry(const Key& key) {
+            std::lock_guard lock(mutex);
+            auto& slot = entries[key];
+            if (!slot) slot = std::make_unique<Cache<T>>();
+            return *slot;
+        }
+    };
 
     checks::Fact<checks::CpuInfo> read_cpuinfo() const;
     checks::Fact<checks::KernelModules> read_kernel_modules() const;
@@ -71,7 +90,7 @@ private:
     mutable Cache<checks::CpuInfo> m_cpuinfo;
     mutable Cache<std::string> m_kernel_arch;
     mutable Cache<checks::KernelModules> m_kernel_modules;
-    mutable std::map<std::string, checks::Fact<checks::DeviceNode>> m_devices;
+    mutable KeyedCache<std::string, checks::DeviceNode> m_devices;
     mutable Cache<checks::QemuIdentity> m_qemu_identity;
     mutable Cache<checks::MemInfo> m_meminfo;
     mutable Cache<checks::OsRelease> m_os_release;
@@ -79,7 +98,7 @@ private:
     mutable Cache<checks::IommuFacts> m_iommu;
     mutable Cache<checks::FirmwareMsrs> m_firmware_msrs;
     mutable Cache<checks::KvmProbeResult> m_kvm_probe;
-    mutable std::map<std::string, checks::Fact<checks::SysctlValue>> m_sysctls;
+    mutable KeyedCache<std::string, checks::SysctlValue> m_sysctls;
     mutable Cache<checks::KeyValueConf> m_qemu_conf;
     mutable Cache<std::vector<checks::DomainDefinition>> m_domains;
     mutable Cache<std::vector<checks::MountEntry>> m_mounts;
@@ -91,10 +110,10 @@ private:
     mutable Cache<checks::LibvirtFacts> m_libvirt;
     mutable Cache<netconfig::NetworkState> m_network;
     mutable Cache<checks::NetworkDefinitions> m_network_definitions;
-    mutable std::map<std::string, checks::Fact<checks::BondingStatus>> m_bonding;
-    mutable std::map<std::string, checks::Fact<checks::FirewallZoneFacts>> m_firewall_zones;
-    mutable std::map<std::string, checks::Fact<checks::InterfaceZone>> m_interface_zones;
-    mutable std::map<std::vector<std::string>, checks::Fact<checks::GuestSmokeFacts>> m_guest_smokes;
+    mutable KeyedCache<std::string, checks::BondingStatus> m_bonding;
+    mutable KeyedCache<std::string, checks::FirewallZoneFacts> m_firewall_zones;
+    mutable KeyedCache<std::string, checks::InterfaceZone> m_interface_zones;
+    mutable KeyedCache<std::vector<std::string>, checks::GuestSmokeFacts> m_guest_smokes;
 };
 
 }  // namespace host

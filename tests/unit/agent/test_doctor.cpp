@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <mutex>
+
 #include "checks/catalogue.h"
 
 namespace agent {
@@ -52,6 +55,39 @@ TEST(RunDoctor, KeepsTheOrderTheIdsWereGivenIn) {
     EXPECT_EQ(report->results[0].id, "host.os");
     EXPECT_EQ(report->results[1].id, "cpu.64bit");
     EXPECT_EQ(report->results[2].id, "host.memory");
+}
+
+// firewalld's and libvirt's facts each wait until the other has been asked: checks run one after the other would
+// wait alone and give up (after far longer than a check takes), and the checks would see their facts unavailable.
+struct FactsAskedTogether : checks::StaticHostFacts {
+    mutable std::mutex mutex;
+    mutable std::condition_variable asked;
+    mutable int waiting = 0;
+    bool met() const {
+        std::unique_lock lock(mutex);
+        ++waiting;
+        asked.notify_all();
+        return asked.wait_for(lock, std::chrono::seconds(60), [&] { return waiting >= 2; });
+    }
+    const checks::Fact<checks::FirewallFacts>& firewall() const override {
+        return met() ? firewall_fact : alone_firewall;
+    }
+    const checks::Fact<checks::LibvirtFacts>& libvirt() const override { return met() ? libvirt_fact : alone_libvirt; }
+    checks::Fact<checks::FirewallFacts> alone_firewall{checks::Unavailable{"asked alone"}};
+    checks::Fact<checks::LibvirtFacts> alone_libvirt{checks::Unavailable{"asked alone"}};
+};
+
+TEST(RunDoctor, ChecksRunSideBySide) {
+    FactsAskedTogether facts;
+    facts.firewall_fact = checks::FirewallFacts{true, "RUNNING", "public", ""};
+    facts.libvirt_fact = checks::Unavailable{"libvirt answered"};
+    const auto report = run_doctor(facts, {"firewall.running", "libvirt.connection"});
+    ASSERT_TRUE(report.ok());
+    ASSERT_EQ(report->results.size(), 2u);
+    EXPECT_EQ(report->results[0].id, "firewall.running");
+    EXPECT_EQ(report->results[0].status, checks::Status::pass) << report->results[0].evidence;
+    EXPECT_EQ(report->results[1].id, "libvirt.connection");
+    EXPECT_NE(report->results[1].evidence.find("libvirt answered"), std::string::npos) << report->results[1].evidence;
 }
 
 TEST(RunDoctor, CopiesTheJudgesOutcomeIntoTheResult) {

@@ -8,7 +8,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <map>
+#include <thread>
+#include <vector>
 
 #include "agent/doctor.h"
 #include "host/host_facts_reader.h"
@@ -27,9 +30,10 @@ public:
     explicit FakeNetwork(netconfig::NetworkState state) : m_state(std::move(state)) {}
     Fact<netconfig::NetworkState> observe() override {
         ++calls;
+        std::this_thread::yield();
         return m_state;
     }
-    int calls = 0;
+    std::atomic<int> calls = 0;
 
 private:
     netconfig::NetworkState m_state;
@@ -40,13 +44,14 @@ public:
     Fact<checks::FirewallFacts> status() override { return checks::FirewallFacts{true, "RUNNING", "public", ""}; }
     Fact<checks::FirewallZoneFacts> zone(const std::string& name) override {
         ++zone_calls;
+        std::this_thread::yield();  // more askers arrive while this one reads
         auto it = zones.find(name);
         if (it == zones.end()) return checks::FirewallZoneFacts{name, {}, {}};
         return it->second;
     }
     Fact<checks::InterfaceZone> zone_of_interface(const std::string&) override { return checks::InterfaceZone{}; }
     std::map<std::string, checks::FirewallZoneFacts> zones;
-    int zone_calls = 0;
+    std::atomic<int> zone_calls = 0;
 };
 
 const checks::NetworkDefinition* definition_of(const checks::NetworkDefinitions& found, const std::string& interface,
@@ -122,13 +127,13 @@ TEST_F(NetworkFacts, ReadsTheBondingDriversStatusOfABond) {
 
 TEST_F(NetworkFacts, AsksEachLiveServiceOnceAndOnlyWhenAsked) {
     const host::HostFactsReader reader(m_root, m_live, "/var/lib/libvirt/images", "default");
-    EXPECT_EQ(m_network.calls, 0);
+    EXPECT_EQ(m_network.calls.load(), 0);
     EXPECT_TRUE(reader.network().has_value());
     EXPECT_TRUE(reader.network().has_value());
-    EXPECT_EQ(m_network.calls, 1);
+    EXPECT_EQ(m_network.calls.load(), 1);
     EXPECT_TRUE(reader.firewall_zone("internal").has_value());
     EXPECT_TRUE(reader.firewall_zone("internal").has_value());
-    EXPECT_EQ(m_firewall.zone_calls, 1);
+    EXPECT_EQ(m_firewall.zone_calls.load(), 1);
 }
 
 TEST_F(NetworkFacts, WithoutLiveServicesTheNetworkIsUnavailableButTheFilesAreRead) {
@@ -188,6 +193,26 @@ TEST(NetworkFactsHostile, AnUnreadableKeyfileIsAReadErrorNamingIt) {
     EXPECT_FALSE(read.is_unavailable());
     EXPECT_THAT(read.reason(), HasSubstr("kvm-agent-br0.nmconnection"));
     fs::remove_all(dir);
+}
+
+// The doctor's checks run side by side: facts asked from many threads at once are read once, and every asker gets
+// the same answer.
+TEST_F(NetworkFacts, AFactAskedFromManyThreadsAtOnceIsReadOnce) {
+    const host::HostFactsReader reader(m_root, m_live, "/var/lib/libvirt/images", "default");
+    std::vector<const void*> zones(8), networks(8);
+    std::vector<std::thread> askers;
+    for (std::size_t i = 0; i < zones.size(); ++i)
+        askers.emplace_back([&, i] {
+            zones[i] = &reader.firewall_zone("internal");
+            networks[i] = &reader.network();
+        });
+    for (auto& asker : askers) asker.join();
+    EXPECT_EQ(m_firewall.zone_calls.load(), 1);
+    EXPECT_EQ(m_network.calls.load(), 1);
+    for (std::size_t i = 1; i < zones.size(); ++i) {
+        EXPECT_EQ(zones[i], zones[0]);
+        EXPECT_EQ(networks[i], networks[0]);
+    }
 }
 
 }  // namespace
