@@ -3,6 +3,10 @@
 // which libraries it loaded.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <string>
+#include <vector>
+
 #include "host/libvirt/libvirt_library.h"
 #include "tests/support/process.h"
 
@@ -10,8 +14,11 @@ namespace {
 
 using tests::run_process;
 
-tests::ProcessResult doctor_with_loader_log(const std::string& check) {
-    return run_process({"/usr/bin/env", "LD_DEBUG=files", KVM_DOCTOR_BINARY, "--check", check, "--output", "json"});
+tests::ProcessResult doctor_with_loader_log(const std::string& check, const std::vector<std::string>& more = {}) {
+    std::vector<std::string> argv = {"/usr/bin/env", "LD_DEBUG=files", KVM_DOCTOR_BINARY, "--check", check, "--output",
+                                     "json"};
+    argv.insert(argv.end(), more.begin(), more.end());
+    return run_process(argv);
 }
 
 TEST(LazyLibvirt, ARunWithoutLibvirtChecksNeverLoadsTheClientLibrary) {
@@ -23,12 +30,30 @@ TEST(LazyLibvirt, ARunWithoutLibvirtChecksNeverLoadsTheClientLibrary) {
 }
 
 TEST(LazyLibvirt, ALibvirtCheckLoadsItAndConnectsThroughIt) {
-    const auto run = doctor_with_loader_log("libvirt.connection");
+    // A socket of our own naming, so the check asks libvirt's client whatever runs on this host.
+    const std::string uri = "qemu:///system?socket=/run/kvm-host-agent-test-absent/libvirt-sock-ro";
+    const auto run = doctor_with_loader_log("libvirt.connection", {"--connect", uri});
     ASSERT_GE(run.exit_code, 0) << run.err;
     EXPECT_NE(run.err.find("file=libvirt.so.0"), std::string::npos) << run.err;
-    // Whatever the daemon's state here, the check got as far as asking it: no word of a library that failed.
+    // The check got as far as asking the daemon: no word of a library that failed, libvirt's own error.
     EXPECT_EQ(run.out.find("cannot be loaded"), std::string::npos) << run.out;
-    EXPECT_NE(run.out.find("qemu:///system"), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("kvm-host-agent-test-absent"), std::string::npos) << run.out;
+}
+
+// Before libvirt runs (a host being provisioned), qemu:///system has no socket: the check says so without loading
+// the library, as libvirt's client would have after loading it.
+TEST(LazyLibvirt, WithoutALibvirtSocketTheCheckFailsWithoutLoadingTheLibrary) {
+    for (const char* socket : {"/run/libvirt/virtqemud-sock-ro", "/run/libvirt/libvirt-sock-ro"})
+        if (std::filesystem::exists(socket)) GTEST_SKIP() << "libvirt runs here (" << socket << ")";
+    const auto run = doctor_with_loader_log("libvirt.connection");
+    ASSERT_GE(run.exit_code, 0) << run.err;
+    ASSERT_NE(run.err.find("file=libc.so.6"), std::string::npos) << "LD_DEBUG gave no account:\n" << run.err;
+    EXPECT_EQ(run.err.find("libvirt.so"), std::string::npos) << run.err;
+    EXPECT_NE(run.out.find("\"FAIL\""), std::string::npos) << run.out;
+    EXPECT_NE(run.out.find("cannot connect to qemu:///system: libvirt is not running: neither "
+                           "/run/libvirt/virtqemud-sock-ro nor /run/libvirt/libvirt-sock-ro exists"),
+              std::string::npos)
+        << run.out;
 }
 
 TEST(LazyLibvirt, TheInstalledLibraryHasEveryFunctionTheAdaptersCall) {
