@@ -162,7 +162,7 @@ Progress step_progress(std::ostream& err, const std::string& output, bool log_el
             err << "[" << index << "/" << count << "] " << section << ": " << doing << " (" << elapsed.count() << " s)\n";
         else
             spdlog::info("step {}/{} {}: {}", index, count, section, doing);
-        if (doing != "observing") kill_at_step_for_tests(index);  // the start of a step of apply
+        if (doing != k_observing) kill_at_step_for_tests(index);  // the start of a step of apply
     };
 }
 

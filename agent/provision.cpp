@@ -46,7 +46,7 @@ ProvisionRun plan_steps(const std::vector<ProvisionStep*>& steps, const Progress
     // keeps the steps' order.
     std::vector<std::future<SectionRun>> planning;
     for (std::size_t i = 0; i < steps.size(); ++i) {
-        if (progress) progress(i + 1, steps.size(), steps[i]->section(), "observing");
+        if (progress) progress(i + 1, steps.size(), steps[i]->section(), k_observing);
         planning.push_back(std::async(std::launch::async, [step = steps[i]] {
             SectionRun section{std::string(step->section()), {}, {}, {}, false, {}};
             const auto start = Clock::now();

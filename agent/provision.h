@@ -51,6 +51,8 @@ ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progres
                          const StepFinished& finished = {}, const ProvisionRun* planned = nullptr);
 
 inline constexpr std::string_view k_in_sync_as_planned = "in sync (as planned)";
+// What progress says of a step while plan_steps plans it (a step of apply starts with anything else).
+inline constexpr std::string_view k_observing = "observing";
 
 // A step that can tell a failure caused by the profile (exit 3) from one of the host implements this too.
 class InputAware {

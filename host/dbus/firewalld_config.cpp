@@ -12,6 +12,7 @@ using firewalld::k_config_interface;
 using firewalld::k_config_zone_interface;
 using firewalld::k_service;
 using firewalld::k_zone_interface;
+using firewalld::Ports;
 using firewalld::ZoneSettings;
 using provision::FirewallChange;
 using provision::FirewallItem;
@@ -24,8 +25,6 @@ bool already_so(const sdbus::Error& e) {
         if (firewalld::has_code(e, code)) return true;
     return false;
 }
-
-using Ports = std::vector<sdbus::Struct<std::string, std::string>>;
 
 // The lists a settings update carries replace the zone's whole list: what the zone has, plus what the batch adds.
 std::vector<std::string> with_added(const std::set<std::string>& has, const std::vector<std::string>& added) {
@@ -192,10 +191,7 @@ common::Result<std::monostate> FirewalldConfig::apply(const std::vector<Firewall
         if (!object) return common::make_error(what + ": firewalld's permanent configuration has no zone " + first.zone);
         checks::FirewallZoneConfig now;
         if (wanted.needs_lists()) {
-            ZoneSettings settings;
-            object->callMethod("getSettings2").onInterface(k_config_zone_interface).withTimeout(m_call_timeout)
-                .storeResultsTo(settings);
-            now = firewalld::zone_config(settings);
+            now = firewalld::zone_config(firewalld.settings_of(*object, m_call_timeout));
         }
         object->callMethod("update2").onInterface(k_config_zone_interface).withTimeout(t)
             .withArguments(wanted.settings(now, true));

@@ -43,8 +43,12 @@ std::optional<ZoneSettings> Session::runtime_settings(const std::string& zone, s
 std::optional<ZoneSettings> Session::permanent_settings(const std::string& zone, std::chrono::milliseconds timeout) {
     auto object = zone_object(zone, timeout);
     if (!object) return std::nullopt;
+    return settings_of(*object, timeout);
+}
+
+ZoneSettings Session::settings_of(sdbus::IProxy& zone_object, std::chrono::milliseconds timeout) {
     ZoneSettings settings;
-    object->callMethod("getSettings2").onInterface(k_config_zone_interface).withTimeout(timeout)
+    zone_object.callMethod("getSettings2").onInterface(k_config_zone_interface).withTimeout(timeout)
         .storeResultsTo(settings);
     return settings;
 }
@@ -73,7 +77,7 @@ checks::FirewallZoneConfig zone_config(const std::optional<ZoneSettings>& settin
     config.masquerade = value_of<bool>(*settings, "masquerade");
     for (auto& name : value_of<std::vector<std::string>>(*settings, "interfaces")) config.interfaces.insert(name);
     for (auto& name : value_of<std::vector<std::string>>(*settings, "services")) config.services.insert(name);
-    for (const auto& port : value_of<std::vector<sdbus::Struct<std::string, std::string>>>(*settings, "ports"))
+    for (const auto& port : value_of<Ports>(*settings, "ports"))
         config.ports.insert(port.get<0>() + "/" + port.get<1>());
     return config;
 }

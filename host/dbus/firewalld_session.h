@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "checks/host_facts.h"
 #include "common/result.h"
@@ -27,6 +28,8 @@ inline constexpr const char* k_config_zone_interface = "org.fedoraproject.Firewa
 // A zone's settings as firewalld's D-Bus API carries them (a{sv}: "masquerade" b, "interfaces" as, "services" as,
 // "ports" a(ss), ...).
 using ZoneSettings = std::map<std::string, sdbus::Variant>;
+// The "ports" entry: (port or range, protocol) pairs.
+using Ports = std::vector<sdbus::Struct<std::string, std::string>>;
 
 struct Session {
     std::unique_ptr<sdbus::IConnection> bus;
@@ -35,6 +38,8 @@ struct Session {
 
     // The permanent zone's object (.config.zone); nullptr when firewalld has no such zone.
     std::unique_ptr<sdbus::IProxy> zone_object(const std::string& zone, std::chrono::milliseconds timeout);
+    // The settings of a permanent zone's object.
+    ZoneSettings settings_of(sdbus::IProxy& zone_object, std::chrono::milliseconds timeout);
     // The zone's settings; nullopt when the configuration has no such zone.
     std::optional<ZoneSettings> runtime_settings(const std::string& zone, std::chrono::milliseconds timeout);
     std::optional<ZoneSettings> permanent_settings(const std::string& zone, std::chrono::milliseconds timeout);
