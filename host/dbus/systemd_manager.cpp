@@ -4,6 +4,7 @@
 
 #include "common/text.h"
 #include "host/dbus/system_bus.h"
+#include "host/dbus/systemd_units.h"
 
 namespace host::dbus {
 namespace {
@@ -11,11 +12,7 @@ namespace {
 constexpr const char* k_systemd = "org.freedesktop.systemd1";
 constexpr const char* k_manager_path = "/org/freedesktop/systemd1";
 constexpr const char* k_manager_interface = "org.freedesktop.systemd1.Manager";
-constexpr const char* k_unit_interface = "org.freedesktop.systemd1.Unit";
 
-// name, description, load state, active state, sub state, following, unit path, job id, job type, job path
-using LoadedUnit = sdbus::Struct<std::string, std::string, std::string, std::string, std::string, std::string,
-                                 sdbus::ObjectPath, std::uint32_t, std::string, sdbus::ObjectPath>;
 using FileChange = sdbus::Struct<std::string, std::string, std::string>;  // type, file, destination
 
 std::string describe(const sdbus::Error& e) { return e.getName() + ": " + e.getMessage(); }
@@ -48,8 +45,6 @@ common::Result<std::monostate> SystemdManager::connect() {
                 m_job_removed.notify_all();
             });
         manager->finishRegistration();
-        // systemd sends job signals only while some client has subscribed.
-        manager->callMethod(manager->createMethodCall(k_manager_interface, "Subscribe"), m_call_timeout);
         m_manager = std::move(manager);
     } catch (const sdbus::Error& e) {
         return common::make_error("connecting to systemd: " + describe(e));
@@ -60,48 +55,15 @@ common::Result<std::monostate> SystemdManager::connect() {
 common::Result<provision::UnitStates> SystemdManager::observe(const std::vector<std::string>& units,
                                                               const std::vector<std::string>& if_loaded) {
     if (auto connected = connect(); !connected) return connected.error();
-    std::vector<std::string> names = units;
-    names.insert(names.end(), if_loaded.begin(), if_loaded.end());
-    provision::UnitStates states;
-    std::string asking = "listing units " + common::join(names, " ");
+    std::string asking;
     try {
-        // What systemd holds in memory, in one call (unit names are patterns without wildcards here). Not
-        // ListUnitFilesByPatterns: that reads every unit directory on each call.
-        std::vector<LoadedUnit> loaded;
-        m_manager->callMethod("ListUnitsByPatterns")
-            .onInterface(k_manager_interface)
-            .withTimeout(m_call_timeout)
-            .withArguments(std::vector<std::string>{}, names)
-            .storeResultsTo(loaded);
-        for (const auto& entry : loaded) {
-            if (entry.get<2>() == "not-found") continue;
-            auto unit = sdbus::createProxy(m_manager->getConnection(), k_systemd, entry.get<6>());
-            asking = "the unit file state of " + entry.get<0>();
-            // Cached by systemd for a loaded unit until its next reload.
-            states[entry.get<0>()] = checks::UnitState{
-                entry.get<2>(), entry.get<3>(), get_string_property(*unit, k_unit_interface, "UnitFileState", m_call_timeout)};
-        }
-        for (const auto& name : units) {
-            if (states.count(name)) continue;
-            asking = "loading " + name;
-            sdbus::ObjectPath path;
-            m_manager->callMethod("LoadUnit")
-                .onInterface(k_manager_interface)
-                .withTimeout(m_call_timeout)
-                .withArguments(name)
-                .storeResultsTo(path);
-            auto unit = sdbus::createProxy(m_manager->getConnection(), k_systemd, path);
-            checks::UnitState state;
-            state.load_state = get_string_property(*unit, k_unit_interface, "LoadState", m_call_timeout);
-            if (state.load_state == "not-found") continue;
-            state.active_state = get_string_property(*unit, k_unit_interface, "ActiveState", m_call_timeout);
-            state.unit_file_state = get_string_property(*unit, k_unit_interface, "UnitFileState", m_call_timeout);
-            states[name] = state;
-        }
+        provision::UnitStates states;
+        for (auto& [name, state] : read_unit_states(*m_manager, units, if_loaded, m_call_timeout, asking))
+            if (state.load_state != "not-found") states.emplace(name, std::move(state));
+        return states;
     } catch (const sdbus::Error& e) {
         return common::make_error(asking + ": " + describe(e));
     }
-    return states;
 }
 
 common::Result<std::monostate> SystemdManager::reload(const std::string& after) {
@@ -152,6 +114,12 @@ common::Result<std::monostate> SystemdManager::run_job(const std::string& method
     if (auto connected = connect(); !connected) return connected.error();
     std::string job;
     try {
+        // systemd sends job signals only while some client has subscribed. Not before a job: once subscribed,
+        // systemd sends us every unit's changes, and a plan or a no-op apply starts none.
+        if (!m_subscribed) {
+            m_manager->callMethod(m_manager->createMethodCall(k_manager_interface, "Subscribe"), m_call_timeout);
+            m_subscribed = true;
+        }
         sdbus::ObjectPath path;
         m_manager->callMethod(method)
             .onInterface(k_manager_interface)

@@ -2,7 +2,8 @@
 // The write side of systemd's D-Bus API (org.freedesktop.systemd1.Manager) for the provisioning steps: the
 // units a step names in one ListUnitsByPatterns call plus each one's cached UnitFileState (a no-op apply must
 // stay fast), EnableUnitFiles/DisableUnitFiles followed by Reload, and StartUnit/StopUnit waiting for the job's
-// JobRemoved signal. The read side used by the doctor is SystemdUnits (systemd_units.h).
+// JobRemoved signal (subscribed to before the first job only). The read side used by the doctor is SystemdUnits
+// (systemd_units.h), which observes units the same way.
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -48,6 +49,7 @@ private:
     std::condition_variable m_job_removed;
     std::map<std::string, std::string> m_job_results;
     std::unique_ptr<sdbus::IProxy> m_manager;
+    bool m_subscribed = false;  // to systemd's signals: before the first job
 };
 
 }  // namespace host::dbus
