@@ -57,6 +57,15 @@ std::map<std::string, sdbus::Variant> all_properties(sdbus::IConnection& bus, co
     return properties;
 }
 
+// Properties.Get of one property: a poll asks for what it needs only.
+template <typename T>
+T property(sdbus::IProxy& proxy, const char* interface, const char* name, std::chrono::milliseconds timeout) {
+    sdbus::Variant value;
+    proxy.callMethod("Get").onInterface(k_properties_interface).withTimeout(timeout).withArguments(interface, name)
+        .storeResultsTo(value);
+    return value.get<T>();
+}
+
 template <typename T>
 T property_or(const std::map<std::string, sdbus::Variant>& properties, const std::string& name, T fallback) {
     const auto found = properties.find(name);
@@ -198,13 +207,22 @@ common::Result<std::vector<std::string>> NmClient::checkpoints() {
     }
 }
 
-std::vector<NmClient::Active> NmClient::active_connections() {
+std::vector<NmClient::Active> NmClient::active_connections(const std::set<std::string>& uuids, bool with_state) {
     std::vector<Active> out;
-    auto properties = all_properties(*m_bus, k_manager_path, k_manager_interface, m_timeout);
-    for (const auto& path : property_or(properties, "ActiveConnections", std::vector<sdbus::ObjectPath>{})) {
+    auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
+    using Paths = std::vector<sdbus::ObjectPath>;
+    for (const auto& path : property<Paths>(*manager, k_manager_interface, "ActiveConnections", m_timeout)) {
         try {
-            auto active = all_properties(*m_bus, path, k_active_interface, m_timeout);
-            out.push_back({path, property_or(active, "Uuid", std::string{}), property_or(active, "State", std::uint32_t{0})});
+            auto active = sdbus::createProxy(*m_bus, k_service, path);
+            auto known = m_active_uuids.find(path);
+            if (known == m_active_uuids.end()) {
+                auto uuid = property<std::string>(*active, k_active_interface, "Uuid", m_timeout);
+                known = m_active_uuids.emplace(path, std::move(uuid)).first;
+            }
+            if (!uuids.count(known->second)) continue;
+            Active entry{path, known->second, 0};
+            if (with_state) entry.state = property<std::uint32_t>(*active, k_active_interface, "State", m_timeout);
+            out.push_back(entry);
         } catch (const sdbus::Error&) {
             // Gone between the two calls: deactivated meanwhile.
         }
@@ -289,8 +307,7 @@ std::vector<std::string> NmClient::deactivate(const std::vector<std::string>& uu
     std::vector<std::string> problems;
     try {
         auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
-        for (const auto& active : active_connections()) {
-            if (!wanted.count(active.uuid)) continue;
+        for (const auto& active : active_connections(wanted, false)) {
             try {
                 manager->callMethod("DeactivateConnection")
                     .onInterface(k_manager_interface)
@@ -301,9 +318,7 @@ std::vector<std::string> NmClient::deactivate(const std::vector<std::string>& uu
             }
         }
         while (true) {
-            bool gone = true;
-            for (const auto& active : active_connections()) gone = gone && !wanted.count(active.uuid);
-            if (gone) break;
+            if (active_connections(wanted, false).empty()) break;
             if (std::chrono::steady_clock::now() >= deadline) {
                 problems.push_back("still active after " + std::to_string((timeout.count() + 999) / 1000) + " s");
                 break;
@@ -333,7 +348,7 @@ std::vector<netconfig::ProfileActivation> NmClient::activate(const std::vector<P
         states.clear();
         poll_error.clear();
         try {
-            for (const auto& active : active_connections()) states[active.uuid] = active.state;
+            for (const auto& active : active_connections(listed, true)) states[active.uuid] = active.state;
         } catch (const sdbus::Error& e) {
             poll_error = describe(e);
         }

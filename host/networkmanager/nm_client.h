@@ -4,6 +4,7 @@
 // and wait until they are. Every call is bounded by the call timeout; waiting by the activation timeout.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -90,11 +91,15 @@ private:
         std::string uuid;
         std::uint32_t state = 0;
     };
-    std::vector<Active> active_connections();
+    // The active connections of the profiles `uuids`, with their state when `with_state`. Polled while
+    // profiles activate or go, so each poll asks little: the manager's ActiveConnections, then the State of
+    // those of `uuids` only (an active connection's Uuid never changes: asked once per object).
+    std::vector<Active> active_connections(const std::set<std::string>& uuids, bool with_state);
     std::string start(const ProfileRef& profile);  // an error text, empty when NetworkManager accepted it
 
     std::unique_ptr<sdbus::IConnection> m_bus;
     std::chrono::milliseconds m_timeout;
+    std::map<std::string, std::string> m_active_uuids;  // active connection object -> its profile's uuid
 };
 
 }  // namespace host::networkmanager
