@@ -1,6 +1,7 @@
 #include "host/kmod/kmod_loader.h"
 
-#include <libkmod.h>
+#include "host/kmod/kmod_library.h"
+
 #include <sys/utsname.h>
 
 #include <cstdarg>
@@ -11,10 +12,10 @@ namespace host::kmod {
 namespace {
 
 struct ListDeleter {
-    void operator()(kmod_list* list) const { kmod_module_unref_list(list); }
+    void operator()(kmod_list* list) const { libkmod().kmod_module_unref_list(list); }
 };
 struct ModuleDeleter {
-    void operator()(kmod_module* module) const { kmod_module_unref(module); }
+    void operator()(kmod_module* module) const { libkmod().kmod_module_unref(module); }
 };
 
 std::string kernel_release() {
@@ -40,16 +41,18 @@ int refuse_install_command(kmod_module* /*module*/, const char* command, void* d
 
 }  // namespace
 
-void KmodLoader::ContextDeleter::operator()(kmod_ctx* context) const { kmod_unref(context); }
+void KmodLoader::ContextDeleter::operator()(kmod_ctx* context) const { libkmod().kmod_unref(context); }
 
 KmodLoader::KmodLoader(std::unique_ptr<kmod_ctx, ContextDeleter> context) : m_context(std::move(context)) {
-    kmod_set_log_fn(m_context.get(), collect_log, &m_log);
+    libkmod().kmod_set_log_fn(m_context.get(), collect_log, &m_log);
 }
 
 common::Result<std::unique_ptr<KmodLoader>> KmodLoader::open() {
-    std::unique_ptr<kmod_ctx, ContextDeleter> context(kmod_new(nullptr, nullptr));
+    if (auto loaded = load_kmod(); !loaded)
+        return common::make_error("loading kernel modules: " + loaded.error().message);
+    std::unique_ptr<kmod_ctx, ContextDeleter> context(libkmod().kmod_new(nullptr, nullptr));
     if (!context) return common::make_error("opening libkmod for kernel " + kernel_release() + ": kmod_new failed");
-    if (const int err = kmod_load_resources(context.get()); err < 0)
+    if (const int err = libkmod().kmod_load_resources(context.get()); err < 0)
         return common::make_error("opening libkmod's indexes in /lib/modules/" + kernel_release() + ": " +
                                   std::strerror(-err));
     return std::unique_ptr<KmodLoader>(new KmodLoader(std::move(context)));
@@ -58,19 +61,18 @@ common::Result<std::unique_ptr<KmodLoader>> KmodLoader::open() {
 common::Result<std::monostate> KmodLoader::load(const std::string& name) {
     m_log.clear();
     kmod_list* raw = nullptr;
-    if (const int err = kmod_module_new_from_lookup(m_context.get(), name.c_str(), &raw); err < 0)
+    if (const int err = libkmod().kmod_module_new_from_lookup(m_context.get(), name.c_str(), &raw); err < 0)
         return common::make_error("looking up module " + name + ": " + std::strerror(-err));
     std::unique_ptr<kmod_list, ListDeleter> list(raw);
     if (!list)
         return common::make_error("loading " + name + ": no such module for kernel " + kernel_release() +
                                   " (in /lib/modules/" + kernel_release() + ")");
-    kmod_list* entry = nullptr;
-    kmod_list_foreach(entry, list.get()) {
-        std::unique_ptr<kmod_module, ModuleDeleter> module(kmod_module_get_module(entry));
-        const int state = kmod_module_get_initstate(module.get());
+    for (kmod_list* entry = list.get(); entry; entry = libkmod().kmod_list_next(list.get(), entry)) {
+        std::unique_ptr<kmod_module, ModuleDeleter> module(libkmod().kmod_module_get_module(entry));
+        const int state = libkmod().kmod_module_get_initstate(module.get());
         if (state == KMOD_MODULE_LIVE || state == KMOD_MODULE_BUILTIN) continue;
         std::string install_command;
-        const int err = kmod_module_probe_insert_module(module.get(), 0, nullptr, refuse_install_command,
+        const int err = libkmod().kmod_module_probe_insert_module(module.get(), 0, nullptr, refuse_install_command,
                                                         &install_command, nullptr);
         if (err == 0) continue;
         if (!install_command.empty())

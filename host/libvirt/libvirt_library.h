@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "host/dynamic/on_demand_library.h"
 
 namespace host::libvirt {
 
@@ -31,9 +32,7 @@ namespace host::libvirt {
 
 // The functions, named and typed as libvirt's headers declare them.
 struct Library {
-#define KVM_LIBVIRT_POINTER(name) decltype(&::name) name = nullptr;
-    KVM_LIBVIRT_FUNCTIONS(KVM_LIBVIRT_POINTER)
-#undef KVM_LIBVIRT_POINTER
+    KVM_LIBVIRT_FUNCTIONS(KVM_DYNAMIC_POINTER)
 };
 
 // The client library's name on RHEL (libvirt-libs) and Debian (libvirt0) alike.

@@ -1,14 +1,11 @@
 #include "host/selinux/selinux_labels.h"
 
+#include "host/selinux/semanage_library.h"
+
 #include <selinux/label.h>
 #include <selinux/restorecon.h>
 #include <selinux/selinux.h>
 #include <sys/stat.h>
-
-// libsemanage's headers (3.4) declare C functions without extern "C" of their own.
-extern "C" {
-#include <semanage/semanage.h>
-}
 
 #include <cerrno>
 #include <cstdarg>
@@ -30,18 +27,18 @@ using Context = std::unique_ptr<char, ContextFreer>;
 
 struct SemanageCloser {
     void operator()(semanage_handle_t* handle) const {
-        if (semanage_is_connected(handle)) semanage_disconnect(handle);
-        semanage_handle_destroy(handle);
+        if (libsemanage().semanage_is_connected(handle)) libsemanage().semanage_disconnect(handle);
+        libsemanage().semanage_handle_destroy(handle);
     }
 };
 struct FcontextKeyFreer {
-    void operator()(semanage_fcontext_key_t* key) const { semanage_fcontext_key_free(key); }
+    void operator()(semanage_fcontext_key_t* key) const { libsemanage().semanage_fcontext_key_free(key); }
 };
 struct FcontextFreer {
-    void operator()(semanage_fcontext_t* record) const { semanage_fcontext_free(record); }
+    void operator()(semanage_fcontext_t* record) const { libsemanage().semanage_fcontext_free(record); }
 };
 struct SemanageContextFreer {
-    void operator()(semanage_context_t* context) const { semanage_context_free(context); }
+    void operator()(semanage_context_t* context) const { libsemanage().semanage_context_free(context); }
 };
 
 // "system_u:object_r:virt_image_t:s0" → "virt_image_t" (the range may hold ':' too; the type is third).
@@ -63,8 +60,9 @@ std::string lookup_type(selabel_handle* handle, const std::string& path, int mod
 }
 
 // libsemanage reports through a callback; keep its last error line for our message.
-__attribute__((format(printf, 3, 4))) void record_message(void* arg, semanage_handle_t* handle, const char* format, ...) {
-    if (semanage_msg_get_level(handle) != SEMANAGE_MSG_ERR) return;
+__attribute__((format(printf, 3, 4))) void record_message(void* arg, semanage_handle_t* handle, const char* format,
+                                                          ...) {
+    if (libsemanage().semanage_msg_get_level(handle) != SEMANAGE_MSG_ERR) return;
     char buffer[512];
     va_list args;
     va_start(args, format);
@@ -95,39 +93,44 @@ common::Result<LabelState> observe_labels(const std::string& path) {
 
 common::Result<bool> add_fcontext_rule(const std::string& expression, const std::string& type) {
     const std::string what = "adding the SELinux file-context rule '" + expression + "' " + type;
-    std::unique_ptr<semanage_handle_t, SemanageCloser> handle(semanage_handle_create());
+    auto loaded = load_semanage();
+    if (!loaded) return common::make_error(what + ": " + loaded.error().message);
+    const SemanageLibrary& sm = *loaded.value();
+    std::unique_ptr<semanage_handle_t, SemanageCloser> handle(sm.semanage_handle_create());
     if (!handle) return common::make_error(what + ": libsemanage has no handle");
     std::string message;
-    semanage_msg_set_callback(handle.get(), record_message, &message);
+    sm.semanage_msg_set_callback(handle.get(), record_message, &message);
     const auto failed = [&](const char* step) {
         return common::make_error(what + ": " + step + (message.empty() ? std::string() : ": " + message));
     };
-    if (semanage_connect(handle.get()) < 0) return failed("connecting to the policy store");
-    if (semanage_begin_transaction(handle.get()) < 0) return failed("starting a transaction");
+    if (sm.semanage_connect(handle.get()) < 0) return failed("connecting to the policy store");
+    if (sm.semanage_begin_transaction(handle.get()) < 0) return failed("starting a transaction");
 
     semanage_fcontext_key_t* raw_key = nullptr;
-    if (semanage_fcontext_key_create(handle.get(), expression.c_str(), SEMANAGE_FCONTEXT_ALL, &raw_key) < 0)
+    if (sm.semanage_fcontext_key_create(handle.get(), expression.c_str(), SEMANAGE_FCONTEXT_ALL, &raw_key) < 0)
         return failed("making the key");
     std::unique_ptr<semanage_fcontext_key_t, FcontextKeyFreer> key(raw_key);
     semanage_fcontext_t* raw_record = nullptr;
-    if (semanage_fcontext_create(handle.get(), &raw_record) < 0) return failed("making the record");
+    if (sm.semanage_fcontext_create(handle.get(), &raw_record) < 0) return failed("making the record");
     std::unique_ptr<semanage_fcontext_t, FcontextFreer> record(raw_record);
     semanage_context_t* raw_context = nullptr;
-    if (semanage_context_create(handle.get(), &raw_context) < 0) return failed("making the context");
+    if (sm.semanage_context_create(handle.get(), &raw_context) < 0) return failed("making the context");
     std::unique_ptr<semanage_context_t, SemanageContextFreer> context(raw_context);
 
-    if (semanage_fcontext_set_expr(handle.get(), record.get(), expression.c_str()) < 0) return failed("setting the path");
-    semanage_fcontext_set_type(record.get(), SEMANAGE_FCONTEXT_ALL);
-    if (semanage_context_set_user(handle.get(), context.get(), "system_u") < 0 ||
-        semanage_context_set_role(handle.get(), context.get(), "object_r") < 0 ||
-        semanage_context_set_type(handle.get(), context.get(), type.c_str()) < 0)
+    if (sm.semanage_fcontext_set_expr(handle.get(), record.get(), expression.c_str()) < 0)
+        return failed("setting the path");
+    sm.semanage_fcontext_set_type(record.get(), SEMANAGE_FCONTEXT_ALL);
+    if (sm.semanage_context_set_user(handle.get(), context.get(), "system_u") < 0 ||
+        sm.semanage_context_set_role(handle.get(), context.get(), "object_r") < 0 ||
+        sm.semanage_context_set_type(handle.get(), context.get(), type.c_str()) < 0)
         return failed("setting the context");
     // MLS and MCS policies (RHEL's targeted is MCS) want a range on every context.
-    if (semanage_mls_enabled(handle.get()) > 0 && semanage_context_set_mls(handle.get(), context.get(), "s0") < 0)
+    if (sm.semanage_mls_enabled(handle.get()) > 0 && sm.semanage_context_set_mls(handle.get(), context.get(), "s0") < 0)
         return failed("setting the range");
-    if (semanage_fcontext_set_con(handle.get(), record.get(), context.get()) < 0) return failed("setting the context");
-    if (semanage_fcontext_modify_local(handle.get(), key.get(), record.get()) < 0) return failed("adding the rule");
-    if (semanage_commit(handle.get()) < 0) return failed("committing");
+    if (sm.semanage_fcontext_set_con(handle.get(), record.get(), context.get()) < 0)
+        return failed("setting the context");
+    if (sm.semanage_fcontext_modify_local(handle.get(), key.get(), record.get()) < 0) return failed("adding the rule");
+    if (sm.semanage_commit(handle.get()) < 0) return failed("committing");
     return true;
 }
 
