@@ -8,7 +8,8 @@
 //
 //   #define KVM_KMOD_FUNCTIONS(X) X(kmod_new) X(kmod_unref) ...
 //   struct KmodLibrary { KVM_KMOD_FUNCTIONS(KVM_DYNAMIC_POINTER) };
-//   ... KVM_KMOD_FUNCTIONS(KVM_DYNAMIC_RESOLVE) inside a function with `table`, `handle` and `missing` in scope.
+//   open_table<KmodLibrary>(soname, name, [](KmodLibrary& table, void* handle, std::string& missing) {
+//       KVM_KMOD_FUNCTIONS(KVM_DYNAMIC_RESOLVE) });
 #include <atomic>
 #include <mutex>
 #include <string>
@@ -39,13 +40,29 @@ void* resolve(void* handle, const char* symbol, std::string& missing);
 common::Result<std::monostate> complete(void* handle, const std::string& soname, const LibraryName& name,
                                         const std::string& missing);
 
+// A call through a table before its load() succeeded: a programming error. Says so and aborts.
+[[noreturn]] void called_before_load(const char* library);
+
+// Opens `soname` and fills a Table through `resolve_all` (the KVM_DYNAMIC_RESOLVE lines of its X-macro).
+template <typename Table, typename ResolveAll>
+common::Result<Table> open_table(const std::string& soname, const LibraryName& name, ResolveAll resolve_all) {
+    auto opened = open(soname, name);
+    if (!opened) return opened.error();
+    Table table;
+    std::string missing;
+    resolve_all(table, opened.value(), missing);
+    if (auto completed = complete(opened.value(), soname, name, missing); !completed) return completed.error();
+    return table;
+}
+
 // The process's copy of one library's table: opened by the first load() that succeeds (a failure is tried again
 // next time: kvm-agent's packages section may install the library since). Thread-safe.
 template <typename Table>
 class OnDemand {
 public:
     using Opener = common::Result<Table> (*)();
-    explicit OnDemand(Opener opener) : m_open(opener) {}
+    // `library` names it in the message of a call before load().
+    OnDemand(const char* library, Opener opener) : m_library(library), m_open(opener) {}
 
     common::Result<const Table*> load() {
         if (const auto* loaded = m_loaded.load(std::memory_order_acquire)) return loaded;
@@ -58,17 +75,19 @@ public:
         return &m_table;
     }
 
-    // The loaded table, or nullptr before a load succeeded.
-    const Table* loaded() const { return m_loaded.load(std::memory_order_acquire); }
+    // The loaded table. Called before a load succeeded, it aborts: a programming error.
+    const Table& get() const {
+        const auto* loaded = m_loaded.load(std::memory_order_acquire);
+        if (!loaded) called_before_load(m_library);
+        return *loaded;
+    }
 
 private:
+    const char* m_library;
     Opener m_open;
     std::mutex m_loading;
     Table m_table;  // written once, under m_loading, before m_loaded points to it
     std::atomic<const Table*> m_loaded{nullptr};
 };
-
-// A call through a table before its load() succeeded: a programming error. Says so and aborts.
-[[noreturn]] void called_before_load(const char* library);
 
 }  // namespace host::dynamic

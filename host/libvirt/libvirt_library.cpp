@@ -1,7 +1,6 @@
 #include "host/libvirt/libvirt_library.h"
 
 namespace host::libvirt {
-
 namespace {
 
 constexpr dynamic::LibraryName k_name{"libvirt's client library", "install libvirt-libs; Debian: libvirt0"};
@@ -14,27 +13,18 @@ common::Result<Library> open_system_library() {
     return library;
 }
 
-dynamic::OnDemand<Library> g_libvirt(open_system_library);
+dynamic::OnDemand<Library> g_libvirt("libvirt", open_system_library);
 
 }  // namespace
 
 common::Result<Library> open_library(const std::string& soname) {
-    auto opened = dynamic::open(soname, k_name);
-    if (!opened) return opened.error();
-    void* handle = opened.value();
-    Library table;
-    std::string missing;
-    KVM_LIBVIRT_FUNCTIONS(KVM_DYNAMIC_RESOLVE)
-    if (auto complete = dynamic::complete(handle, soname, k_name, missing); !complete) return complete.error();
-    return table;
+    return dynamic::open_table<Library>(soname, k_name, [](Library& table, void* handle, std::string& missing) {
+        KVM_LIBVIRT_FUNCTIONS(KVM_DYNAMIC_RESOLVE)
+    });
 }
 
 common::Result<const Library*> load_libvirt() { return g_libvirt.load(); }
 
-const Library& vir() {
-    const auto* loaded = g_libvirt.loaded();
-    if (!loaded) dynamic::called_before_load("libvirt");
-    return *loaded;
-}
+const Library& vir() { return g_libvirt.get(); }
 
 }  // namespace host::libvirt
