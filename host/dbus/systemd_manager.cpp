@@ -117,7 +117,12 @@ common::Result<std::monostate> SystemdManager::run_job(const std::string& method
         // systemd sends job signals only while some client has subscribed. Not before a job: once subscribed,
         // systemd sends us every unit's changes, and a plan or a no-op apply starts none.
         if (!m_subscribed) {
-            m_manager->callMethod(m_manager->createMethodCall(k_manager_interface, "Subscribe"), m_call_timeout);
+            try {
+                m_manager->callMethod(m_manager->createMethodCall(k_manager_interface, "Subscribe"), m_call_timeout);
+            } catch (const sdbus::Error& e) {
+                return common::make_error("subscribing to systemd's job signals before " + doing + " " + unit + ": " +
+                                          describe(e));
+            }
             m_subscribed = true;
         }
         sdbus::ObjectPath path;

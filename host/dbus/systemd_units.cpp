@@ -23,6 +23,7 @@ std::map<std::string, checks::UnitState> read_unit_states(sdbus::IProxy& manager
     std::vector<std::string> names = units;
     names.insert(names.end(), if_loaded.begin(), if_loaded.end());
     std::map<std::string, checks::UnitState> states;
+    if (names.empty()) return states;  // no patterns would list every unit
     // What systemd holds in memory, in one call (unit names are patterns without wildcards here). Not
     // ListUnitFilesByPatterns: that reads every unit directory on each call. An alias is not listed (systemd
     // lists a unit by its own name), so it is asked for below like a unit not in memory.
@@ -34,13 +35,13 @@ std::map<std::string, checks::UnitState> read_unit_states(sdbus::IProxy& manager
         .withArguments(std::vector<std::string>{}, names)
         .storeResultsTo(loaded);
     for (const auto& entry : loaded) {
-        checks::UnitState state{entry.get<2>(), entry.get<3>(), ""};
-        if (state.load_state != "not-found") {
-            asking = "the unit file state of " + entry.get<0>();
-            auto unit = sdbus::createProxy(manager.getConnection(), k_systemd, entry.get<6>());
-            state.unit_file_state = get_string_property(*unit, k_unit_interface, "UnitFileState", timeout);
-        }
-        states[entry.get<0>()] = state;
+        // A "not-found" unit systemd holds may be stale: its file may have come since (no daemon-reload yet).
+        // LoadUnit below looks again; one of `if_loaded` is not wanted then.
+        if (entry.get<2>() == "not-found") continue;
+        asking = "the unit file state of " + entry.get<0>();
+        auto unit = sdbus::createProxy(manager.getConnection(), k_systemd, entry.get<6>());
+        states[entry.get<0>()] = checks::UnitState{
+            entry.get<2>(), entry.get<3>(), get_string_property(*unit, k_unit_interface, "UnitFileState", timeout)};
     }
     for (const auto& name : units) {
         if (states.count(name)) continue;

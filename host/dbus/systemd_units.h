@@ -25,9 +25,10 @@ private:
 
 // The states of `units` and of those of `if_loaded` systemd holds in memory, asked through `manager` (the
 // /org/freedesktop/systemd1 object). What systemd holds comes in one ListUnitsByPatterns call, plus each found
-// unit's UnitFileState (cached by systemd until its next reload); a unit of `units` it does not hold is loaded
-// (LoadUnit) and asked for its states. A unit that does not exist is "not-found". Throws sdbus::Error; `asking`
-// then says what was being asked.
+// unit's UnitFileState (cached by systemd until its next reload); a unit of `units` it does not hold, or holds
+// as "not-found", is loaded (LoadUnit: systemd looks for its file again) and asked for its states. A unit of
+// `units` that does not exist is "not-found"; one of `if_loaded` is left out. Throws sdbus::Error; `asking` then
+// says what was being asked.
 std::map<std::string, checks::UnitState> read_unit_states(sdbus::IProxy& manager, const std::vector<std::string>& units,
                                                           const std::vector<std::string>& if_loaded,
                                                           std::chrono::milliseconds timeout, std::string& asking);

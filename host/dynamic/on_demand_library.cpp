@@ -27,7 +27,9 @@ common::Result<std::monostate> complete(void* handle, const std::string& soname,
                                         const std::string& missing) {
     if (missing.empty()) return std::monostate{};
     dlclose(handle);
-    return common::make_error(std::string(name.what) + " " + soname + " lacks " + missing + " (" + name.install + ")");
+    const std::string hint = name.when_lacking ? std::string(" (") + name.when_lacking + ")" : "";
+    return common::make_error(std::string(name.what) + " " + soname + " lacks " + missing + hint + " (" + name.install +
+                              ")");
 }
 
 void called_before_load(const char* library) {

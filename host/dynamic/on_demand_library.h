@@ -27,6 +27,7 @@ namespace host::dynamic {
 struct LibraryName {
     const char* what;
     const char* install;
+    const char* when_lacking = nullptr;  // a likely reason a function is missing: "libvirt older than 5.0?"
 };
 
 // dlopen(soname) with RTLD_NOW (a missing symbol fails here) and RTLD_LOCAL (its symbols stay out of the

@@ -3,7 +3,8 @@
 namespace host::libvirt {
 namespace {
 
-constexpr dynamic::LibraryName k_name{"libvirt's client library", "install libvirt-libs; Debian: libvirt0"};
+constexpr dynamic::LibraryName k_name{"libvirt's client library", "install libvirt-libs; Debian: libvirt0",
+                                      "libvirt older than 5.0?"};
 
 common::Result<Library> open_system_library() {
     auto library = open_library(k_libvirt_soname);

@@ -5,7 +5,12 @@ namespace {
 
 constexpr dynamic::LibraryName k_name{"libsemanage", "install libsemanage; Debian: libsemanage2"};
 
-common::Result<SemanageLibrary> open_installed() { return open_semanage_library(k_semanage_soname); }
+common::Result<SemanageLibrary> open_installed() {
+    auto current = open_semanage_library(k_semanage_soname);
+    if (current) return current;
+    auto older = open_semanage_library(k_semanage_older_soname);
+    return older ? older : current;  // the error of the current name
+}
 
 dynamic::OnDemand<SemanageLibrary> g_semanage("libsemanage", open_installed);
 

@@ -30,11 +30,14 @@ struct SemanageLibrary {
 };
 
 inline constexpr const char* k_semanage_soname = "libsemanage.so.2";
+// Before libsemanage 3.2 (RHEL 8, Debian 11); the functions above are the same in both.
+inline constexpr const char* k_semanage_older_soname = "libsemanage.so.1";
 
 // Opens `soname` and resolves every function above; the error names the file and the package.
 common::Result<SemanageLibrary> open_semanage_library(const std::string& soname);
 
-// The process's libsemanage, opened on the first call that succeeds. Thread-safe.
+// The process's libsemanage (k_semanage_soname, else k_semanage_older_soname), opened on the first call that
+// succeeds. Thread-safe.
 common::Result<const SemanageLibrary*> load_semanage();
 
 // The library load_semanage() opened; called before, it aborts (a programming error).

@@ -76,6 +76,8 @@ TEST(LazyLibvirt, ALibraryWithoutLibvirtsFunctionsIsRefusedNamingThem) {
     ASSERT_FALSE(other);
     EXPECT_NE(other.error().message.find("lacks virSetErrorFunc, virGetLastError"), std::string::npos)
         << other.error().message;
+    EXPECT_NE(other.error().message.find("(libvirt older than 5.0?) (install libvirt-libs"), std::string::npos)
+        << other.error().message;
 }
 
 }  // namespace
