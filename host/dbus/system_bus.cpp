@@ -21,15 +21,4 @@ bool name_has_owner(sdbus::IConnection& bus, const std::string& name, std::chron
     return owned;
 }
 
-std::string get_string_property(sdbus::IProxy& proxy, const std::string& interface, const std::string& property,
-                                std::chrono::milliseconds timeout) {
-    sdbus::Variant value;
-    proxy.callMethod("Get")
-        .onInterface("org.freedesktop.DBus.Properties")
-        .withTimeout(timeout)
-        .withArguments(interface, property)
-        .storeResultsTo(value);
-    return value.get<std::string>();
-}
-
 }  // namespace host::dbus

@@ -17,8 +17,22 @@ common::Result<std::unique_ptr<sdbus::IConnection>> open_system_bus();
 // starts a daemon through D-Bus activation.
 bool name_has_owner(sdbus::IConnection& bus, const std::string& name, std::chrono::milliseconds timeout);
 
-// org.freedesktop.DBus.Properties.Get of a string property.
-std::string get_string_property(sdbus::IProxy& proxy, const std::string& interface, const std::string& property,
-                                std::chrono::milliseconds timeout);
+// org.freedesktop.DBus.Properties.Get of one property: a poll or a read asks for what it needs only.
+template <typename T>
+T get_property(sdbus::IProxy& proxy, const std::string& interface, const std::string& property,
+               std::chrono::milliseconds timeout) {
+    sdbus::Variant value;
+    proxy.callMethod("Get")
+        .onInterface("org.freedesktop.DBus.Properties")
+        .withTimeout(timeout)
+        .withArguments(interface, property)
+        .storeResultsTo(value);
+    return value.get<T>();
+}
+
+inline std::string get_string_property(sdbus::IProxy& proxy, const std::string& interface,
+                                       const std::string& property, std::chrono::milliseconds timeout) {
+    return get_property<std::string>(proxy, interface, property, timeout);
+}
 
 }  // namespace host::dbus

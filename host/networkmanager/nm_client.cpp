@@ -12,6 +12,8 @@
 namespace host::networkmanager {
 namespace {
 
+using host::dbus::get_property;
+
 constexpr const char* k_service = "org.freedesktop.NetworkManager";
 constexpr const char* k_manager_path = "/org/freedesktop/NetworkManager";
 constexpr const char* k_settings_path = "/org/freedesktop/NetworkManager/Settings";
@@ -55,15 +57,6 @@ std::map<std::string, sdbus::Variant> all_properties(sdbus::IConnection& bus, co
         .withArguments(interface)
         .storeResultsTo(properties);
     return properties;
-}
-
-// Properties.Get of one property: a poll asks for what it needs only.
-template <typename T>
-T property(sdbus::IProxy& proxy, const char* interface, const char* name, std::chrono::milliseconds timeout) {
-    sdbus::Variant value;
-    proxy.callMethod("Get").onInterface(k_properties_interface).withTimeout(timeout).withArguments(interface, name)
-        .storeResultsTo(value);
-    return value.get<T>();
 }
 
 template <typename T>
@@ -211,17 +204,17 @@ std::vector<NmClient::Active> NmClient::active_connections(const std::set<std::s
     std::vector<Active> out;
     auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
     using Paths = std::vector<sdbus::ObjectPath>;
-    for (const auto& path : property<Paths>(*manager, k_manager_interface, "ActiveConnections", m_timeout)) {
+    for (const auto& path : get_property<Paths>(*manager, k_manager_interface, "ActiveConnections", m_timeout)) {
         try {
             auto active = sdbus::createProxy(*m_bus, k_service, path);
             auto known = m_active_uuids.find(path);
             if (known == m_active_uuids.end()) {
-                auto uuid = property<std::string>(*active, k_active_interface, "Uuid", m_timeout);
+                auto uuid = get_property<std::string>(*active, k_active_interface, "Uuid", m_timeout);
                 known = m_active_uuids.emplace(path, std::move(uuid)).first;
             }
             if (!uuids.count(known->second)) continue;
             Active entry{path, known->second, 0};
-            if (with_state) entry.state = property<std::uint32_t>(*active, k_active_interface, "State", m_timeout);
+            if (with_state) entry.state = get_property<std::uint32_t>(*active, k_active_interface, "State", m_timeout);
             out.push_back(entry);
         } catch (const sdbus::Error&) {
             // Gone between the two calls: deactivated meanwhile.

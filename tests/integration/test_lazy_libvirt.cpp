@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "host/libvirt/libvirt_library.h"
+#include "tests/support/on_demand_table.h"
 #include "tests/support/process.h"
 
 namespace {
@@ -59,9 +60,7 @@ TEST(LazyLibvirt, WithoutALibvirtSocketTheCheckFailsWithoutLoadingTheLibrary) {
 TEST(LazyLibvirt, TheInstalledLibraryHasEveryFunctionTheAdaptersCall) {
     const auto library = host::libvirt::open_library(host::libvirt::k_libvirt_soname);
     ASSERT_TRUE(library) << library.error().message;
-#define KVM_EXPECT_RESOLVED(name) EXPECT_NE(library->name, nullptr) << #name;
-    KVM_LIBVIRT_FUNCTIONS(KVM_EXPECT_RESOLVED)
-#undef KVM_EXPECT_RESOLVED
+    KVM_EXPECT_EVERY_FUNCTION_RESOLVED(KVM_LIBVIRT_FUNCTIONS, *library);
 }
 
 TEST(LazyLibvirt, AMissingLibraryIsAnErrorNamingItAndItsPackage) {

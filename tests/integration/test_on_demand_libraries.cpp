@@ -10,6 +10,7 @@
 
 #include "host/kmod/kmod_library.h"
 #include "host/selinux/semanage_library.h"
+#include "tests/support/on_demand_table.h"
 #include "tests/support/process.h"
 
 namespace {
@@ -17,17 +18,13 @@ namespace {
 TEST(OnDemandLibraries, TheInstalledLibkmodHasEveryFunctionTheModuleLoaderCalls) {
     const auto library = host::kmod::open_kmod_library(host::kmod::k_kmod_soname);
     ASSERT_TRUE(library) << library.error().message;
-#define KVM_EXPECT_RESOLVED(name) EXPECT_NE(library->name, nullptr) << #name;
-    KVM_KMOD_FUNCTIONS(KVM_EXPECT_RESOLVED)
-#undef KVM_EXPECT_RESOLVED
+    KVM_EXPECT_EVERY_FUNCTION_RESOLVED(KVM_KMOD_FUNCTIONS, *library);
 }
 
 TEST(OnDemandLibraries, TheInstalledLibsemanageHasEveryFunctionTheLabelsAdapterCalls) {
     const auto library = host::selinux::open_semanage_library(host::selinux::k_semanage_soname);
     ASSERT_TRUE(library) << library.error().message;
-#define KVM_EXPECT_RESOLVED(name) EXPECT_NE(library->name, nullptr) << #name;
-    KVM_SEMANAGE_FUNCTIONS(KVM_EXPECT_RESOLVED)
-#undef KVM_EXPECT_RESOLVED
+    KVM_EXPECT_EVERY_FUNCTION_RESOLVED(KVM_SEMANAGE_FUNCTIONS, *library);
 }
 
 TEST(OnDemandLibraries, AMissingOrForeignLibraryIsAnErrorNamingItAndItsPackage) {
