@@ -512,6 +512,9 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     const auto expectations = expectations_from(loaded->profile);
     HostSettings settings;
     settings.smoke_guest = smoke_guest;
+    // What the steps just read and nothing changed since is not asked again (a firewalld zone: three calls, each
+    // checked with polkit).
+    settings.observed = observed_unchanged_since(pointers(*selection), run);
     if (expectations.images) {
         settings.images_dir = expectations.images->path;
         settings.images_pool = expectations.images->pool;

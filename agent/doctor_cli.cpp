@@ -157,7 +157,7 @@ int run_doctor_request(const std::string& program, const po::options_description
     }
     const auto timeout = std::chrono::milliseconds(static_cast<long>(timeout_seconds * 1000));
     HostSettings settings{root, uri, images_dir, images_pool, timeout, smoke_guest,
-                          std::chrono::milliseconds(static_cast<long>(smoke_timeout_seconds * 1000))};
+                          std::chrono::milliseconds(static_cast<long>(smoke_timeout_seconds * 1000)), {}};
     // The profile's images directory and pool, unless the command line names others.
     if (expectations && expectations->images) {
         if (vm["images-dir"].defaulted()) settings.images_dir = expectations->images->path;

@@ -1,5 +1,6 @@
 #include "agent/provision.h"
 
+#include <algorithm>
 #include <future>
 
 namespace agent {
@@ -101,6 +102,20 @@ ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progres
         run.sections.push_back(std::move(section));
     }
     return run;
+}
+
+checks::ObservedFacts observed_unchanged_since(const std::vector<ProvisionStep*>& steps, const ProvisionRun& run) {
+    checks::ObservedFacts observed;
+    // A step not run (after a failure or a stop) shares nothing: its plan's read came before the failed step's
+    // changes. A step left in sync as planned shares its plan's read: no step before it changed anything.
+    for (std::size_t i = std::min(steps.size(), run.sections.size()); i-- > 0;) {
+        steps[i]->share_observed(observed);
+        const auto& section = run.sections[i];
+        const bool changed = section.failed() || (section.outcome && (!section.outcome->changed.empty() ||
+                                                                      section.outcome->recovered));
+        if (changed) break;
+    }
+    return observed;
 }
 
 }  // namespace agent

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/steps/provision_step.h"
+#include "checks/host_facts.h"
 
 namespace agent {
 
@@ -49,6 +50,11 @@ using StepFinished = std::function<void(std::size_t index, std::size_t count, co
 ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progress& progress = {},
                          const std::function<std::optional<std::string>()>& interrupted = {},
                          const StepFinished& finished = {}, const ProvisionRun* planned = nullptr);
+
+// What the steps last read that nothing changed since, for the readiness checks after `run` (apply_steps of
+// `steps`): from the last step back to the latest one that changed anything or failed (that step's own reads
+// count only when made after its changes: ProvisionStep::share_observed), the later step's read first.
+checks::ObservedFacts observed_unchanged_since(const std::vector<ProvisionStep*>& steps, const ProvisionRun& run);
 
 inline constexpr std::string_view k_in_sync_as_planned = "in sync (as planned)";
 // What progress says of a step while plan_steps plans it (a step of apply starts with anything else).

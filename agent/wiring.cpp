@@ -33,7 +33,9 @@ public:
           m_hypervisor(settings.libvirt_uri, settings.call_timeout * k_libvirt_bound_factor),
           m_kvm("/dev/kvm", settings.call_timeout),
           m_guest_smoke(smoke_settings(settings)),
-          m_reader(m_root, live_services(), settings.images_dir, settings.images_pool) {}
+          m_reader(m_root, live_services(), settings.images_dir, settings.images_pool) {
+        m_reader.adopt(settings.observed);
+    }
 
     const checks::HostFacts& facts() const override { return m_reader; }
 

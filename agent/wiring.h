@@ -21,6 +21,7 @@ struct HostSettings {
     std::chrono::milliseconds call_timeout{2000};  // each live call (D-Bus, libvirt, the KVM probe)
     std::string smoke_guest;                       // the guest libvirt.guest-smoke boots
     std::chrono::milliseconds smoke_timeout{60000};  // from its start to its console line
+    checks::ObservedFacts observed;                  // what kvm-agent's steps read, unchanged since
 };
 // libvirt's connection and first answer may take this many times call_timeout (it probes QEMU after a start).
 inline constexpr int k_libvirt_bound_factor = 5;

@@ -148,6 +148,12 @@ struct FirewallZoneFacts {
     FirewallZoneConfig permanent;
 };
 
+// What a kvm-agent run's own steps read moments before its readiness checks, with nothing changed since: the
+// readiness takes it as read instead of asking the daemons again (each firewalld call costs a polkit check).
+struct ObservedFacts {
+    std::map<std::string, FirewallZoneFacts> firewall_zones;  // by zone name
+};
+
 // The zone firewalld has an interface in; "" when it names none (the interface is then in the default zone).
 struct InterfaceZone {
     std::string runtime;

@@ -548,6 +548,11 @@ const Fact<checks::FirewallZoneFacts>& HostFactsReader::firewall_zone(const std:
     });
 }
 
+void HostFactsReader::adopt(const checks::ObservedFacts& observed) {
+    for (const auto& [name, zone] : observed.firewall_zones)
+        once(m_firewall_zones.entry(name), [&]() -> Fact<checks::FirewallZoneFacts> { return zone; });
+}
+
 const Fact<checks::InterfaceZone>& HostFactsReader::firewall_interface_zone(const std::string& interface) const {
     return once(m_interface_zones.entry(interface), [&]() -> Fact<checks::InterfaceZone> {
         if (!m_live.firewall) return Unavailable{m_live.reason};

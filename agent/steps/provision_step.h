@@ -8,6 +8,10 @@
 
 #include "common/result.h"
 
+namespace checks {
+struct ObservedFacts;
+}
+
 namespace agent {
 
 // What a step would change: one line each ("install qemu-kvm libvirt-daemon-kvm", "set net.ipv4.ip_forward
@@ -42,6 +46,10 @@ public:
     // Whether apply() runs even when this run's plan, with nothing changed since, found nothing to change: the
     // network step does, as its report says what it verified.
     virtual bool applies_when_planned_in_sync() const { return false; }
+    // Adds what the step last read that the readiness checks read too, when the step changed nothing after
+    // that read (its changes verified by a read after them). Later steps' changes are the caller's to judge
+    // (observed_unchanged_since).
+    virtual void share_observed(checks::ObservedFacts& /*observed*/) const {}
 };
 
 }  // namespace agent

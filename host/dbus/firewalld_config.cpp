@@ -106,6 +106,8 @@ common::Result<provision::FirewallObservation> FirewalldConfig::observe(const pr
     if (!opened) return opened.error();
     firewalld::Session& firewalld = *opened.value();
     provision::FirewallObservation observed;
+    m_zones_read.clear();
+    std::map<std::string, checks::FirewallZoneFacts> zones_read;
     const auto t = m_call_timeout;
     std::string asking;
     try {
@@ -117,6 +119,7 @@ common::Result<provision::FirewallObservation> FirewalldConfig::observe(const pr
             const auto permanent = firewalld::zone_config(firewalld.permanent_settings(zone.name, t));
             observed.runtime.zones[zone.name] = observation_of(runtime, zone);
             observed.permanent.zones[zone.name] = observation_of(permanent, zone);
+            zones_read[zone.name] = checks::FirewallZoneFacts{zone.name, runtime, permanent};
             for (const auto& name : zone.interfaces) {
                 if (runtime.interfaces.count(name)) observed.runtime.zone_of_interface[name] = zone.name;
                 if (permanent.interfaces.count(name)) observed.permanent.zone_of_interface[name] = zone.name;
@@ -140,6 +143,7 @@ common::Result<provision::FirewallObservation> FirewalldConfig::observe(const pr
     } catch (const sdbus::Error& e) {
         return common::make_error("asking firewalld for " + asking + ": " + describe(e));
     }
+    m_zones_read = std::move(zones_read);
     return observed;
 }
 
@@ -155,6 +159,7 @@ common::Result<std::monostate> FirewalldConfig::apply(const std::vector<Firewall
     firewalld::Session& firewalld = *opened.value();
     const auto t = m_change_timeout;
     const SettingsUpdate wanted(batch);
+    m_zones_read.clear();  // changed from here, even when a call fails half-way
     try {
         if (first.scope == provision::FirewallScope::runtime) {
             for (const auto& name : wanted.interfaces) {

@@ -6,7 +6,9 @@
 // interface's previous zone, permanently). firewalld is asked whether it owns its bus name before anything, so
 // it is never D-Bus-activated. The doctor's read side is Firewalld (firewalld.h).
 #include <chrono>
+#include <map>
 #include <optional>
+#include <string>
 
 #include "host/dbus/firewalld_session.h"
 #include "provision/firewall_plan.h"
@@ -23,6 +25,9 @@ public:
     common::Result<provision::FirewallObservation> observe(const profile::FirewallSection& section) override;
     common::Result<std::monostate> apply(const std::vector<provision::FirewallChange>& batch) override;
 
+    // The zones the last observe() read whole, as the doctor reads them; none after a change through apply().
+    const std::map<std::string, checks::FirewallZoneFacts>& zones_read() const { return m_zones_read; }
+
 private:
     // The session, opened at the first call and kept: firewalld must be RUNNING.
     common::Result<firewalld::Session*> session();
@@ -30,6 +35,7 @@ private:
     std::chrono::milliseconds m_call_timeout;
     std::chrono::milliseconds m_change_timeout;
     std::optional<firewalld::Session> m_session;
+    std::map<std::string, checks::FirewallZoneFacts> m_zones_read;
 };
 
 }  // namespace host::dbus

@@ -181,5 +181,54 @@ TEST(PlanSteps, StepsPlanSideBySideAndTheRunKeepsTheirOrder) {
     }
 }
 
+// A step that read one firewalld zone (named as its section) and shares it, as the firewall step does.
+class ReadingStep : public PlannedStep {
+public:
+    using PlannedStep::PlannedStep;
+    void share_observed(checks::ObservedFacts& observed) const override {
+        observed.firewall_zones.emplace(std::string(section()), checks::FirewallZoneFacts{std::string(section()), {}, {}});
+    }
+};
+
+std::vector<std::string> zones_of(const checks::ObservedFacts& observed) {
+    std::vector<std::string> names;
+    for (const auto& [name, zone] : observed.firewall_zones) names.push_back(name);
+    return names;
+}
+
+TEST(ObservedUnchangedSince, AfterARunThatChangedNothingEveryStepsReadHolds) {
+    ReadingStep network("network", {}, true), firewall("firewall", {}), storage("storage", {});
+    const std::vector<ProvisionStep*> steps{&network, &firewall, &storage};
+    const auto planned = plan_steps(steps);
+    const auto run = apply_steps(steps, {}, {}, {}, &planned);
+    EXPECT_THAT(zones_of(observed_unchanged_since(steps, run)), ::testing::ElementsAre("firewall", "network", "storage"));
+}
+
+// A change made after a step's read makes it stale; the changing step's own read is its own to share.
+TEST(ObservedUnchangedSince, ReadsBeforeTheLastChangeAreNotShared) {
+    ReadingStep network("network", {}, true), firewall("firewall", {"put br0 in zone internal"}), storage("storage", {});
+    const std::vector<ProvisionStep*> steps{&network, &firewall, &storage};
+    const auto planned = plan_steps(steps);
+    const auto run = apply_steps(steps, {}, {}, {}, &planned);
+    EXPECT_THAT(zones_of(observed_unchanged_since(steps, run)), ::testing::ElementsAre("firewall", "storage"));
+
+    ReadingStep recovering("network", {}, true);
+    recovering.recovers = true;  // it put a killed run's change back first: the host changed
+    const std::vector<ProvisionStep*> after_recovery{&recovering, &storage};
+    const auto replanned = plan_steps(after_recovery);
+    const auto recovered = apply_steps(after_recovery, {}, {}, {}, &replanned);
+    EXPECT_THAT(zones_of(observed_unchanged_since(after_recovery, recovered)), ::testing::ElementsAre("network", "storage"));
+}
+
+// Steps not run after a failure read the host at plan time, before the failed step changed part of it.
+TEST(ObservedUnchangedSince, StepsNotRunAfterAFailureShareNothing) {
+    CountingStep packages("packages"), kvm("kvm", true);
+    ReadingStep firewall("firewall", {});
+    const std::vector<ProvisionStep*> steps{&packages, &kvm, &firewall};
+    const auto run = apply_steps(steps);
+    ASSERT_EQ(run.not_run, std::vector<std::string>{"firewall"});
+    EXPECT_TRUE(observed_unchanged_since(steps, run).firewall_zones.empty());
+}
+
 }  // namespace
 }  // namespace agent

@@ -136,6 +136,22 @@ TEST_F(NetworkFacts, AsksEachLiveServiceOnceAndOnlyWhenAsked) {
     EXPECT_EQ(m_firewall.zone_calls.load(), 1);
 }
 
+// A zone kvm-agent's firewall step read moments before, with nothing changed since, is not asked again; the
+// zones it did not read are.
+TEST_F(NetworkFacts, AZoneTheRunAlreadyReadIsTakenAsRead) {
+    host::HostFactsReader reader(m_root, m_live, "/var/lib/libvirt/images", "default");
+    checks::ObservedFacts observed;
+    checks::FirewallZoneConfig seen{true, {"br0"}, true, {}, {"5900-5999/tcp"}};
+    observed.firewall_zones["internal"] = {"internal", seen, seen};
+    reader.adopt(observed);
+    const auto& internal = reader.firewall_zone("internal");
+    ASSERT_TRUE(internal.has_value());
+    EXPECT_TRUE(internal->runtime.services.empty()) << "the step's read, not the daemon's (which lists ssh)";
+    EXPECT_EQ(m_firewall.zone_calls.load(), 0);
+    EXPECT_TRUE(reader.firewall_zone("public").has_value());
+    EXPECT_EQ(m_firewall.zone_calls.load(), 1);
+}
+
 TEST_F(NetworkFacts, WithoutLiveServicesTheNetworkIsUnavailableButTheFilesAreRead) {
     const host::HostFactsReader reader(m_root, host::LiveServices{}, "/var/lib/libvirt/images", "default");
     EXPECT_TRUE(reader.network().is_unavailable());
