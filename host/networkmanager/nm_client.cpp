@@ -227,35 +227,42 @@ common::Result<std::vector<netconfig::ProfileActivation>> NmClient::active_on(
     const std::set<netconfig::IfName>& interfaces) {
     std::vector<netconfig::ProfileActivation> out;
     try {
-        auto manager = all_properties(*m_bus, k_manager_path, k_manager_interface, m_timeout);
-        for (const auto& path : property_or(manager, "ActiveConnections", std::vector<sdbus::ObjectPath>{})) {
+        auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
+        using Paths = std::vector<sdbus::ObjectPath>;
+        for (const auto& path : get_property<Paths>(*manager, k_manager_interface, "ActiveConnections", m_timeout)) {
             std::map<std::string, sdbus::Variant> active;
             try {
                 active = all_properties(*m_bus, path, k_active_interface, m_timeout);
             } catch (const sdbus::Error&) {
                 continue;  // deactivated meanwhile
             }
+            // Of each device only its name, and the profile's flags only for a connection on our interfaces.
+            std::vector<netconfig::IfName> ours;
+            for (const auto& device : property_or(active, "Devices", Paths{})) {
+                try {
+                    auto proxy = sdbus::createProxy(*m_bus, k_service, device);
+                    auto name = netconfig::IfName::make(
+                        get_property<std::string>(*proxy, k_device_interface, "Interface", m_timeout));
+                    if (name && interfaces.count(name.value())) ours.push_back(name.value());
+                } catch (const sdbus::Error&) {
+                    continue;
+                }
+            }
+            if (ours.empty()) continue;
             const auto connection = property_or(active, "Connection", sdbus::ObjectPath{});
             if (!connection.empty() && connection != "/") {
                 try {
-                    const auto settings = all_properties(*m_bus, connection, k_connection_interface, m_timeout);
-                    if (property_or(settings, "Flags", std::uint32_t{0}) & k_generated_flags) continue;
+                    auto proxy = sdbus::createProxy(*m_bus, k_service, connection);
+                    if (get_property<std::uint32_t>(*proxy, k_connection_interface, "Flags", m_timeout) &
+                        k_generated_flags)
+                        continue;
                 } catch (const sdbus::Error&) {
                     // NetworkManager before 1.12 has no Flags: keep the profile.
                 }
             }
-            for (const auto& device : property_or(active, "Devices", std::vector<sdbus::ObjectPath>{})) {
-                std::string name;
-                try {
-                    name = property_or(all_properties(*m_bus, device, k_device_interface, m_timeout), "Interface",
-                                       std::string{});
-                } catch (const sdbus::Error&) {
-                    continue;
-                }
-                auto interface = netconfig::IfName::make(name);
-                if (!interface || !interfaces.count(interface.value())) continue;
+            for (const auto& interface : ours) {
                 netconfig::ProfileActivation found;
-                found.interface = interface.value();
+                found.interface = interface;
                 found.profile = property_or(active, "Id", std::string{});
                 found.uuid = property_or(active, "Uuid", std::string{});
                 const auto state = property_or(active, "State", std::uint32_t{0});
@@ -326,6 +333,7 @@ std::vector<std::string> NmClient::deactivate(const std::vector<std::string>& uu
 
 std::vector<netconfig::ProfileActivation> NmClient::activate(const std::vector<ProfileRef>& profiles,
                                                              std::chrono::milliseconds timeout) {
+    if (profiles.empty()) return {};
     using Clock = std::chrono::steady_clock;
     const auto deadline = Clock::now() + timeout;
     const auto count = profiles.size();
