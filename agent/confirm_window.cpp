@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -179,6 +180,15 @@ void kill_at_step_for_tests([[maybe_unused]] std::size_t step) {
     const char* at = std::getenv("KVM_AGENT_KILL_AT_STEP");
     if (at && *at && std::to_string(step) == at) ::kill(::getpid(), SIGKILL);
 #endif
+}
+
+std::optional<std::chrono::microseconds> checkpoint_answer_for_tests() {
+#ifdef KVM_TEST_RUN_DIR
+    const char* within = std::getenv("KVM_AGENT_CHECKPOINT_ANSWER_US");
+    if (within && *within && std::all_of(within, within + std::strlen(within), [](char c) { return c >= '0' && c <= '9'; }))
+        return std::chrono::microseconds(std::strtoll(within, nullptr, 10));
+#endif
+    return std::nullopt;
 }
 
 fs::path run_dir() { return test_run_dir().value_or("/run/kvm-agent"); }

@@ -34,6 +34,9 @@ std::optional<std::filesystem::path> test_run_dir();
 // kills itself (SIGKILL) as it logs the start of step N, so a test kills it exactly at that boundary, however
 // fast the process runs, instead of racing it from outside.
 void kill_at_step_for_tests(std::size_t step);
+// $KVM_AGENT_CHECKPOINT_ANSWER_US=N, honoured like $KVM_AGENT_RUN_DIR: NetworkManager's CheckpointCreate is waited
+// for N microseconds only, so a test has the answer overrun as on a host busy at boot.
+std::optional<std::chrono::microseconds> checkpoint_answer_for_tests();
 // /run/kvm-agent, or test_run_dir().
 std::filesystem::path run_dir();
 std::filesystem::path run_lock_path(const std::filesystem::path& dir);

@@ -236,7 +236,7 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
 
     bool guarded = false;
     if (auto refused = arm_guard(adapters.guard, report.before, options, report.guard, guarded))
-        return common::make_error("guarding the change against kvm-agent's death: " + refused->message);
+        return common::make_error(std::string(k_guard_refused) + refused->message);
     const auto note_guard_problem = [&](const std::string& problem) {
         if (!problem.empty()) report.guard += "; " + problem;
     };

@@ -102,6 +102,10 @@ struct NetworkApplyOptions {
     netconfig::Interruption interrupted = common::stop_reason;
 };
 
+// How apply_network's error begins when the rollback guard (NetworkManager's checkpoint) could not be armed: the
+// host's failure, not the profile's.
+inline constexpr std::string_view k_guard_refused = "guarding the change against kvm-agent's death: ";
+
 // Applies the plan, verifies it, then persists it (when given a persistence); on any failure takes the host
 // back to `before`, puts back the files it wrote, and says why. An interface on DHCP or autoconf gets its
 // addresses from the network service during the apply: its profile is persisted and activated right after the

@@ -93,6 +93,7 @@ public:
         host::networkmanager::NmCheckpointOptions guard;
         guard.root = settings.config_root;
         guard.note = run_dir() / "nm-checkpoint";
+        if (auto answer = checkpoint_answer_for_tests()) guard.create_timeout = *answer;
         m_guard.emplace(guard);
     }
     NetworkAdapters adapters() override {

@@ -3,15 +3,18 @@
 namespace agent {
 
 namespace {
-// "observing the network: ..." errors are the host's; any other plan error is the profile's.
-bool is_observation_error(const common::Error& error) { return error.message.rfind("observing", 0) == 0; }
+// "observing the network: ..." and a guard that could not be armed are the host's; any other error is the
+// profile's (exit 3: nothing touched, fix the profile).
+bool is_host_error(const common::Error& error) {
+    return error.message.rfind("observing", 0) == 0 || error.message.rfind(k_guard_refused, 0) == 0;
+}
 }  // namespace
 
 common::Result<StepPlan> NetworkStep::plan() {
     const auto adapters = m_host->adapters();
     auto planned = plan_network(m_profile, adapters.observer, adapters.persistence);
     if (!planned) {
-        m_failed_on_input = !is_observation_error(planned.error());
+        m_failed_on_input = !is_host_error(planned.error());
         return planned.error();
     }
     m_plan = planned->plan;
@@ -25,7 +28,7 @@ StepOutcome NetworkStep::apply() {
     StepOutcome outcome;
     auto applied = apply_network(m_profile, m_host->adapters(), m_options);
     if (!applied) {
-        m_failed_on_input = !is_observation_error(applied.error());
+        m_failed_on_input = !is_host_error(applied.error());
         outcome.failures.push_back(applied.error().message);
         return outcome;
     }

@@ -31,12 +31,7 @@ checks::Fact<checks::FirewallFacts> Firewalld::status() {
     } catch (const sdbus::Error& e) {
         facts.error = e.getName() + ": " + e.getMessage();
         if (facts.state.empty()) facts.state = "UNKNOWN";
-        // sd-bus names an overrun call NoReply, Timeout, TimedOut or System.Error.ETIMEDOUT; a daemon busy
-        // starting gives them, one that is down or refuses does not.
-        const auto& name = e.getName();
-        facts.timed_out = false;
-        for (const char* overrun : {"NoReply", "Timeout", "TimedOut", "ETIMEDOUT"})
-            facts.timed_out = facts.timed_out || name.find(overrun) != std::string::npos;
+        facts.timed_out = is_overrun(e);
     }
     return facts;
 }

@@ -17,6 +17,16 @@ common::Result<std::unique_ptr<sdbus::IConnection>> open_system_bus();
 // starts a daemon through D-Bus activation.
 bool name_has_owner(sdbus::IConnection& bus, const std::string& name, std::chrono::milliseconds timeout);
 
+// Whether a call failed because its answer did not come in time: sd-bus names that NoReply, Timeout, TimedOut or
+// System.Error.ETIMEDOUT. A daemon busy starting gives them, one that is down or refuses does not; the call may
+// still be carried out after we stopped waiting.
+inline bool is_overrun(const sdbus::Error& e) {
+    const auto& name = e.getName();
+    for (const char* overrun : {"NoReply", "Timeout", "TimedOut", "ETIMEDOUT"})
+        if (name.find(overrun) != std::string::npos) return true;
+    return false;
+}
+
 // org.freedesktop.DBus.Properties.Get of one property: a poll or a read asks for what it needs only.
 template <typename T>
 T get_property(sdbus::IProxy& proxy, const std::string& interface, const std::string& property,

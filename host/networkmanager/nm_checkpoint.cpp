@@ -1,11 +1,11 @@
 #include "host/networkmanager/nm_checkpoint.h"
 
-
 #include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <sstream>
 #include <string_view>
+#include <thread>
 
 #include "common/boot_clock.h"
 #include "common/owned_file.h"
@@ -101,15 +101,11 @@ netconfig::Recovery NmCheckpoint::recover() {
     if (auto connected = connect(); !connected) return {connected.error().message, {}};
     const auto pending = m_client->checkpoints();
     if (!pending) return {pending.error().message, {}};
-    // The noted one, or one created since that run began to arm (killed before the answer came); none when
-    // NetworkManager's own timeout ran out and it rolled back already.
+    // The noted one, or one created since that run began to arm (killed before the answer came, or it gave up
+    // waiting for it); none when NetworkManager's own timeout ran out and it rolled back already.
     std::vector<std::string> ours;
-    for (const auto& path : *pending) {
-        if (path == noted.checkpoint) ours.push_back(path);
-        if (!noted.arming_since) continue;
-        const auto created = m_client->checkpoint_created(path);
-        if (created && *created >= *noted.arming_since) ours.push_back(path);
-    }
+    if (std::find(pending->begin(), pending->end(), noted.checkpoint) != pending->end()) ours.push_back(noted.checkpoint);
+    if (noted.arming_since) ours = created_since(*noted.arming_since);
     if (ours.empty()) return {};
     const std::string whose = " (left by an earlier run that did not finish)";
     std::string done;
@@ -121,21 +117,55 @@ netconfig::Recovery NmCheckpoint::recover() {
     return {done, std::move(noted.leases)};
 }
 
+std::vector<std::string> NmCheckpoint::created_since(std::int64_t since) {
+    std::vector<std::string> found;
+    const auto pending = m_client->checkpoints();
+    if (!pending) return found;
+    for (const auto& path : *pending) {
+        const auto created = m_client->checkpoint_created(path);
+        if (created && *created >= since) found.push_back(path);
+    }
+    return found;
+}
+
+common::Result<std::string> NmCheckpoint::late_checkpoint(std::int64_t since) {
+    const auto deadline = std::chrono::steady_clock::now() + m_options.late_checkpoint_wait;
+    while (true) {
+        if (auto found = created_since(since); !found.empty()) return found.front();
+        if (std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return common::make_error("NetworkManager made no checkpoint within " +
+                              std::to_string(m_options.late_checkpoint_wait.count()) + " ms after the call");
+}
+
 common::Result<bool> NmCheckpoint::arm(std::chrono::seconds window, const netconfig::Leases& leases) {
     m_unguarded = why_not();
     if (!m_unguarded.empty()) return false;
     if (auto connected = connect(); !connected) return connected.error();
-    write_note("arming " + std::to_string(common::boottime_ms()), leases);
+    const auto arming = common::boottime_ms();
+    write_note("arming " + std::to_string(arming), leases);
+    bool overran = false;
     auto created = m_client->checkpoint_create(
-        window, k_delete_new_connections | k_disconnect_new_devices | k_no_preserve_external_ports);
+        window, k_delete_new_connections | k_disconnect_new_devices | k_no_preserve_external_ports,
+        m_options.create_timeout, &overran);
     // An older NetworkManager knows no flag for external ports; without it they stay enslaved.
-    if (!created && created.error().message.find("flag") != std::string::npos)
-        created = m_client->checkpoint_create(window, k_delete_new_connections | k_disconnect_new_devices);
+    if (!created && !overran && created.error().message.find("flag") != std::string::npos)
+        created = m_client->checkpoint_create(window, k_delete_new_connections | k_disconnect_new_devices,
+                                              m_options.create_timeout, &overran);
+    // Not answered in time is not refused: NetworkManager may make it still (it asks polkit first). That one is
+    // ours, and guards the change as if it had been answered.
+    if (!created && overran) {
+        if (auto late = late_checkpoint(arming)) created = std::move(late).value();
+        else created = common::make_error(created.error().message + "; " + late.error().message);
+    }
     if (!created) {
-        forget_note();
+        // After an overrun the note stays: a checkpoint NetworkManager makes later is the next run's to roll back.
+        if (!overran) forget_note();
         return common::make_error(created.error().message +
-                                  " (a checkpoint another tool holds, or one an earlier run left and "
-                                  "NetworkManager has not rolled back yet)");
+                                  (overran ? std::string()
+                                           : " (a checkpoint another tool holds, or one an earlier run left and "
+                                             "NetworkManager has not rolled back yet)"));
     }
     m_path = std::move(created).value();
     write_note(m_path, leases);

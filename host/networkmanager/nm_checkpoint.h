@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "netconfig/rollback_guard.h"
 
@@ -35,6 +36,11 @@ struct NmCheckpointOptions {
     std::filesystem::path root = "/";  // not "/": files for another system, nothing running to guard
     bool ask_network_manager = true;
     std::chrono::milliseconds call_timeout{2000};
+    // CheckpointCreate's own bound: NetworkManager snapshots every device before it answers, and at boot (where
+    // kvm-agent runs first) it is busy starting them.
+    std::chrono::microseconds create_timeout{std::chrono::seconds(20)};
+    // How long a checkpoint asked for but not answered in time may take to appear before the step gives up.
+    std::chrono::milliseconds late_checkpoint_wait{20000};
     // Where the armed checkpoint's path is noted, so that the next run (holding the run lock, so the one that
     // armed it is dead) rolls it back at once instead of waiting for its window or refusing to start.
     std::filesystem::path note;
@@ -59,6 +65,10 @@ private:
     common::Result<std::monostate> connect();
     void write_note(const std::string& first_line, const netconfig::Leases& leases) const;
     void forget_note() const;
+    // The pending checkpoints NetworkManager made at `since` (CLOCK_BOOTTIME ms) or later.
+    std::vector<std::string> created_since(std::int64_t since);
+    // The one made since `since`, waited for up to late_checkpoint_wait: a CheckpointCreate not answered in time.
+    common::Result<std::string> late_checkpoint(std::int64_t since);
 
     NmCheckpointOptions m_options;
     std::unique_ptr<NmClient> m_client;

@@ -121,17 +121,20 @@ common::Result<std::monostate> NmClient::reload(std::chrono::milliseconds timeou
     return std::monostate{};
 }
 
-common::Result<std::string> NmClient::checkpoint_create(std::chrono::seconds timeout, std::uint32_t flags) {
+common::Result<std::string> NmClient::checkpoint_create(std::chrono::seconds timeout, std::uint32_t flags,
+                                                        std::chrono::microseconds answer_within, bool* overran) {
+    if (overran) *overran = false;
     try {
         auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
         sdbus::ObjectPath checkpoint;
         manager->callMethod("CheckpointCreate")
             .onInterface(k_manager_interface)
-            .withTimeout(m_timeout)
+            .withTimeout(answer_within)
             .withArguments(std::vector<sdbus::ObjectPath>{}, static_cast<std::uint32_t>(timeout.count()), flags)
             .storeResultsTo(checkpoint);
         return std::string(checkpoint);
     } catch (const sdbus::Error& e) {
+        if (overran) *overran = host::dbus::is_overrun(e);
         return common::make_error("creating a NetworkManager checkpoint: " + describe(e));
     }
 }

@@ -72,8 +72,10 @@ public:
 
     // Manager.CheckpointCreate over every device: NetworkManager puts them back as they are now, their
     // profiles included, once `timeout` passes without checkpoint_adjust() or checkpoint_destroy(). `flags`:
-    // NM_CHECKPOINT_CREATE_FLAG_*. The checkpoint's object path.
-    common::Result<std::string> checkpoint_create(std::chrono::seconds timeout, std::uint32_t flags);
+    // NM_CHECKPOINT_CREATE_FLAG_*. The checkpoint's object path. `answer_within` bounds the call; `overran` (when
+    // given) says whether it failed for want of an answer in time: NetworkManager may still make the checkpoint.
+    common::Result<std::string> checkpoint_create(std::chrono::seconds timeout, std::uint32_t flags,
+                                                  std::chrono::microseconds answer_within, bool* overran = nullptr);
     // The rollback `timeout` from now.
     common::Result<std::monostate> checkpoint_adjust(const std::string& path, std::chrono::seconds timeout);
     common::Result<std::monostate> checkpoint_destroy(const std::string& path);

@@ -229,6 +229,48 @@ TEST_F(GuestNetwork, ABondOfTwoNicsUnderABridgeTakesItsLeaseAndSlaacAddressFromT
     m_guest->run({"sh", "-c", k_stop_segment_server});
 }
 
+// At boot NetworkManager is busy starting devices and may answer CheckpointCreate after kvm-agent stopped waiting;
+// it makes the checkpoint still. That checkpoint guards the change and goes with it: none is left to hold the
+// devices and refuse the next run ("device 'lo' is already included in checkpoint ..."), or to roll the host
+// back by itself when its timeout runs out. A 1 us wait ($KVM_AGENT_CHECKPOINT_ANSWER_US, a test hook) always
+// overruns.
+TEST_F(GuestNetwork, ACheckpointNetworkManagerAnswersLateGuardsTheChangeAndIsNotLeftBehind) {
+    const auto checkpoints = [&] {
+        return m_guest->run({"busctl", "get-property", "org.freedesktop.NetworkManager", "/org/freedesktop/NetworkManager",
+                             "org.freedesktop.NetworkManager", "Checkpoints"}).out;
+    };
+    const auto audit_lines = [&](const std::string& op) {
+        const auto journal = m_guest->run({"journalctl", "-u", "NetworkManager", "--no-pager", "-o", "cat"}).out;
+        const std::string needle = "op=\"" + op + "\"";
+        std::size_t count = 0;
+        for (auto at = journal.find(needle); at != std::string::npos; at = journal.find(needle, at + 1)) ++count;
+        return count;
+    };
+    ASSERT_EQ(checkpoints(), "ao 0\n");
+    const auto created_before = audit_lines("checkpoint-create");
+    const auto destroyed_before = audit_lines("checkpoint-destroy");
+
+    m_guest->write_file(k_profile_path, k_bond_bridge_vlan);
+    ASSERT_EQ(m_guest->run({"chmod", "600", k_profile_path}).exit_code, 0);
+    const auto applied = m_guest->run({"env", "KVM_AGENT_CHECKPOINT_ANSWER_US=1", k_guest_agent, "apply", "--profile",
+                                       k_profile_path, "--only", "network", "--output", "json"});
+    ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+    EXPECT_EQ(nlohmann::json::parse(applied.out).at("network").at("outcome"), "applied") << applied.out;
+    EXPECT_EQ(ip_json({"link", "show", "br0.20"}).size(), 1u);
+    EXPECT_EQ(checkpoints(), "ao 0\n");
+    EXPECT_EQ(audit_lines("checkpoint-create"), created_before + 1) << "one checkpoint, the late one, not a second";
+    EXPECT_EQ(audit_lines("checkpoint-destroy"), destroyed_before + 1) << "released with the change kept";
+
+    // The next run is not refused by a checkpoint left behind, and finds nothing to do.
+    const auto again = apply(k_bond_bridge_vlan, {"--output", "json"});
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_EQ(nlohmann::json::parse(again.out).at("network").at("outcome"), "in-sync") << again.out;
+
+    const auto removed = apply(k_remove_bond_bridge_vlan);
+    EXPECT_EQ(removed.exit_code, 0) << removed.out << removed.err;
+    EXPECT_TRUE(ip_json({"link", "show", "br0"}).empty());
+}
+
 TEST_F(GuestNetwork, AChangeThatCutsTheHostOffItsGatewayIsRolledBack) {
     // Moves the uplink nic0 under a bridge whose default route points at a gateway that is not there.
     const auto before_routes = ip_json({"route", "show", "default"});

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "agent/network_apply.h"
+#include "agent/steps/network_step.h"
 #include "netconfig/apply.h"
 #include "profile/profile.h"
 #include "tests/unit/netconfig/plan_test_support.h"
@@ -265,6 +266,23 @@ TEST(NetworkApplyGuard, ThatRefusesKeepsTheChangeFromStarting) {
     EXPECT_NE(report.error().message.find("a checkpoint of another tool is pending"), std::string::npos)
         << report.error().message;
     EXPECT_EQ(host.changes(), 0u);
+}
+
+// A guard that cannot be armed is the host's failure (exit 1), not the profile's (exit 3 tells an admin or
+// Ansible to fix the profile): NetworkManager refused or did not answer.
+TEST(NetworkApplyGuard, ThatRefusesFailsTheNetworkStepOnTheHostNotOnTheProfile) {
+    struct Host : NetworkHost {
+        SimulatedHost host{single_homed_host()};
+        Prober prober{true};
+        RecordingGuard guard{common::make_error("creating a NetworkManager checkpoint: Timeout")};
+        NetworkAdapters adapters() override { return {host, host, prober, nullptr, &guard}; }
+    };
+    const auto profile = bridge_profile();
+    NetworkStep step(profile, std::make_unique<Host>(), quick_options());
+    const auto outcome = step.apply();
+    ASSERT_EQ(outcome.failures.size(), 1u);
+    EXPECT_EQ(outcome.failures[0].rfind(k_guard_refused, 0), 0u) << outcome.failures[0];
+    EXPECT_FALSE(step.failed_on_input());
 }
 
 TEST(NetworkApplyGuard, ThatHasNobodyToAskSaysSoAndTheChangeGoesOn) {
