@@ -186,7 +186,7 @@ std::optional<std::chrono::microseconds> checkpoint_answer_for_tests() {
 #ifdef KVM_TEST_RUN_DIR
     const char* within = std::getenv("KVM_AGENT_CHECKPOINT_ANSWER_US");
     if (within && *within && std::all_of(within, within + std::strlen(within), [](char c) { return c >= '0' && c <= '9'; }))
-        return std::chrono::microseconds(std::strtoll(within, nullptr, 10));
+        if (const auto us = std::strtoll(within, nullptr, 10); us > 0) return std::chrono::microseconds(us);
 #endif
     return std::nullopt;
 }

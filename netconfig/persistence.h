@@ -46,6 +46,9 @@ struct NetworkManagerOutcome {
     std::vector<ProfileActivation> activations;  // our profiles (persist) or the ones brought back (restore)
     // Profiles NetworkManager had active on our interfaces before persist(): restore() activates them again.
     std::vector<ProfileActivation> displaced;
+    // It activated, deactivated or released something: the running host changed even when no file did (and
+    // with it what other daemons hold, such as the zone firewalld has an activated device in).
+    bool changed_running = false;
 
     bool all_activated() const {
         for (const auto& activation : activations)

@@ -35,6 +35,7 @@ StepOutcome NetworkStep::apply() {
     m_report = std::move(applied).value();
     const auto& report = *m_report;
     outcome.recovered = !report.recovered.empty();
+    outcome.touched = report.persisted && report.persisted->network_manager.changed_running;
     if (report.outcome == NetworkOutcome::applied) {
         for (const auto& step : report.plan.steps) outcome.changed.push_back(step.to_string());
         if (report.persisted)

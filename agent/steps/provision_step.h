@@ -29,6 +29,9 @@ struct StepOutcome {
     // It first put back what a killed earlier run left (the network step's checkpoint): the host changed even
     // when `changed` is empty, so later steps observe it again.
     bool recovered = false;
+    // It changed the running host without a line in `changed` (NetworkManager activated an unchanged profile that
+    // was down): later steps observe it again too.
+    bool touched = false;
     bool ok() const { return failures.empty(); }
 };
 

@@ -50,6 +50,16 @@ CheckpointNote read_note(const std::filesystem::path& path) {
 
 }  // namespace
 
+std::vector<std::string> checkpoints_of_run(const std::vector<PendingCheckpoint>& pending, std::int64_t since,
+                                            std::int64_t until, std::uint32_t window) {
+    std::vector<std::string> ours;
+    for (const auto& checkpoint : pending)
+        if (checkpoint.created >= since && checkpoint.created <= until &&
+            (window == 0 || checkpoint.rollback_timeout == window))
+            ours.push_back(checkpoint.path);
+    return ours;
+}
+
 CheckpointNote parse_checkpoint_note(std::string_view text) {
     constexpr std::size_t k_max_lines = 256;
     constexpr std::size_t k_max_line = 128;
@@ -99,13 +109,16 @@ netconfig::Recovery NmCheckpoint::recover() {
     forget_note();
     if (noted.checkpoint.empty() && !noted.arming_since) return {};
     if (auto connected = connect(); !connected) return {connected.error().message, {}};
-    const auto pending = m_client->checkpoints();
-    if (!pending) return {pending.error().message, {}};
-    // The noted one, or one created since that run began to arm (killed before the answer came, or it gave up
-    // waiting for it); none when NetworkManager's own timeout ran out and it rolled back already.
+    const auto now = pending();
+    if (!now) return {now.error().message, {}};
+    // The noted one, or the one made since that run began to arm (killed before the answer came, or it gave up
+    // waiting for it; within the time it could have come, so another tool's later one is not taken); none when
+    // NetworkManager's own timeout ran out and it rolled back already.
     std::vector<std::string> ours;
-    if (std::find(pending->begin(), pending->end(), noted.checkpoint) != pending->end()) ours.push_back(noted.checkpoint);
-    if (noted.arming_since) ours = created_since(*noted.arming_since);
+    if (noted.arming_since)
+        ours = checkpoints_of_run(*now, *noted.arming_since, *noted.arming_since + arming_bound_ms(), 0);
+    for (const auto& checkpoint : *now)
+        if (checkpoint.path == noted.checkpoint) ours.push_back(checkpoint.path);
     if (ours.empty()) return {};
     const std::string whose = " (left by an earlier run that did not finish)";
     std::string done;
@@ -117,23 +130,35 @@ netconfig::Recovery NmCheckpoint::recover() {
     return {done, std::move(noted.leases)};
 }
 
-std::vector<std::string> NmCheckpoint::created_since(std::int64_t since) {
-    std::vector<std::string> found;
-    const auto pending = m_client->checkpoints();
-    if (!pending) return found;
-    for (const auto& path : *pending) {
-        const auto created = m_client->checkpoint_created(path);
-        if (created && *created >= since) found.push_back(path);
-    }
+common::Result<std::vector<PendingCheckpoint>> NmCheckpoint::pending() {
+    const auto paths = m_client->checkpoints();
+    if (!paths) return paths.error();
+    std::vector<PendingCheckpoint> found;
+    for (const auto& path : *paths)
+        if (const auto times = m_client->checkpoint_times(path))
+            found.push_back({path, times->created, times->rollback_timeout});
     return found;
 }
 
-common::Result<std::string> NmCheckpoint::late_checkpoint(std::int64_t since) {
+std::int64_t NmCheckpoint::arming_bound_ms() const {
+    constexpr std::int64_t k_slack_ms = 5000;
+    return std::chrono::duration_cast<std::chrono::milliseconds>(m_options.create_timeout).count() +
+           m_options.late_checkpoint_wait.count() + k_slack_ms;
+}
+
+common::Result<std::string> NmCheckpoint::late_checkpoint(std::int64_t since, std::chrono::seconds window) {
     const auto deadline = std::chrono::steady_clock::now() + m_options.late_checkpoint_wait;
     while (true) {
-        if (auto found = created_since(since); !found.empty()) return found.front();
+        if (const auto now = pending()) {
+            const auto ours = checkpoints_of_run(*now, since, common::boottime_ms(),
+                                                 static_cast<std::uint32_t>(window.count()));
+            if (ours.size() == 1) return ours.front();
+            if (ours.size() > 1)
+                return common::make_error(std::to_string(ours.size()) +
+                                          " checkpoints appeared after the call: which one is ours cannot be told");
+        }
         if (std::chrono::steady_clock::now() >= deadline) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     return common::make_error("NetworkManager made no checkpoint within " +
                               std::to_string(m_options.late_checkpoint_wait.count()) + " ms after the call");
@@ -156,7 +181,7 @@ common::Result<bool> NmCheckpoint::arm(std::chrono::seconds window, const netcon
     // Not answered in time is not refused: NetworkManager may make it still (it asks polkit first). That one is
     // ours, and guards the change as if it had been answered.
     if (!created && overran) {
-        if (auto late = late_checkpoint(arming)) created = std::move(late).value();
+        if (auto late = late_checkpoint(arming, window)) created = std::move(late).value();
         else created = common::make_error(created.error().message + "; " + late.error().message);
     }
     if (!created) {

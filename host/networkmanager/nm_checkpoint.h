@@ -32,6 +32,16 @@ struct CheckpointNote {
 // not parse are skipped.
 CheckpointNote parse_checkpoint_note(std::string_view text);
 
+struct PendingCheckpoint {
+    std::string path;
+    std::int64_t created = -1;          // CLOCK_BOOTTIME ms
+    std::uint32_t rollback_timeout = 0;  // s
+};
+// The pending checkpoints a run that began to arm at `since` (CLOCK_BOOTTIME ms) may have made: created from
+// `since` to `until`, with the rollback timeout it asked for (`window`; 0 when not known, as to a later run).
+std::vector<std::string> checkpoints_of_run(const std::vector<PendingCheckpoint>& pending, std::int64_t since,
+                                            std::int64_t until, std::uint32_t window);
+
 struct NmCheckpointOptions {
     std::filesystem::path root = "/";  // not "/": files for another system, nothing running to guard
     bool ask_network_manager = true;
@@ -65,10 +75,14 @@ private:
     common::Result<std::monostate> connect();
     void write_note(const std::string& first_line, const netconfig::Leases& leases) const;
     void forget_note() const;
-    // The pending checkpoints NetworkManager made at `since` (CLOCK_BOOTTIME ms) or later.
-    std::vector<std::string> created_since(std::int64_t since);
-    // The one made since `since`, waited for up to late_checkpoint_wait: a CheckpointCreate not answered in time.
-    common::Result<std::string> late_checkpoint(std::int64_t since);
+    // The checkpoints pending now, with their times (one that cannot be read is left out).
+    common::Result<std::vector<PendingCheckpoint>> pending();
+    // How long after its arming a run's checkpoint can appear: the call's bound and the wait for a late one.
+    std::int64_t arming_bound_ms() const;
+    // The one checkpoint this run asked for (at `since`, with `window`) and NetworkManager made after the call
+    // stopped waiting, waited for up to late_checkpoint_wait; an error when none appears, or more than one could
+    // be it (another tool's too: not ours to guess).
+    common::Result<std::string> late_checkpoint(std::int64_t since, std::chrono::seconds window);
 
     NmCheckpointOptions m_options;
     std::unique_ptr<NmClient> m_client;

@@ -180,12 +180,14 @@ common::Result<std::monostate> NmClient::checkpoint_rollback(const std::string& 
     return std::monostate{};
 }
 
-common::Result<std::int64_t> NmClient::checkpoint_created(const std::string& path) {
+common::Result<NmClient::CheckpointTimes> NmClient::checkpoint_times(const std::string& path) {
     try {
         const auto properties = all_properties(*m_bus, path, k_checkpoint_interface, m_timeout);
-        const auto created = property_or(properties, "Created", std::int64_t{-1});
-        if (created < 0) return common::make_error("NetworkManager checkpoint " + path + " has no Created time");
-        return created;
+        CheckpointTimes times;
+        times.created = property_or(properties, "Created", std::int64_t{-1});
+        times.rollback_timeout = property_or(properties, "RollbackTimeout", std::uint32_t{0});
+        if (times.created < 0) return common::make_error("NetworkManager checkpoint " + path + " has no Created time");
+        return times;
     } catch (const sdbus::Error& e) {
         return common::make_error("reading NetworkManager checkpoint " + path + ": " + describe(e));
     }

@@ -81,8 +81,12 @@ public:
     common::Result<std::monostate> checkpoint_destroy(const std::string& path);
     // Manager.CheckpointRollback: the devices back now, and the checkpoint gone.
     common::Result<std::monostate> checkpoint_rollback(const std::string& path);
-    // Checkpoint.Created: when NetworkManager made it, in CLOCK_BOOTTIME milliseconds.
-    common::Result<std::int64_t> checkpoint_created(const std::string& path);
+    // Checkpoint.Created (when NetworkManager made it, in CLOCK_BOOTTIME milliseconds) and RollbackTimeout (s).
+    struct CheckpointTimes {
+        std::int64_t created = -1;
+        std::uint32_t rollback_timeout = 0;
+    };
+    common::Result<CheckpointTimes> checkpoint_times(const std::string& path);
     // Manager.Checkpoints: the object paths of the checkpoints pending now.
     common::Result<std::vector<std::string>> checkpoints();
 

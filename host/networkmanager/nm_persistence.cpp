@@ -219,15 +219,7 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
             // One that stays enslaved fails the bond's activation, which is reported with NetworkManager's reason.
             if (!released.count(port)) static_cast<void>(m_links->release(port));
 
-    // A re-apply that wrote and removed nothing, over profiles all active, has nothing for NetworkManager to load:
-    // a reload would read every connection file again (and ask polkit) to find what it has.
-    const bool all_loaded = set->removed.empty() && nm.displaced.empty() &&
-                            std::all_of(set->files.begin(), set->files.end(), [&](const netconfig::NmKeyfile& file) {
-                                return file.autoconnect && active_uuids.count(file.uuid) &&
-                                       actions[file.interface] == PersistedFile::Action::unchanged;
-                            });
-    common::Result<std::monostate> reloaded = std::monostate{};
-    if (!all_loaded) reloaded = c.reload(m_options.reload_timeout);
+    const auto reloaded = c.reload(m_options.reload_timeout);
     if (!reloaded) {
         // Without the files loaded nothing of ours can be activated, and a removed profile stays loaded (and
         // brings its device back): every profile reports why, so the apply fails and rolls back.
@@ -260,6 +252,7 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
         }
         wanted.push_back(ref);
     }
+    nm.changed_running = !wanted.empty() || !in_the_way.empty() || !released.empty();
     const auto activations = c.activate(wanted, m_options.activation_timeout);
     const auto left = settle_deleted(c, desired, observed);
     std::map<std::string, netconfig::ProfileActivation> by_uuid;

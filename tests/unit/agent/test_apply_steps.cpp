@@ -79,11 +79,12 @@ public:
     common::Result<StepPlan> plan() override { return StepPlan{m_changes, {"a note"}}; }
     StepOutcome apply() override {
         ++applied;
-        return StepOutcome{m_changes, {}, {}, recovers};
+        return StepOutcome{m_changes, {}, {}, recovers, touches};
     }
     bool applies_when_planned_in_sync() const override { return m_always; }
     int applied = 0;
     bool recovers = false;
+    bool touches = false;
 
 private:
     std::string m_section;
@@ -125,6 +126,12 @@ TEST(ApplySteps, AStepThatAsksIsAppliedInSyncAndItsRecoveryCountsAsAChange) {
     EXPECT_EQ(network.applied, 2);
     EXPECT_EQ(firewall.applied, 1);
     EXPECT_EQ(storage.applied, 1);
+
+    network.recovers = false;
+    network.touches = true;  // NetworkManager activated a profile that was down: firewalld's zones may follow
+    apply_steps(steps, {}, {}, {}, &planned);
+    EXPECT_EQ(firewall.applied, 2);
+    EXPECT_EQ(storage.applied, 2);
 }
 
 TEST(ApplySteps, WithoutAPlanEveryStepIsApplied) {
@@ -218,6 +225,15 @@ TEST(ObservedUnchangedSince, ReadsBeforeTheLastChangeAreNotShared) {
     const auto replanned = plan_steps(after_recovery);
     const auto recovered = apply_steps(after_recovery, {}, {}, {}, &replanned);
     EXPECT_THAT(zones_of(observed_unchanged_since(after_recovery, recovered)), ::testing::ElementsAre("network", "storage"));
+
+    ReadingStep activating("network", {}, true);
+    activating.touches = true;  // no file changed, but NetworkManager activated a profile that was down
+    ReadingStep later_firewall("firewall", {});
+    const std::vector<ProvisionStep*> activated{&activating, &later_firewall};
+    const auto planned_again = plan_steps(activated);
+    const auto touched = apply_steps(activated, {}, {}, {}, &planned_again);
+    EXPECT_EQ(later_firewall.applied, 1);
+    EXPECT_THAT(zones_of(observed_unchanged_since(activated, touched)), ::testing::ElementsAre("firewall", "network"));
 }
 
 // Steps not run after a failure read the host at plan time, before the failed step changed part of it.

@@ -45,5 +45,21 @@ TEST(CheckpointNote, IgnoresWhatItDoesNotKnow) {
     EXPECT_EQ(note.leases[0].first.str(), "nic1");
 }
 
+// A run's checkpoint is one created after it began to arm and before its answer could have come, with the
+// window it asked for: another tool's (created earlier, later, or with another timeout) is not taken for it.
+TEST(CheckpointsOfRun, AreTheOnesMadeInTheRunsTimeWithItsWindow) {
+    const std::vector<PendingCheckpoint> pending = {
+        {"/cp/1", 1000, 90},   // before the arming: an earlier one
+        {"/cp/2", 5000, 90},   // ours
+        {"/cp/3", 5200, 300},  // in time, but another window: another tool's
+        {"/cp/4", 90000, 90},  // long after: another tool's
+    };
+    EXPECT_EQ(checkpoints_of_run(pending, 4000, 50000, 90), std::vector<std::string>{"/cp/2"});
+    // A later run does not know the window: the time alone.
+    EXPECT_EQ(checkpoints_of_run(pending, 4000, 50000, 0), (std::vector<std::string>{"/cp/2", "/cp/3"}));
+    EXPECT_TRUE(checkpoints_of_run(pending, 6000, 50000, 90).empty());
+    EXPECT_TRUE(checkpoints_of_run({}, 0, 1000000, 0).empty());
+}
+
 }  // namespace
 }  // namespace host::networkmanager
