@@ -4,11 +4,14 @@
 
 #include <boost/program_options.hpp>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -47,6 +50,26 @@ struct CommonOptions {
     std::string profile_path = k_default_profile;
     std::string only;
     std::string output = "text";
+};
+
+// The wall time of each phase of a run, in the order they ended: what the sections took (plan, apply) beside
+// what every run pays around them (the benchmark's "own overhead").
+class PhaseClock {
+public:
+    void lap(const char* phase) {
+        const auto now = std::chrono::steady_clock::now();
+        m_laps.emplace_back(phase, std::chrono::duration_cast<std::chrono::milliseconds>(now - m_last).count());
+        m_last = now;
+    }
+    nlohmann::json json() const {
+        nlohmann::json phases = nlohmann::json::object();
+        for (const auto& [phase, ms] : m_laps) phases[phase] = ms;
+        return phases;
+    }
+
+private:
+    std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+    std::vector<std::pair<const char*, long long>> m_laps;
 };
 
 struct Invocation {
@@ -394,6 +417,7 @@ bool take_back_window(const Invocation& call, const std::filesystem::path& windo
 
 int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
     const Invocation call{"kvm-agent apply", out, err};
+    PhaseClock phases;
     CommonOptions common;
     std::string confirm_within, state_dir = ReadinessPaths{}.state_dir.string();
     NetworkSettings network_settings;
@@ -455,7 +479,9 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     }
     note_left_alone(call, selection->left_alone);
     // Bad input is refused before anything changes: every step plans first.
+    phases.lap("prepare");
     const auto planned = plan_steps(pointers(*selection));
+    phases.lap("plan");
     if (planned.input_error()) {
         for (const auto& section : planned.sections)
             if (section.input_error) err << call.program << ": " << section.error << "\n";
@@ -472,6 +498,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
             host::journal::write(step_entry(index, count, section), k_journal_identifier);
         },
         &planned);
+    phases.lap("apply");
 
     auto* network = network_step(*selection);
     if (network && network->report() && (network->report()->outcome == NetworkOutcome::rolled_back ||
@@ -543,6 +570,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         readiness = merged_readiness(*readiness, previous ? results_from_readiness(*previous)
                                                           : std::vector<checks::CheckResult>{});
     }
+    phases.lap("readiness");
     ReadinessPaths paths;
     paths.state_dir = state_dir;
     std::vector<std::string> published;
@@ -565,6 +593,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
     if (exit_code == k_exit_in_sync && !loaded->partial && !window) {
         if (auto stamp = write_firstboot_stamp(paths); !stamp) publish_error = stamp.error().message;
     }
+    phases.lap("publish");
 
     if (common.output == "json") {
         nlohmann::json report{{"version", 1},
@@ -574,6 +603,7 @@ int run_apply_cli(int argc, const char* const* argv, std::ostream& out, std::ost
                               {"not_run", strings(run.not_run)},
                               {"interrupted", run.interrupted},
                               {"sections", nlohmann::json::object()},
+                              {"phases_ms", phases.json()},
                               {"exit_code", exit_code}};
         for (const auto& section : run.sections) {
             nlohmann::json entry{{"elapsed_ms", section.elapsed.count()}};

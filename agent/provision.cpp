@@ -96,8 +96,7 @@ ProvisionRun apply_steps(const std::vector<ProvisionStep*>& steps, const Progres
         const auto start = Clock::now();
         section.outcome = steps[i]->apply();
         section.elapsed = since(start);
-        changed_before = changed_before || !section.outcome->changed.empty() || section.outcome->recovered ||
-                         section.outcome->touched;
+        changed_before = changed_before || section.outcome->changed_host();
         section.input_error = section.outcome->failures.empty() ? false : input_error_of(steps[i]);
         if (finished) finished(i + 1, steps.size(), section);
         run.sections.push_back(std::move(section));
@@ -112,9 +111,7 @@ checks::ObservedFacts observed_unchanged_since(const std::vector<ProvisionStep*>
     for (std::size_t i = std::min(steps.size(), run.sections.size()); i-- > 0;) {
         steps[i]->share_observed(observed);
         const auto& section = run.sections[i];
-        const bool changed = section.failed() || (section.outcome && (!section.outcome->changed.empty() ||
-                                                                      section.outcome->recovered ||
-                                                                      section.outcome->touched));
+        const bool changed = section.failed() || (section.outcome && section.outcome->changed_host());
         if (changed) break;
     }
     return observed;

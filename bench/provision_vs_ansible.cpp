@@ -68,7 +68,8 @@ constexpr int k_exit_failed = 1;
 constexpr int k_exit_usage = 2;
 constexpr int k_exit_skip = 77;
 constexpr double k_goal_speedup = 20.0;    // the playbook takes >= 20 x kvm-agent's full apply
-constexpr double k_goal_noop_ms = 200.0;   // kvm-agent's no-op re-apply <= 200 ms
+constexpr double k_goal_noop_speedup = 100.0;  // the playbook's no-op takes >= 100 x kvm-agent's
+constexpr double k_goal_overhead_ms = 500.0;   // kvm-agent's no-op outside its sections' plan and apply < 500 ms
 
 // Where the benchmark's files live in the guest.
 const std::string k_dir = "/root/kvm-bench";
@@ -592,14 +593,18 @@ struct Timed {
     double cpu_ms = 0;
     std::string out;
     std::string err;
+    // kvm-agent's own overhead: the wall time outside its sections' plan and apply (phases_ms in its report).
+    std::optional<double> overhead_ms;
 };
 
 struct Series {
     std::vector<double> wall_ms;
     std::vector<double> cpu_ms;
+    std::vector<double> overhead_ms;
     void add(const Timed& t) {
         wall_ms.push_back(t.wall_ms);
         cpu_ms.push_back(t.cpu_ms);
+        if (t.overhead_ms) overhead_ms.push_back(*t.overhead_ms);
     }
 };
 
@@ -734,7 +739,7 @@ public:
     // kvm-agent apply, checked: applied (exit 0, or 2 when the readiness verdict is NOT_READY), no section
     // failed. What a no-op changed is recorded for the report (the end state is checked by the caller).
     Timed agent(bool noop) {
-        const auto t = timed({k_agent, "apply", "--profile", k_profile_path, "--output", "json"});
+        auto t = timed({k_agent, "apply", "--profile", k_profile_path, "--output", "json"});
         const std::string what = std::string("kvm-agent apply") + (noop ? " (no-op)" : "");
         nlohmann::json report;
         try {
@@ -760,6 +765,13 @@ public:
             throw RunFailed(what + " exited " + std::to_string(t.exit_status) + ";" +
                             (failures.empty() ? "\n" + tail(t.err) : failures));
         m_verdicts[report.value("verdict", "?")]++;
+        const auto phases = report.find("phases_ms");
+        if (phases != report.end() && phases->is_object() && phases->value("plan", -1) >= 0 &&
+            phases->value("apply", -1) >= 0)
+            t.overhead_ms = t.wall_ms - phases->value("plan", 0) - phases->value("apply", 0);
+        if (phases != report.end() && phases->is_object())
+            for (auto it = phases->begin(); it != phases->end(); ++it)
+                if (it->is_number()) (noop ? m_noop_phases : m_full_phases)[it.key()].push_back(it->get<double>());
         for (auto it = sections->begin(); it != sections->end(); ++it) {
             const std::string changed = listed_in(*it, "changed");
             if (noop && changed != "[]") m_noop_changes["kvm-agent " + it.key() + ": " + changed]++;
@@ -791,6 +803,8 @@ public:
     std::map<std::string, int>& retried() { return m_retried; }
     const std::map<std::string, std::vector<double>>& full_sections() const { return m_full_sections; }
     const std::map<std::string, std::vector<double>>& noop_sections() const { return m_noop_sections; }
+    const std::map<std::string, std::vector<double>>& full_phases() const { return m_full_phases; }
+    const std::map<std::string, std::vector<double>>& noop_phases() const { return m_noop_phases; }
 
 private:
     GuestVm& m_guest;
@@ -802,6 +816,8 @@ private:
     std::map<std::string, int> m_retried;
     std::map<std::string, std::vector<double>> m_full_sections;
     std::map<std::string, std::vector<double>> m_noop_sections;
+    std::map<std::string, std::vector<double>> m_full_phases;
+    std::map<std::string, std::vector<double>> m_noop_phases;
 };
 
 enum class Contender { agent, playbook };
@@ -983,12 +999,31 @@ int main(int argc, char** argv) {
                       << " |\n";
         }
 
+        std::cout << "\nkvm-agent's run by phase (phases_ms in its JSON report), medians:\n\n"
+                  << "| Phase | (a) full apply (ms) | (c) no-op (ms) |\n|---|---:|---:|\n";
+        for (const char* phase : {"prepare", "plan", "apply", "readiness", "publish"}) {
+            const auto full_times = bench.full_phases().find(phase);
+            const auto noop_times = bench.noop_phases().find(phase);
+            std::cout << "| " << phase << " | "
+                      << (full_times == bench.full_phases().end() ? "" : fixed(median(full_times->second), 0)) << " | "
+                      << (noop_times == bench.noop_phases().end() ? "" : fixed(median(noop_times->second), 0)) << " |\n";
+        }
+
         std::cout << "\n| Measure | Value | Goal | Met |\n|---|---:|---|---|\n"
                   << "| median(b) / median(a): playbook / kvm-agent, full apply | " << fixed(b / a, 1) << " | >= "
                   << fixed(k_goal_speedup, 0) << " | " << met(b / a >= k_goal_speedup) << " |\n"
-                  << "| median(d) / median(c): playbook / kvm-agent, no-op | " << fixed(d / c, 1) << " | | |\n"
-                  << "| median(c): kvm-agent no-op re-apply, wall | " << fixed(c, 0) << " ms | <= "
-                  << fixed(k_goal_noop_ms, 0) << " ms | " << met(c <= k_goal_noop_ms) << " |\n";
+                  << "| median(d) / median(c): playbook / kvm-agent, no-op | " << fixed(d / c, 1) << " | >= "
+                  << fixed(k_goal_noop_speedup, 0) << " | " << met(d / c >= k_goal_noop_speedup) << " |\n";
+        const auto& overheads = noop[Contender::agent].overhead_ms;
+        if (!overheads.empty()) {
+            const double o = median(overheads);
+            std::cout << "| median of (c)'s own overhead: its wall outside the plan and apply phases (phases_ms) | "
+                      << fixed(o, 0) << " ms | < " << fixed(k_goal_overhead_ms, 0) << " ms | "
+                      << met(o < k_goal_overhead_ms) << " |\n";
+        }
+        if (!full[Contender::agent].overhead_ms.empty())
+            std::cout << "| median of (a)'s own overhead, likewise | " << fixed(median(full[Contender::agent].overhead_ms), 0)
+                      << " ms | | |\n";
         std::cout << "\nBenchmark wall time " << fixed(seconds_since(bench_start), 0) << " s (guest boot "
                   << fixed(boot_s, 0) << " s). Timings are reported, not asserted: this benchmark fails only when a "
                   << "contender cannot run or leaves the guest unlike the profile.\n";

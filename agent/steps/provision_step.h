@@ -33,6 +33,8 @@ struct StepOutcome {
     // was down): later steps observe it again too.
     bool touched = false;
     bool ok() const { return failures.empty(); }
+    // Whether later steps (and the readiness) must observe the host again after this step.
+    bool changed_host() const { return !changed.empty() || recovered || touched; }
 };
 
 class ProvisionStep {
