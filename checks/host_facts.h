@@ -152,6 +152,12 @@ struct FirewallZoneFacts {
 // readiness takes it as read instead of asking the daemons again (each firewalld call costs a polkit check).
 struct ObservedFacts {
     std::map<std::string, FirewallZoneFacts> firewall_zones;  // by zone name
+    // libvirt's daemon units as the libvirt step found them converged: the profile's daemons (libvirtd, or the
+    // modular ones) read whole, the other mode's only where systemd holds them. For the libvirt.daemon check that
+    // is the same answer as the 8 units HostFacts::systemd() reads: a converged mode's daemons are enabled and
+    // running, so the other mode's units (absent, or stopped and disabled) do not change it.
+    std::optional<SystemdFacts> libvirt_units;
+    std::optional<FirewallFacts> firewall;  // firewalld's state and default zone
 };
 
 // The zone firewalld has an interface in; "" when it names none (the interface is then in the default zone).

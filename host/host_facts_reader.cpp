@@ -549,6 +549,9 @@ const Fact<checks::FirewallZoneFacts>& HostFactsReader::firewall_zone(const std:
 }
 
 void HostFactsReader::adopt(const checks::ObservedFacts& observed) {
+    if (observed.libvirt_units)
+        once(m_systemd, [&]() -> Fact<checks::SystemdFacts> { return *observed.libvirt_units; });
+    if (observed.firewall) once(m_firewall, [&]() -> Fact<checks::FirewallFacts> { return *observed.firewall; });
     for (const auto& [name, zone] : observed.firewall_zones)
         once(m_firewall_zones.entry(name), [&]() -> Fact<checks::FirewallZoneFacts> { return zone; });
 }

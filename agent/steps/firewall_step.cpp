@@ -31,12 +31,14 @@ FirewallStep::FirewallStep(profile::FirewallSection section, StepSettings settin
 common::Result<StepPlan> FirewallStep::plan() {
     m_failed_on_input = false;
     m_zones_read.clear();
+    m_status_read.reset();
     if (!common::HostRoot(m_settings.root).is_live()) return common::make_error(live_only(m_settings));
     host::dbus::FirewalldConfig firewalld(m_settings.call_timeout, change_timeout(m_settings));
     host::networkmanager::NmConnectionZones connections(m_settings.call_timeout);
     const auto observed = provision::observe_firewall(m_section, firewalld, connections);
     if (!observed) return observed.error();
     m_zones_read = firewalld.zones_read();
+    m_status_read = firewalld.status_read();
     const auto planned = provision::plan_firewall(m_section, observed.value());
     if (!planned.problems.empty()) {
         m_failed_on_input = true;
@@ -53,6 +55,7 @@ common::Result<StepPlan> FirewallStep::plan() {
 StepOutcome FirewallStep::apply() {
     m_failed_on_input = false;
     m_zones_read.clear();
+    m_status_read.reset();
     StepOutcome outcome;
     if (!common::HostRoot(m_settings.root).is_live()) {
         outcome.failures.push_back(live_only(m_settings));
@@ -67,12 +70,16 @@ StepOutcome FirewallStep::apply() {
     outcome.notes = std::move(converged.notes);
     // A change NetworkManager made (a profile's zone) reaches firewalld without passing apply(): only a run that
     // ended with its verifying read shares it.
-    if (outcome.ok()) m_zones_read = firewalld.zones_read();
+    if (outcome.ok()) {
+        m_zones_read = firewalld.zones_read();
+        m_status_read = firewalld.status_read();
+    }
     return outcome;
 }
 
 void FirewallStep::share_observed(checks::ObservedFacts& observed) const {
     for (const auto& [name, zone] : m_zones_read) observed.firewall_zones.emplace(name, zone);
+    if (m_status_read) observed.firewall = m_status_read;
 }
 
 std::unique_ptr<ProvisionStep> make_firewall_step(const profile::HostProfile& profile, const StepSettings& settings) {

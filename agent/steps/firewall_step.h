@@ -4,6 +4,7 @@
 // reboot. The logic is provision/firewall_plan; this wires the real adapters.
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/provision.h"
@@ -33,6 +34,7 @@ private:
     StepSettings m_settings;
     bool m_failed_on_input = false;
     std::map<std::string, checks::FirewallZoneFacts> m_zones_read;
+    std::optional<checks::FirewallFacts> m_status_read;  // firewalld's state and default zone, read with them
 };
 
 std::unique_ptr<ProvisionStep> make_firewall_step(const profile::HostProfile& profile, const StepSettings& settings);

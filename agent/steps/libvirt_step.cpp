@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "checks/host_facts.h"
 #include "checks/parsers/os_release.h"
 #include "common/host_root.h"
 #include "host/dbus/systemd_manager.h"
@@ -49,6 +50,7 @@ provision::DaemonMode LibvirtStep::mode(std::vector<std::string>& notes) const {
 }
 
 common::Result<StepPlan> LibvirtStep::plan() {
+    m_converged_units.reset();
     if (!common::HostRoot(m_settings.root).is_live()) return common::make_error(live_only(m_settings));
     StepPlan plan;
     const auto daemon_mode = mode(plan.notes);
@@ -63,10 +65,12 @@ common::Result<StepPlan> LibvirtStep::plan() {
     if (!lines.error.empty()) return common::make_error("reading libvirt's units from systemd: " + lines.error);
     plan.changes = std::move(lines.changes);
     plan.notes.insert(plan.notes.end(), lines.notes.begin(), lines.notes.end());
+    if (plan.changes.empty() && observed.units) m_converged_units = *observed.units;
     return plan;
 }
 
 StepOutcome LibvirtStep::apply() {
+    m_converged_units.reset();
     StepOutcome outcome;
     if (!common::HostRoot(m_settings.root).is_live()) {
         outcome.failures.push_back(live_only(m_settings));
@@ -80,6 +84,10 @@ StepOutcome LibvirtStep::apply() {
     outcome.failures = std::move(converged.failures);
     outcome.notes.insert(outcome.notes.end(), converged.notes.begin(), converged.notes.end());
     return outcome;
+}
+
+void LibvirtStep::share_observed(checks::ObservedFacts& observed) const {
+    if (m_converged_units) observed.libvirt_units = checks::SystemdFacts{*m_converged_units};
 }
 
 std::unique_ptr<ProvisionStep> make_libvirt_step(const profile::HostProfile& profile, const StepSettings& settings) {

@@ -94,6 +94,11 @@ common::Result<firewalld::Session*> FirewalldConfig::session() {
     try {
         const auto state = get_string_property(*opened->runtime, k_service, "state", m_call_timeout);
         if (state != "RUNNING") return common::make_error("firewalld is in state " + state + ", not RUNNING");
+        // What the doctor's firewall.running reads too (the step never changes the default zone).
+        checks::FirewallFacts status{true, state, "", "", false};
+        opened->runtime->callMethod("getDefaultZone").onInterface(k_service).withTimeout(m_call_timeout)
+            .storeResultsTo(status.default_zone);
+        m_status_read = std::move(status);
     } catch (const sdbus::Error& e) {
         return common::make_error("asking firewalld: " + describe(e));
     }

@@ -27,6 +27,8 @@ public:
 
     // The zones the last observe() read whole, as the doctor reads them; none after a change through apply().
     const std::map<std::string, checks::FirewallZoneFacts>& zones_read() const { return m_zones_read; }
+    // firewalld's state and default zone, as the doctor reads them, when the session was opened.
+    const std::optional<checks::FirewallFacts>& status_read() const { return m_status_read; }
 
 private:
     // The session, opened at the first call and kept: firewalld must be RUNNING.
@@ -36,6 +38,7 @@ private:
     std::chrono::milliseconds m_change_timeout;
     std::optional<firewalld::Session> m_session;
     std::map<std::string, checks::FirewallZoneFacts> m_zones_read;
+    std::optional<checks::FirewallFacts> m_status_read;
 };
 
 }  // namespace host::dbus

@@ -203,6 +203,19 @@ TEST_F(WholeHost, ApplyProvisionsEverySectionItSurvivesARebootAndASecondApplyCha
     const auto again = nlohmann::json::parse(second.out);
     for (const auto& [section, result] : again.at("sections").items())
         EXPECT_TRUE(result.value("changed", nlohmann::json::array()).empty()) << section << ": " << result.dump();
+    // The no-op's readiness takes what its steps read as read (libvirt's units, firewalld's state and zone): it
+    // says what the doctor, reading everything itself, says.
+    const auto readiness_again = nlohmann::json::parse(m_guest->read_file("/var/lib/kvm-agent/readiness.json"));
+    expect_profile_checks_pass(readiness_again);
+    const auto fresh = run_doctor_in(*m_guest, {"--profile", "/etc/kvm-agent/host.yaml", "--check", "libvirt.daemon",
+                                                "--check", "firewall.running", "--check", "firewall.zones"});
+    for (const char* id : {"libvirt.daemon", "firewall.running", "firewall.zones"}) {
+        nlohmann::json published;
+        for (const auto& entry : readiness_again.at("checks"))
+            if (entry.value("id", "") == id) published = entry;
+        EXPECT_EQ(published.value("status", "none"), fresh.check(id).at("status")) << published.dump();
+        EXPECT_EQ(published.value("evidence", "none"), fresh.check(id).at("evidence")) << published.dump();
+    }
 
     // The proof by a guest: a KVM guest boots on the profile's bridge, its disk in the profile's pool.
     auto smoke_args = smoke_check_args();

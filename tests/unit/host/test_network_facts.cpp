@@ -150,6 +150,31 @@ TEST_F(NetworkFacts, AZoneTheRunAlreadyReadIsTakenAsRead) {
     EXPECT_EQ(m_firewall.zone_calls.load(), 0);
     EXPECT_TRUE(reader.firewall_zone("public").has_value());
     EXPECT_EQ(m_firewall.zone_calls.load(), 1);
+    EXPECT_EQ(reader.firewall()->default_zone, "public") << "not read by the run: asked";
+
+    host::HostFactsReader adopting(m_root, m_live, "/var/lib/libvirt/images", "default");
+    observed.firewall = checks::FirewallFacts{true, "RUNNING", "internal", "", false};
+    adopting.adopt(observed);
+    EXPECT_EQ(adopting.firewall()->default_zone, "internal") << "the step's read, not the daemon's";
+}
+
+// libvirt's units as the libvirt step found them converged answer the libvirt.daemon check without asking systemd
+// (this reader has no service manager: asked, it would have no answer).
+TEST_F(NetworkFacts, LibvirtsUnitsTheRunAlreadyReadAreTakenAsRead) {
+    host::HostFactsReader unasked(m_root, m_live, "/var/lib/libvirt/images", "default");
+    EXPECT_TRUE(unasked.systemd().is_unavailable());
+
+    host::HostFactsReader reader(m_root, m_live, "/var/lib/libvirt/images", "default");
+    checks::ObservedFacts observed;
+    observed.libvirt_units = checks::SystemdFacts{{{"libvirtd.service", {"loaded", "active", "enabled"}},
+                                                   {"libvirtd.socket", {"loaded", "active", "enabled"}}}};
+    reader.adopt(observed);
+    ASSERT_TRUE(reader.systemd().has_value());
+    const auto report = agent::run_doctor(reader, {"libvirt.daemon"}, nullptr);
+    ASSERT_TRUE(report.ok()) << report.error().message;
+    ASSERT_EQ(report->results.size(), 1u);
+    EXPECT_EQ(checks::to_string(report->results[0].status), "PASS") << report->results[0].evidence;
+    EXPECT_THAT(report->results[0].evidence, HasSubstr("libvirtd.service active/enabled"));
 }
 
 TEST_F(NetworkFacts, WithoutLiveServicesTheNetworkIsUnavailableButTheFilesAreRead) {
