@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <numeric>
 #include <thread>
 
 #include "checks/catalogue.h"
@@ -33,6 +34,13 @@ checks::CheckResult run_check(const checks::CheckSpec& spec, const checks::HostF
 
 }  // namespace
 
+std::vector<std::size_t> start_order(const std::vector<const checks::CheckSpec*>& selected) {
+    std::vector<std::size_t> order(selected.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_partition(order.begin(), order.end(), [&](std::size_t i) { return selected[i]->waits; });
+    return order;
+}
+
 common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids,
                                         const checks::Expectations* expectations) {
     std::vector<const checks::CheckSpec*> selected;
@@ -50,10 +58,11 @@ common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const st
     // and HostFacts reads a fact once for all who ask. The report keeps the order they were selected in.
     DoctorReport report;
     report.results.resize(selected.size());
+    const auto order = start_order(selected);
     std::atomic<std::size_t> next{0};
     const auto work = [&] {
-        for (std::size_t i = next++; i < selected.size(); i = next++)
-            report.results[i] = run_check(*selected[i], facts, expectations);
+        for (std::size_t i = next++; i < order.size(); i = next++)
+            report.results[order[i]] = run_check(*selected[order[i]], facts, expectations);
     };
     std::vector<std::thread> helpers;
     for (std::size_t t = 1; t < std::min(k_check_threads, selected.size()); ++t) helpers.emplace_back(work);

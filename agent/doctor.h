@@ -1,9 +1,11 @@
 #pragma once
 // The doctor use case: run the selected checks of the catalogue over HostFacts, time each, and judge.
+#include <cstddef>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "checks/catalogue.h"
 #include "checks/check_result.h"
 #include "checks/expectations.h"
 #include "checks/host_facts.h"
@@ -21,6 +23,10 @@ struct DoctorReport {
 // run on a few threads at once; the results keep the order of `ids` (or of the catalogue).
 common::Result<DoctorReport> run_doctor(const checks::HostFacts& facts, const std::vector<std::string>& ids,
                                         const checks::Expectations* expectations = nullptr);
+
+// The order run_doctor starts `selected` in (indices into it): the checks that wait on a daemon or a probe
+// guest (CheckSpec::waits) first, then the rest, each group in its selected order.
+std::vector<std::size_t> start_order(const std::vector<const checks::CheckSpec*>& selected);
 
 // The ids a run asks for, with libvirt.guest-smoke added last (--smoke, the profile's verify: guest-smoke):
 // `ids` empty stands for every default check, so the result is those and the smoke check.

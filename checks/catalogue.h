@@ -23,6 +23,9 @@ struct CheckSpec {
     Judge judge = nullptr;
     ProfileJudge profile_judge = nullptr;
     bool opt_in = false;
+    // Its fact waits on a daemon or a probe guest (systemd, libvirtd, firewalld, the KVM probe): run_doctor starts
+    // it first, so the waiting overlaps the checks that only read files.
+    bool waits = false;
 
     Outcome run(const HostFacts& facts, const Expectations* expectations) const {
         return profile_judge ? profile_judge(facts, expectations) : judge(facts);

@@ -90,6 +90,18 @@ TEST(RunDoctor, ChecksRunSideBySide) {
     EXPECT_NE(report->results[1].evidence.find("libvirt answered"), std::string::npos) << report->results[1].evidence;
 }
 
+// The checks that wait on a daemon or the KVM probe start first, the file checks after, each in the given order.
+TEST(StartOrder, StartsTheChecksThatWaitFirst) {
+    std::vector<const checks::CheckSpec*> selected;
+    for (const char* id : {"cpu.64bit", "kvm.functional", "host.os", "libvirt.connection", "net.ip-forward",
+                           "firewall.running"})
+        selected.push_back(checks::find_check(id));
+    std::vector<std::string> started;
+    for (const auto i : start_order(selected)) started.emplace_back(selected[i]->id);
+    EXPECT_EQ(started, (std::vector<std::string>{"kvm.functional", "libvirt.connection", "firewall.running",
+                                                 "cpu.64bit", "host.os", "net.ip-forward"}));
+}
+
 TEST(RunDoctor, CopiesTheJudgesOutcomeIntoTheResult) {
     const auto report = run_doctor(healthy_os_and_memory(), {"host.os"});
     ASSERT_TRUE(report.ok());
