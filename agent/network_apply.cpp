@@ -54,7 +54,11 @@ common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, ne
         auto expected = planned.observed;
         netconfig::simulate(expected, planned.plan.steps);
         auto files = persistence->pending(planned.desired, expected);
-        if (!files) return common::make_error(profile.source + ": " + files.error().message);
+        if (!files) {
+            // A file of the host that cannot be read is the host's failure (exit 1), not the profile's (exit 3).
+            if (files.error().message.rfind(netconfig::k_observing_files, 0) == 0) return files.error();
+            return common::make_error(profile.source + ": " + files.error().message);
+        }
         planned.file_changes = std::move(files).value();
     }
     return planned;

@@ -43,8 +43,8 @@ struct NetworkPlan {
 };
 
 // The plan that would bring the host to the profile's network section, and with a `persistence` the files it
-// would change; an error when the host cannot be observed (prefixed "observing the network: ") or the profile
-// asks what cannot be done (prefixed with the profile's name).
+// would change; an error when the host cannot be observed (prefixed "observing the network: ", or its files
+// netconfig::k_observing_files) or the profile asks what cannot be done (prefixed with the profile's name).
 common::Result<NetworkPlan> plan_network(const profile::HostProfile& profile, netconfig::NetworkObserver& observer,
                                          netconfig::NetworkPersistence* persistence = nullptr);
 

@@ -65,6 +65,9 @@ struct PersistResult {
     bool ok() const { return !network_manager.asked || network_manager.all_activated(); }
 };
 
+// How NetworkPersistence::pending's errors of the host begin.
+inline constexpr std::string_view k_observing_files = "observing the network's configuration files: ";
+
 class NetworkPersistence {
 public:
     virtual ~NetworkPersistence() = default;
@@ -74,7 +77,8 @@ public:
 
     // What persist() would change for `desired` given `observed`, one line per file ("replace
     // /etc/NetworkManager/system-connections/kvm-agent-br0.nmconnection: ipv4.method manual -> auto"), touching
-    // nothing; empty when every file is as persist() would write it.
+    // nothing; empty when every file is as persist() would write it. An error reading the host's files starts
+    // with k_observing_files (the host's failure); any other is the profile's (what it asks cannot be written).
     virtual common::Result<std::vector<std::string>> pending(const NetworkState& desired, const NetworkState& observed) = 0;
 
     // Writes what makes `desired` survive a reboot, given `observed` (the host after the apply), and has the

@@ -120,7 +120,9 @@ common::Result<std::vector<std::string>> NmPersistence::pending(const netconfig:
     for (const auto& file : set->files) {
         const auto path = keyfile_path(file.interface);
         auto now = m_files.read(path);
-        if (!now) return common::make_error("reading " + path + ": " + now.error().message);
+        if (!now)
+            return common::make_error(std::string(netconfig::k_observing_files) + "reading " + path + ": " +
+                                      now.error().message);
         if (!now.value()) {
             lines.push_back("create " + path);
             continue;
@@ -138,7 +140,9 @@ common::Result<std::vector<std::string>> NmPersistence::pending(const netconfig:
     for (const auto& interface : set->removed) {
         const auto path = keyfile_path(interface);
         auto now = m_files.read(path);
-        if (!now) return common::make_error("reading " + path + ": " + now.error().message);
+        if (!now)
+            return common::make_error(std::string(netconfig::k_observing_files) + "reading " + path + ": " +
+                                      now.error().message);
         if (now.value()) lines.push_back("remove " + path);
     }
     return lines;

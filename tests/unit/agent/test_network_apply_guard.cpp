@@ -285,6 +285,51 @@ TEST(NetworkApplyGuard, ThatRefusesFailsTheNetworkStepOnTheHostNotOnTheProfile) 
     EXPECT_FALSE(step.failed_on_input());
 }
 
+// NetworkManager's files that cannot be read are the host's failure; files the profile cannot be written as are
+// the profile's.
+TEST(NetworkStepPlan, ANetworkFileThatCannotBeReadIsTheHostsFailureNotTheProfiles) {
+    struct Files : netconfig::NetworkPersistence {
+        explicit Files(std::string refusal) : m_refusal(std::move(refusal)) {}
+        std::string m_refusal;
+        common::Result<std::monostate> check(const netconfig::NetworkState&, const netconfig::NetworkState&) override {
+            return std::monostate{};
+        }
+        common::Result<std::vector<std::string>> pending(const netconfig::NetworkState&,
+                                                         const netconfig::NetworkState&) override {
+            return common::make_error(m_refusal);
+        }
+        common::Result<netconfig::PersistResult> persist(const netconfig::NetworkState&,
+                                                         const netconfig::NetworkState&) override {
+            return common::make_error("not asked");
+        }
+        common::Result<netconfig::PersistResult> restore(const netconfig::PersistResult&) override {
+            return common::make_error("not asked");
+        }
+    };
+    struct Host : NetworkHost {
+        explicit Host(std::string refusal) : files(std::move(refusal)) {}
+        SimulatedHost host{single_homed_host()};
+        Prober prober{true};
+        Files files;
+        NetworkAdapters adapters() override { return {host, host, prober, &files, nullptr}; }
+    };
+    const auto profile = bridge_profile();
+    const std::string unreadable = std::string(netconfig::k_observing_files) +
+                                   "reading /etc/NetworkManager/system-connections/kvm-agent-br0.nmconnection: "
+                                   "Permission denied";
+    NetworkStep host_fails(profile, std::make_unique<Host>(unreadable), quick_options());
+    const auto planned = host_fails.plan();
+    ASSERT_FALSE(planned.ok());
+    EXPECT_EQ(planned.error().message, unreadable);
+    EXPECT_FALSE(host_fails.failed_on_input());
+
+    NetworkStep profile_fails(profile, std::make_unique<Host>("a bond's option has no keyfile setting"), quick_options());
+    const auto refused = profile_fails.plan();
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().message.rfind(profile.source + ": ", 0), 0u) << refused.error().message;
+    EXPECT_TRUE(profile_fails.failed_on_input());
+}
+
 TEST(NetworkApplyGuard, ThatHasNobodyToAskSaysSoAndTheChangeGoesOn) {
     SimulatedHost host(single_homed_host());
     Prober prober(true);
