@@ -19,6 +19,11 @@ std::string keyfile_path(const netconfig::IfName& interface) {
     return std::string(netconfig::k_nm_keyfile_dir) + "/" + netconfig::nm_keyfile_name(interface);
 }
 
+// A keyfile the plan cannot read: the host's failure, not the profile's (netconfig::k_observing_files).
+common::Error unreadable(const std::string& path, const common::Error& error) {
+    return common::make_error(std::string(netconfig::k_observing_files) + "reading " + path + ": " + error.message);
+}
+
 PersistedFile::Action action_of(files::FileAction action) {
     switch (action) {
     case files::FileAction::unchanged: return PersistedFile::Action::unchanged;
@@ -121,8 +126,7 @@ common::Result<std::vector<std::string>> NmPersistence::pending(const netconfig:
         const auto path = keyfile_path(file.interface);
         auto now = m_files.read(path);
         if (!now)
-            return common::make_error(std::string(netconfig::k_observing_files) + "reading " + path + ": " +
-                                      now.error().message);
+            return unreadable(path, now.error());
         if (!now.value()) {
             lines.push_back("create " + path);
             continue;
@@ -141,8 +145,7 @@ common::Result<std::vector<std::string>> NmPersistence::pending(const netconfig:
         const auto path = keyfile_path(interface);
         auto now = m_files.read(path);
         if (!now)
-            return common::make_error(std::string(netconfig::k_observing_files) + "reading " + path + ": " +
-                                      now.error().message);
+            return unreadable(path, now.error());
         if (now.value()) lines.push_back("remove " + path);
     }
     return lines;

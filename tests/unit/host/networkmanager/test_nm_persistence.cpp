@@ -171,6 +171,30 @@ TEST_F(NmPersistenceTest, AFileThatCannotBeWrittenPutsBackTheOnesWrittenBeforeIt
     EXPECT_EQ(keyfiles(), std::vector<std::string>{"kvm-agent-nic1.nmconnection"});
 }
 
+TEST_F(NmPersistenceTest, AKeyfileThePlanCannotReadIsTheHostsFailure) {
+    auto persist = persistence();
+    const std::string observing(netconfig::k_observing_files);
+    // A file to write (nic1's) and a file to remove (old0's), each taken by a directory.
+    fs::create_directories(at(k_dir + "kvm-agent-nic1.nmconnection"));
+    auto pending = persist.pending(bridge_over_bond(), host_with_two_nics());
+    ASSERT_FALSE(pending.ok());
+    EXPECT_EQ(pending.error().message, observing + "reading " + k_dir + "kvm-agent-nic1.nmconnection: refusing to " +
+                                           "replace " + at(k_dir + "kvm-agent-nic1.nmconnection").string() +
+                                           ": not a regular file");
+    fs::remove(at(k_dir + "kvm-agent-nic1.nmconnection"));
+
+    fs::create_directories(at(k_dir + "kvm-agent-old0.nmconnection"));
+    auto desired = bridge_over_bond();
+    auto& gone = desired.interfaces.emplace_back();
+    gone.name = IfName("old0");
+    gone.state = netconfig::InterfaceState::absent;
+    pending = persist.pending(desired, host_with_two_nics());
+    ASSERT_FALSE(pending.ok());
+    EXPECT_EQ(pending.error().message, observing + "reading " + k_dir + "kvm-agent-old0.nmconnection: refusing to " +
+                                           "replace " + at(k_dir + "kvm-agent-old0.nmconnection").string() +
+                                           ": not a regular file");
+}
+
 TEST_F(NmPersistenceTest, CheckRefusesWhatCannotBePersistedWithoutWritingAnything) {
     auto persist = persistence();
     NetworkState desired;
