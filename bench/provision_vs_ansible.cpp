@@ -765,13 +765,14 @@ public:
             throw RunFailed(what + " exited " + std::to_string(t.exit_status) + ";" +
                             (failures.empty() ? "\n" + tail(t.err) : failures));
         m_verdicts[report.value("verdict", "?")]++;
-        const auto phases = report.find("phases_ms");
-        if (phases != report.end() && phases->is_object() && phases->value("plan", -1) >= 0 &&
-            phases->value("apply", -1) >= 0)
-            t.overhead_ms = t.wall_ms - phases->value("plan", 0) - phases->value("apply", 0);
-        if (phases != report.end() && phases->is_object())
+        // The phases, each recorded; the run's own overhead is its wall outside the plan and apply phases.
+        if (const auto phases = report.find("phases_ms"); phases != report.end() && phases->is_object()) {
             for (auto it = phases->begin(); it != phases->end(); ++it)
                 if (it->is_number()) (noop ? m_noop_phases : m_full_phases)[it.key()].push_back(it->get<double>());
+            const auto plan = phases->find("plan"), apply = phases->find("apply");
+            if (plan != phases->end() && plan->is_number() && apply != phases->end() && apply->is_number())
+                t.overhead_ms = t.wall_ms - plan->get<double>() - apply->get<double>();
+        }
         for (auto it = sections->begin(); it != sections->end(); ++it) {
             const std::string changed = listed_in(*it, "changed");
             if (noop && changed != "[]") m_noop_changes["kvm-agent " + it.key() + ": " + changed]++;
