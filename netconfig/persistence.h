@@ -49,6 +49,9 @@ struct NetworkManagerOutcome {
     // It activated, deactivated or released something: the running host changed even when no file did (and
     // with it what other daemons hold, such as the zone firewalld has an activated device in).
     bool changed_running = false;
+    // It was asked to load the connection files again (Settings.ReloadConnections). Not when every file is
+    // as it loaded them at an earlier run's request and every profile of ours is active on its interface.
+    bool reloaded = false;
 
     bool all_activated() const {
         for (const auto& activation : activations)

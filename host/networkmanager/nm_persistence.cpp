@@ -226,18 +226,32 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
             // One that stays enslaved fails the bond's activation, which is reported with NetworkManager's reason.
             if (!released.count(port)) static_cast<void>(m_links->release(port));
 
-    const auto reloaded = c.reload(m_options.reload_timeout);
-    if (!reloaded) {
-        // Without the files loaded nothing of ours can be activated, and a removed profile stays loaded (and
-        // brings its device back): every profile reports why, so the apply fails and rolls back.
-        for (const auto& file : set->files)
-            if (file.autoconnect)
-                nm.activations.push_back({file.interface, file.id, file.uuid, false, reloaded.error().message});
-        for (const auto& name : set->removed)
-            nm.activations.push_back({name, netconfig::nm_profile_id(name), netconfig::nm_profile_uuid(name), false,
-                                      "its file is removed but the profile stays loaded: " +
-                                          reloaded.error().message});
-        return result;
+    // Loading every file again changes nothing when NetworkManager runs what it loaded from these very files
+    // (the record of the last reload says so) and every profile of ours is active, nothing in the way.
+    bool files_changed = false;
+    for (const auto& file : result.files)
+        files_changed = files_changed || file.action != PersistedFile::Action::unchanged;
+    bool ours_active = in_the_way.empty() && released.empty();
+    for (const auto& file : set->files)
+        ours_active = ours_active && (!file.autoconnect || active_uuids.count(file.uuid));
+    const auto loaded = loaded_record(*set);
+    if (files_changed || !ours_active || !loaded_as_recorded(loaded)) {
+        const auto reloaded = c.reload(m_options.reload_timeout);
+        if (!reloaded) {
+            // Without the files loaded nothing of ours can be activated, and a removed profile stays loaded (and
+            // brings its device back): every profile reports why, so the apply fails and rolls back.
+            for (const auto& file : set->files)
+                if (file.autoconnect)
+                    nm.activations.push_back({file.interface, file.id, file.uuid, false, reloaded.error().message});
+            for (const auto& name : set->removed)
+                nm.activations.push_back({name, netconfig::nm_profile_id(name), netconfig::nm_profile_uuid(name),
+                                          false, "its file is removed but the profile stays loaded: " +
+                                                     reloaded.error().message});
+            return result;
+        }
+        nm.reloaded = true;
+        // A record that cannot be written only costs the next run a reload.
+        static_cast<void>(files::publish_file(m_files.resolve(m_options.loaded_record), loaded, 0600));
     }
 
     if (!in_the_way.empty())
@@ -271,6 +285,18 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
     }
     nm.activations.insert(nm.activations.end(), left.begin(), left.end());
     return result;
+}
+
+// Every keyfile of `set`, path and content, as NetworkManager loads them.
+std::string NmPersistence::loaded_record(const netconfig::NmKeyfileSet& set) const {
+    std::string record = "# the connection files NetworkManager loaded at kvm-agent's request (kvm-agent apply)\n";
+    for (const auto& file : set.files) record += "--- " + keyfile_path(file.interface) + "\n" + file.content;
+    return record;
+}
+
+bool NmPersistence::loaded_as_recorded(const std::string& record) const {
+    const auto recorded = m_files.read(m_options.loaded_record);
+    return recorded && recorded.value() && recorded.value()->content == record;
 }
 
 // An interface the apply deleted while NetworkManager still had our profile active on it is one NetworkManager

@@ -42,6 +42,11 @@ struct NmPersistenceOptions {
     // on a loaded host it took longer than one call's 2 s, and the profiles of removed files stayed loaded.
     std::chrono::milliseconds reload_timeout{30000};
     bool ask_network_manager = true;                        // false: write the files only
+    // What NetworkManager last loaded at our request: every keyfile's path and content, written after each
+    // ReloadConnections that succeeded. A run finding the same files there, and our profiles active, leaves
+    // NetworkManager's profiles as they are; files written by a run that never reached the reload (killed,
+    // NetworkManager not running) differ from it, and are loaded. Under `root`.
+    std::string loaded_record = "/var/lib/kvm-agent/network-manager-loaded";
     std::map<std::string, std::string> zones;               // interface -> firewalld zone (connection.zone)
 };
 
@@ -63,6 +68,9 @@ private:
     common::Result<netconfig::NmKeyfileSet> keyfile_set(const netconfig::NetworkState& desired,
                                                         const netconfig::NetworkState& observed);
     std::optional<std::string> why_not_ask() const;
+    // The record of what a reload loads (NmPersistenceOptions::loaded_record), and whether the last one says so.
+    std::string loaded_record(const netconfig::NmKeyfileSet& set) const;
+    bool loaded_as_recorded(const std::string& record) const;
     std::vector<netconfig::ProfileActivation> settle_deleted(NmClient& client, const netconfig::NetworkState& desired,
                                                              const netconfig::NetworkState& observed);
 

@@ -51,6 +51,7 @@ json to_json(const netconfig::PersistResult& result) {
             {"network_manager",
              {{"asked", result.network_manager.asked},
               {"reason", result.network_manager.reason},
+              {"reloaded", result.network_manager.reloaded},
               {"activations", activations},
               {"displaced", displaced}}},
             {"ok", result.ok()}};

@@ -67,4 +67,37 @@ TEST_F(NmKeyfiles, BondBridgeAndVlanAreConnectedToOurProfilesAndRestoreTakesThem
     EXPECT_EQ(m_guest->run({"ls", k_keyfile_dir}).out.find("kvm-agent-"), std::string::npos);
 }
 
+// NetworkManager loads the files again only when they may differ from what it runs: not on a re-apply that
+// changes nothing, but after a run that wrote them and never reached the reload (killed, or NetworkManager not
+// running then), even when that run left the files as the profile wants them and our profiles active.
+TEST_F(NmKeyfiles, TheFilesAreLoadedAgainOnlyWhenNetworkManagerMayNotRunThem) {
+    make_links_like_an_apply(*m_guest);
+    const auto first = persist_in(*m_guest);
+    ASSERT_EQ(first.process.exit_code, 0) << first.process.out << first.process.err;
+    EXPECT_EQ(first.result.at("network_manager").at("reloaded"), true) << first.result.dump(2);
+
+    const auto again = persist_in(*m_guest, "again.json");
+    ASSERT_EQ(again.process.exit_code, 0) << again.process.out << again.process.err;
+    EXPECT_EQ(again.result.at("network_manager").at("reloaded"), false) << again.result.dump(2);
+    for (const auto& activation : again.result.at("network_manager").at("activations"))
+        EXPECT_EQ(activation.at("detail"), "already active, unchanged") << activation.dump();
+
+    // A run for br0 at 192.0.2.20 killed after writing br0's file: the file is what that profile wants, the
+    // profile NetworkManager runs still has 192.0.2.10.
+    const auto br0_file = k_keyfile_dir + "kvm-agent-br0.nmconnection";
+    must_run(*m_guest, {"sed", "-i", "s|192\\.0\\.2\\.10/24|192.0.2.20/24|", br0_file});
+    ASSERT_EQ(m_guest->run({"nmcli", "-g", "ipv4.addresses", "connection", "show", "kvm-agent-br0"}).out,
+              "192.0.2.10/24\n");
+    auto moved = k_nm_profile;
+    const auto at = moved.find("192.0.2.10");
+    ASSERT_NE(at, std::string::npos);
+    moved.replace(at, std::string("192.0.2.10").size(), "192.0.2.20");
+    const auto after_kill = persist_in(*m_guest, "after-kill.json", moved);
+    ASSERT_EQ(after_kill.process.exit_code, 0) << after_kill.process.out << after_kill.process.err;
+    for (const auto& file : after_kill.result.at("files")) EXPECT_EQ(file.at("action"), "unchanged") << file.dump();
+    EXPECT_EQ(after_kill.result.at("network_manager").at("reloaded"), true) << after_kill.result.dump(2);
+    EXPECT_EQ(m_guest->run({"nmcli", "-g", "ipv4.addresses", "connection", "show", "kvm-agent-br0"}).out,
+              "192.0.2.20/24\n");
+}
+
 }  // namespace

@@ -119,10 +119,11 @@ inline HelperRun nm_helper(const GuestVm& guest, const std::vector<std::string>&
     return run;
 }
 
-// Persists k_nm_profile in the guest; what was done is saved to k_nm_test_dir/`result_name` for a restore.
-inline HelperRun persist_in(const GuestVm& guest, const std::string& result_name = "result.json") {
+// Persists `profile` in the guest; what was done is saved to k_nm_test_dir/`result_name` for a restore.
+inline HelperRun persist_in(const GuestVm& guest, const std::string& result_name = "result.json",
+                            const std::string& profile = k_nm_profile) {
     must_run(guest, {"mkdir", "-p", k_nm_test_dir});
-    guest.write_file(k_nm_test_dir + "/host.yaml", k_nm_profile);
+    guest.write_file(k_nm_test_dir + "/host.yaml", profile);
     return nm_helper(guest, {"persist", k_nm_test_dir + "/host.yaml", k_nm_test_dir + "/" + result_name, "90"});
 }
 
