@@ -96,6 +96,10 @@ std::optional<int> show_last_report(const std::filesystem::path& state_dir, bool
 common::Result<std::string> write_firstboot_stamp(const ReadinessPaths& paths) {
     host::files::AtomicFiles files("/", (paths.state_dir / "backup").string());
     const auto path = paths.state_dir / "firstboot.done";
+    // Written once: it keeps the time of the first apply that ended READY, and a re-apply writes nothing.
+    auto existing = files.read(path.string());
+    if (!existing) return existing.error();
+    if (existing.value()) return path.string();
     auto change = files.write(path.string(), utc(std::time(nullptr)) + "\n", 0644);
     if (!change) return change.error();
     return path.string();

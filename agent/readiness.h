@@ -40,7 +40,8 @@ common::Result<std::vector<std::string>> publish_readiness(const DoctorReport& r
 // the checks now.
 std::optional<int> show_last_report(const std::filesystem::path& state_dir, bool json, std::ostream& out);
 
-// The first-boot unit runs until one apply succeeds: it is skipped once this stamp exists.
+// The first-boot unit runs until one apply succeeds: it is skipped once this stamp exists. Made by the first apply
+// that ends READY, with its time; left as it is by later ones.
 common::Result<std::string> write_firstboot_stamp(const ReadinessPaths& paths);
 
 }  // namespace agent
