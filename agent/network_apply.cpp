@@ -189,12 +189,6 @@ void remove_port_leftovers(const netconfig::NetworkState& kernel, NetworkAdapter
     if (auto now = adapters.observer.observe()) report.after = std::move(now).value();
 }
 
-bool files_changed(const netconfig::PersistResult& persisted) {
-    for (const auto& file : persisted.files)
-        if (file.action != netconfig::PersistedFile::Action::unchanged) return true;
-    return false;
-}
-
 }  // namespace
 
 common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& profile, NetworkAdapters adapters,
@@ -224,7 +218,7 @@ common::Result<NetworkApplyReport> apply_network(const profile::HostProfile& pro
         if (!report.failures.empty()) {
             report.rollback_failures = restore_persisted(adapters.persistence, report.persisted);
             report.outcome = report.rollback_failures.empty() ? NetworkOutcome::rolled_back : NetworkOutcome::rollback_failed;
-        } else if (report.persisted && files_changed(*report.persisted)) {
+        } else if (report.persisted && report.persisted->files_changed()) {
             report.outcome = NetworkOutcome::applied;
         }
         return report;

@@ -66,6 +66,12 @@ struct PersistResult {
 
     // The files are in place and, where NetworkManager runs, it has every profile activated.
     bool ok() const { return !network_manager.asked || network_manager.all_activated(); }
+    // A file was created, replaced or removed.
+    bool files_changed() const {
+        for (const auto& file : files)
+            if (file.action != PersistedFile::Action::unchanged) return true;
+        return false;
+    }
 };
 
 // How NetworkPersistence::pending's errors of the host begin.

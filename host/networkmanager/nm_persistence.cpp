@@ -228,14 +228,11 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
 
     // Loading every file again changes nothing when NetworkManager runs what it loaded from these very files
     // (the record of the last reload says so) and every profile of ours is active, nothing in the way.
-    bool files_changed = false;
-    for (const auto& file : result.files)
-        files_changed = files_changed || file.action != PersistedFile::Action::unchanged;
     bool ours_active = in_the_way.empty() && released.empty();
     for (const auto& file : set->files)
         ours_active = ours_active && (!file.autoconnect || active_uuids.count(file.uuid));
     const auto loaded = loaded_record(*set);
-    if (files_changed || !ours_active || !loaded_as_recorded(loaded)) {
+    if (result.files_changed() || !ours_active || !loaded_as_recorded(loaded)) {
         const auto reloaded = c.reload(m_options.reload_timeout);
         if (!reloaded) {
             // Without the files loaded nothing of ours can be activated, and a removed profile stays loaded (and
