@@ -226,13 +226,28 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
             // One that stays enslaved fails the bond's activation, which is reported with NetworkManager's reason.
             if (!released.count(port)) static_cast<void>(m_links->release(port));
 
+    // Unchanged files of profiles already active stay as they are: re-applying the same profile must not
+    // bounce the network. A port comes up with its controller when that is activated again, else by itself;
+    // a VLAN waits for its parent.
+    std::vector<ProfileRef> wanted;
+    for (const auto& file : set->files) {
+        if (!file.autoconnect) continue;
+        if (actions[file.interface] == PersistedFile::Action::unchanged && active_uuids.count(file.uuid)) continue;
+        ProfileRef ref{file.interface, file.id, file.uuid, "", false};
+        if (file.is_port) {
+            ref.after = netconfig::nm_profile_uuid(file.controller);
+            ref.with_controller = true;
+        } else if (!file.parent.empty()) {
+            ref.after = netconfig::nm_profile_uuid(file.parent);
+        }
+        wanted.push_back(ref);
+    }
+    const bool changes_running = !wanted.empty() || !in_the_way.empty() || !released.empty();
+
     // Loading every file again changes nothing when NetworkManager runs what it loaded from these very files
     // (the record of the last reload says so) and every profile of ours is active, nothing in the way.
-    bool ours_active = in_the_way.empty() && released.empty();
-    for (const auto& file : set->files)
-        ours_active = ours_active && (!file.autoconnect || active_uuids.count(file.uuid));
     const auto loaded = loaded_record(*set);
-    if (result.files_changed() || !ours_active || !loaded_as_recorded(loaded)) {
+    if (result.files_changed() || changes_running || !loaded_as_recorded(loaded)) {
         const auto reloaded = c.reload(m_options.reload_timeout);
         if (!reloaded) {
             // Without the files loaded nothing of ours can be activated, and a removed profile stays loaded (and
@@ -254,23 +269,7 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
     if (!in_the_way.empty())
         c.deactivate(in_the_way, std::min(m_options.activation_timeout, std::chrono::milliseconds(20000)));
 
-    // Unchanged files of profiles already active stay as they are: re-applying the same profile must not
-    // bounce the network. A port comes up with its controller when that is activated again, else by itself;
-    // a VLAN waits for its parent.
-    std::vector<ProfileRef> wanted;
-    for (const auto& file : set->files) {
-        if (!file.autoconnect) continue;
-        if (actions[file.interface] == PersistedFile::Action::unchanged && active_uuids.count(file.uuid)) continue;
-        ProfileRef ref{file.interface, file.id, file.uuid, "", false};
-        if (file.is_port) {
-            ref.after = netconfig::nm_profile_uuid(file.controller);
-            ref.with_controller = true;
-        } else if (!file.parent.empty()) {
-            ref.after = netconfig::nm_profile_uuid(file.parent);
-        }
-        wanted.push_back(ref);
-    }
-    nm.changed_running = !wanted.empty() || !in_the_way.empty() || !released.empty();
+    nm.changed_running = changes_running;
     const auto activations = c.activate(wanted, m_options.activation_timeout);
     const auto left = settle_deleted(c, desired, observed);
     std::map<std::string, netconfig::ProfileActivation> by_uuid;
