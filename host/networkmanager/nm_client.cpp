@@ -76,18 +76,19 @@ ino_t namespace_inode(const char* path) {
     return ::stat(path, &st) == 0 ? st.st_ino : 0;
 }
 
-}  // namespace
-
-std::optional<std::string> why_not_ask(std::chrono::milliseconds call_timeout) {
+// NetworkManager manages the interfaces of PID 1's network namespace only.
+std::optional<std::string> in_another_namespace() {
     const auto ours = namespace_inode("/proc/self/ns/net");
     const auto init = namespace_inode("/proc/1/ns/net");
     if (ours != 0 && init != 0 && ours != init)
         return "this runs in a network namespace of its own; NetworkManager manages the host's";
-    auto bus = host::dbus::open_system_bus();
-    if (!bus) return bus.error().message;
+    return std::nullopt;
+}
+
+std::optional<std::string> not_on(sdbus::IConnection& bus, std::chrono::milliseconds call_timeout) {
     try {
         // Asking NetworkManager directly would D-Bus-activate it on a host where it is installed but stopped.
-        if (!host::dbus::name_has_owner(*bus.value(), k_service, call_timeout))
+        if (!host::dbus::name_has_owner(bus, k_service, call_timeout))
             return std::string(k_service) + " has no owner on the system bus (NetworkManager is not running)";
     } catch (const sdbus::Error& e) {
         return "asking the system bus for NetworkManager: " + describe(e);
@@ -95,9 +96,31 @@ std::optional<std::string> why_not_ask(std::chrono::milliseconds call_timeout) {
     return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::string> why_not_ask(sdbus::IConnection& bus, std::chrono::milliseconds call_timeout) {
+    if (auto other = in_another_namespace()) return other;
+    return not_on(bus, call_timeout);
+}
+
+std::optional<std::string> why_not_ask(std::chrono::milliseconds call_timeout) {
+    if (auto other = in_another_namespace()) return other;
+    auto bus = host::dbus::open_system_bus();
+    if (!bus) return bus.error().message;
+    return not_on(*bus.value(), call_timeout);
+}
+
 common::Result<std::unique_ptr<NmClient>> NmClient::connect(std::chrono::milliseconds call_timeout) {
     auto bus = host::dbus::open_system_bus();
     if (!bus) return bus.error();
+    return std::unique_ptr<NmClient>(new NmClient(std::move(bus.value()), call_timeout));
+}
+
+common::Result<std::unique_ptr<NmClient>> NmClient::connect_if_askable(std::chrono::milliseconds call_timeout) {
+    if (auto other = in_another_namespace()) return common::make_error(*other);
+    auto bus = host::dbus::open_system_bus();
+    if (!bus) return bus.error();
+    if (auto why = not_on(*bus.value(), call_timeout)) return common::make_error(*why);
     return std::unique_ptr<NmClient>(new NmClient(std::move(bus.value()), call_timeout));
 }
 

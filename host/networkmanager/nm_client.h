@@ -39,11 +39,16 @@ struct ProfileRef {
 // asked with NameHasOwner, so it is never started by D-Bus activation), or this process runs in another network
 // namespace than PID 1 (`ip netns exec`), whose interfaces NetworkManager does not manage.
 std::optional<std::string> why_not_ask(std::chrono::milliseconds call_timeout);
+// The same asked over `bus`, a connection the caller goes on to use: each connection of ours costs the bus and
+// every daemon watching NameOwnerChanged a round of messages.
+std::optional<std::string> why_not_ask(sdbus::IConnection& bus, std::chrono::milliseconds call_timeout);
 
 class NmClient {
 public:
     // Connects to the system bus; an error when it cannot. Call why_not_ask() first.
     static common::Result<std::unique_ptr<NmClient>> connect(std::chrono::milliseconds call_timeout);
+    // Connects and asks why_not_ask's question on that connection: the error is its reason, or the bus's.
+    static common::Result<std::unique_ptr<NmClient>> connect_if_askable(std::chrono::milliseconds call_timeout);
     ~NmClient();
     NmClient(const NmClient&) = delete;
     NmClient& operator=(const NmClient&) = delete;

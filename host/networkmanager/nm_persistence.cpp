@@ -68,11 +68,12 @@ std::string joined(const std::vector<std::string>& messages) {
 NmPersistence::NmPersistence(NmPersistenceOptions options, netconfig::LinkOps* links)
     : m_options(std::move(options)), m_files(m_options.root, m_options.backup_dir), m_links(links) {}
 
-std::optional<std::string> NmPersistence::why_not_ask() const {
-    if (!m_options.ask_network_manager) return std::string("NetworkManager is not asked in this run");
+common::Result<std::unique_ptr<NmClient>> NmPersistence::client_if_askable() const {
+    if (!m_options.ask_network_manager) return common::make_error("NetworkManager is not asked in this run");
     if (std::filesystem::path(m_options.root).lexically_normal() != "/")
-        return "the files were written under " + m_options.root.string() + ", not on the running system";
-    return networkmanager::why_not_ask(m_options.call_timeout);
+        return common::make_error("the files were written under " + m_options.root.string() +
+                                  ", not on the running system");
+    return NmClient::connect_if_askable(m_options.call_timeout);
 }
 
 common::Result<netconfig::NmKeyfileSet> NmPersistence::keyfile_set(const netconfig::NetworkState& desired,
@@ -178,11 +179,7 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
     }
 
     auto& nm = result.network_manager;
-    if (auto reason = why_not_ask()) {
-        nm.reason = *reason;
-        return result;
-    }
-    auto client = NmClient::connect(m_options.call_timeout);
+    auto client = client_if_askable();
     if (!client) {
         nm.reason = client.error().message;
         return result;
@@ -349,9 +346,7 @@ common::Result<netconfig::PersistResult> NmPersistence::restore(const netconfig:
         wanted.push_back({displaced.interface, displaced.profile, displaced.uuid, "", false});
 
     auto& nm = result.network_manager;
-    if (auto reason = why_not_ask()) {
-        nm.reason = *reason;
-    } else if (auto client = NmClient::connect(m_options.call_timeout); !client) {
+    if (auto client = client_if_askable(); !client) {
         nm.reason = client.error().message;
     } else {
         nm.asked = true;

@@ -20,10 +20,12 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "host/files/atomic_file.h"
 #include "netconfig/link_ops.h"
 #include "netconfig/nm_keyfile.h"
@@ -67,7 +69,9 @@ private:
     // profile goes: once the controller is deleted the host no longer says which ports it had, the files do.
     common::Result<netconfig::NmKeyfileSet> keyfile_set(const netconfig::NetworkState& desired,
                                                         const netconfig::NetworkState& observed);
-    std::optional<std::string> why_not_ask() const;
+    // A client of NetworkManager when this run may ask it (live root, asked for, running, our namespace); the
+    // error says why not.
+    common::Result<std::unique_ptr<NmClient>> client_if_askable() const;
     // The record of what a reload loads (NmPersistenceOptions::loaded_record), and whether the last one says so.
     std::string loaded_record(const netconfig::NmKeyfileSet& set) const;
     bool loaded_as_recorded(const std::string& record) const;

@@ -91,12 +91,15 @@ std::optional<provision::ConnectionOwner> owner_of(sdbus::IConnection& bus, sdbu
 
 common::Result<provision::ConnectionOwners> NmConnectionZones::owners(const std::vector<std::string>& interfaces) {
     provision::ConnectionOwners owners;
-    if (auto why = why_not_ask(m_timeout)) {
+    auto bus = host::dbus::open_system_bus();
+    if (!bus) {
+        owners.not_asked = bus.error().message;
+        return owners;
+    }
+    if (auto why = why_not_ask(*bus.value(), m_timeout)) {
         owners.not_asked = *why;
         return owners;
     }
-    auto bus = host::dbus::open_system_bus();
-    if (!bus) return bus.error();
     std::string asking;
     try {
         auto manager = sdbus::createProxy(*bus.value(), k_service, k_manager_path);
