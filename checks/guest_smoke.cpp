@@ -82,13 +82,13 @@ struct Cause {
 // Names the cause of a failed smoke run from the step that failed and libvirt's (or QEMU's) message.
 Cause cause_of(const GuestSmokeFacts& smoke, const Expectations* expectations) {
     const auto& message = smoke.error;
-    if (smoke.failed_step == "smoke guest")
+    if (smoke.failed_step == SmokeStep::smoke_guest)
         return {"the smoke guest is missing", "reinstall kvm-host-agent (it ships the smoke guest), or give "
                                               "--smoke-guest PATH"};
-    if (smoke.failed_step == "lock") return {"another smoke run holds the lock", "wait for it, then run again"};
-    if (smoke.failed_step == "connect")
+    if (smoke.failed_step == SmokeStep::lock) return {"another smoke run holds the lock", "wait for it, then run again"};
+    if (smoke.failed_step == SmokeStep::connect)
         return {"no read-write connection to libvirt", "run as root, and see kvm-doctor --check libvirt.connection"};
-    if (smoke.failed_step == "pool")
+    if (smoke.failed_step == SmokeStep::pool)
         return {"the images pool " + smoke.pool + " cannot take the smoke volume",
                 expectations ? apply_fix(*expectations, "storage")
                              : "virsh pool-start " + smoke.pool + " (or --images-pool NAME of an active pool)"};
@@ -100,7 +100,7 @@ Cause cause_of(const GuestSmokeFacts& smoke, const Expectations* expectations) {
     const std::string label_fix = "label the directory for guest images: semanage fcontext -a -t virt_image_t '" +
                                   dir + "(/.*)?' && restorecon -Rv " + dir +
                                   " (kvm-doctor --check storage.selinux-context); without SELinux, its owner and mode";
-    if (smoke.failed_step == "volume")
+    if (smoke.failed_step == SmokeStep::volume)
         return {"libvirt cannot create a volume in " + dir + " (pool " + smoke.pool + ")",
                 contains(message, "Permission denied")
                     ? label_fix
@@ -124,7 +124,7 @@ Cause cause_of(const GuestSmokeFacts& smoke, const Expectations* expectations) {
     }
     if (contains(message, "Permission denied") || contains(message, "Could not open"))
         return {"QEMU cannot open a disk in " + dir, label_fix};
-    if (smoke.failed_step == "boot")
+    if (smoke.failed_step == SmokeStep::boot)
         return {"the guest did not write its console line",
                 "QEMU's log above says why; a slow host may need a longer --smoke-timeout"};
     return {"libvirt could not run the guest", "libvirt's message above says why"};
@@ -141,9 +141,9 @@ Outcome judge_libvirt_guest_smoke(const HostFacts& facts, const Expectations* ex
     if (!smoke.leftovers_removed.empty())
         removed = "; removed what an earlier run left: " + common::join(smoke.leftovers_removed, ", ");
     const std::string xml = smoke.xml.empty() ? "" : "; XML: " + one_line(smoke.xml);
-    if (!smoke.failed_step.empty()) {
+    if (smoke.failed_step != SmokeStep::none) {
         const auto cause = cause_of(smoke, expectations);
-        return fail(cause.what + ": " + smoke.failed_step + ": " + smoke.error + removed + xml, cause.fix);
+        return fail(cause.what + ": " + to_string(smoke.failed_step) + ": " + smoke.error + removed + xml, cause.fix);
     }
     if (!smoke.hypervisor.starts_with(k_kvm_signature) || smoke.domain_type != "kvm")
         return fail("the guest ran without KVM (domain type " + smoke.domain_type + ", CPUID signature \"" +

@@ -199,13 +199,29 @@ struct SmokeTap {
     std::string master;  // the bridge it was a port of ("" none)
 };
 
+// Where a smoke run stopped; its name leads the check's evidence ("pool: pool images is not active").
+enum class SmokeStep { none, smoke_guest, lock, connect, pool, volume, start, boot };
+
+inline const char* to_string(SmokeStep step) {
+    switch (step) {
+    case SmokeStep::none: return "";
+    case SmokeStep::smoke_guest: return "smoke guest";
+    case SmokeStep::lock: return "lock";
+    case SmokeStep::connect: return "connect";
+    case SmokeStep::pool: return "pool";
+    case SmokeStep::volume: return "volume";
+    case SmokeStep::start: return "start";
+    case SmokeStep::boot: return "boot";
+    }
+    return "";
+}
+
 // What booting the smoke guest through libvirt showed (kvm-doctor --smoke, libvirt.guest-smoke).
 struct GuestSmokeFacts {
     std::string pool, volume, domain;   // what the run made (and removed)
     std::string images_path;            // the pool's directory
     std::vector<std::string> bridges;   // the domain had a NIC on each
-    std::string failed_step;            // "" when the guest ran: "smoke guest", "lock", "connect", "pool",
-                                        // "volume", "start", "boot"
+    SmokeStep failed_step = SmokeStep::none;  // none when the guest ran
     std::string error;                  // libvirt's message, or what went wrong
     std::string domain_type;            // the running domain's <domain type=...>
     std::string hypervisor;             // what the guest read from CPUID leaf 0x40000000 ("KVMKVMKVM")

@@ -19,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using checks::GuestSmokeFacts;
+using checks::SmokeStep;
 using Clock = std::chrono::steady_clock;
 
 struct ConnectCloser {
@@ -110,12 +111,12 @@ void remove_leftovers(virConnectPtr connection, virStoragePoolPtr pool, const fs
 }
 
 // A run that stopped at `step`: what it was asked, where it stopped, and why.
-GuestSmokeFacts stopped_at(const std::string& pool, const std::vector<std::string>& bridges, std::string step,
+GuestSmokeFacts stopped_at(const std::string& pool, const std::vector<std::string>& bridges, SmokeStep step,
                            std::string error) {
     GuestSmokeFacts facts;
     facts.pool = pool;
     facts.bridges = bridges;
-    facts.failed_step = std::move(step);
+    facts.failed_step = step;
     facts.error = std::move(error);
     return facts;
 }
@@ -130,23 +131,23 @@ struct Run {
         facts.pool = pool_name;
         facts.bridges = bridges;
         // Stops at `step`, keeping what the run found so far (the leftovers it removed).
-        const auto failed = [&facts](std::string step, std::string error) {
-            facts.failed_step = std::move(step);
+        const auto failed = [&facts](SmokeStep step, std::string error) {
+            facts.failed_step = step;
             facts.error = std::move(error);
             return facts;
         };
-        if (auto loaded = load_libvirt(); !loaded) return failed("connect", loaded.error().message);
+        if (auto loaded = load_libvirt(); !loaded) return failed(SmokeStep::connect, loaded.error().message);
         auto lock_file = settings.lock_file ? settings.lock_file() : common::make_error("no lock file");
-        if (!lock_file) return failed("lock", lock_file.error().message);
+        if (!lock_file) return failed(SmokeStep::lock, lock_file.error().message);
         auto lock = RunLock::acquire(*lock_file);
-        if (!lock) return failed("lock", lock.error().message);
+        if (!lock) return failed(SmokeStep::lock, lock.error().message);
 
         Connection connection(vir().virConnectOpen(settings.uri.c_str()));
-        if (!connection) return failed("connect", settings.uri + ": " + last_error());
+        if (!connection) return failed(SmokeStep::connect, settings.uri + ": " + last_error());
         Pool pool(vir().virStoragePoolLookupByName(connection.get(), pool_name.c_str()));
         remove_leftovers(connection.get(), pool.get(), settings.console_dir, facts.leftovers_removed);
-        if (!pool) return failed("pool", "no pool " + pool_name + ": " + last_error());
-        if (vir().virStoragePoolIsActive(pool.get()) != 1) return failed("pool", "pool " + pool_name + " is not active");
+        if (!pool) return failed(SmokeStep::pool, "no pool " + pool_name + ": " + last_error());
+        if (vir().virStoragePoolIsActive(pool.get()) != 1) return failed(SmokeStep::pool, "pool " + pool_name + " is not active");
         if (CString xml{vir().virStoragePoolGetXMLDesc(pool.get(), 0)}) facts.images_path = checks::pool_target_path(xml.get());
 
         const std::string name = std::string(checks::k_smoke_prefix) + std::to_string(::getpid()) + "-" +
@@ -154,7 +155,7 @@ struct Run {
         const std::string volume_xml = "<volume><name>" + name + ".img</name><capacity unit='MiB'>1</capacity>"
                                        "<target><format type='raw'/></target></volume>";
         Volume volume(vir().virStorageVolCreateXML(pool.get(), volume_xml.c_str(), 0));
-        if (!volume) return failed("volume", "creating a volume in pool " + pool_name + ": " + last_error());
+        if (!volume) return failed(SmokeStep::volume, "creating a volume in pool " + pool_name + ": " + last_error());
         facts.volume = name + ".img";
         CString disk(vir().virStorageVolGetPath(volume.get()));
 
@@ -175,7 +176,7 @@ struct Run {
         if (vir().virStorageVolDelete(volume.get(), 0) != 0)
             facts.cleanup_failures.push_back("volume " + facts.volume + ": " + last_error());
         // QEMU's log says why a guest that started never wrote its line: its end goes into the error.
-        if (facts.failed_step == "boot") {
+        if (facts.failed_step == SmokeStep::boot) {
             const auto log = read_tail(qemu_log);
             if (!log.empty()) facts.error += "; QEMU's log ends: \"" + common::escape_controls(log, 600) + "\"";
         }
@@ -192,7 +193,7 @@ struct Run {
         Domain domain(vir().virDomainCreateXML(connection, facts.xml.c_str(),
                                          VIR_DOMAIN_START_PAUSED | VIR_DOMAIN_START_AUTODESTROY));
         if (!domain) {
-            facts.failed_step = "start";
+            facts.failed_step = SmokeStep::start;
             facts.error = last_error();
             return;
         }
@@ -204,10 +205,10 @@ struct Run {
         }
         const auto start = Clock::now();
         if (vir().virDomainResume(domain.get()) != 0) {
-            facts.failed_step = "start";
+            facts.failed_step = SmokeStep::start;
             facts.error = "resuming the guest: " + last_error();
         }
-        while (facts.failed_step.empty()) {
+        while (facts.failed_step == SmokeStep::none) {
             const bool running = vir().virDomainIsActive(domain.get()) == 1;
             const auto text = read_console(console);
             if (auto signature = checks::smoke_console_signature(text)) {
@@ -220,7 +221,7 @@ struct Run {
                 std::this_thread::sleep_for(k_poll_interval);
                 continue;
             }
-            facts.failed_step = "boot";
+            facts.failed_step = SmokeStep::boot;
             facts.error = (running ? "no console line within " + std::to_string(settings.boot_timeout.count() / 1000) + " s"
                                    : std::string("the guest ended before its console line")) +
                           (text.empty() ? std::string() : ": \"" + common::escape_controls(text) + "\"");
@@ -241,13 +242,13 @@ checks::Fact<checks::GuestSmokeFacts> LibvirtGuestSmoke::boot_smoke_guest(const 
     if (::geteuid() != 0) return checks::Unavailable{std::string("it boots a guest through libvirt: ") + checks::k_needs_root};
     std::error_code ec;
     if (!fs::is_regular_file(m_settings.guest_kernel, ec))
-        return stopped_at(pool, bridges, "smoke guest", m_settings.guest_kernel + ": no such file");
+        return stopped_at(pool, bridges, SmokeStep::smoke_guest, m_settings.guest_kernel + ": no such file");
     // A handful of libvirt calls and the boot: a hung daemon costs the bound, not the run. An abandoned run still
     // ends its domain when the process exits (AUTODESTROY), and the next run removes its volume.
     const auto bound = m_settings.call_timeout * 8 + m_settings.boot_timeout;
     auto ran = common::call_with_deadline<GuestSmokeFacts>(Run{m_settings, pool, bridges}, bound);
     if (ran) return *ran;
-    return stopped_at(pool, bridges, "start", "libvirt did not finish within " + std::to_string(bound.count() / 1000) + " s");
+    return stopped_at(pool, bridges, SmokeStep::start, "libvirt did not finish within " + std::to_string(bound.count() / 1000) + " s");
 }
 
 }  // namespace host::libvirt

@@ -127,13 +127,13 @@ TEST(GuestSmoke, WarnsWhenItCouldNotRemoveWhatItMade) {
     EXPECT_FIX_HAS(outcome, "virsh vol-delete");
 }
 
-GuestSmokeFacts failed_at(std::string step, std::string error, std::vector<std::string> bridges = {"br0"}) {
+GuestSmokeFacts failed_at(SmokeStep step, std::string error, std::vector<std::string> bridges = {"br0"}) {
     auto smoke = booted(bridges);
     smoke.domain_type.clear();
     smoke.hypervisor.clear();
     smoke.taps.clear();
     smoke.time_to_marker.reset();
-    smoke.failed_step = std::move(step);
+    smoke.failed_step = step;
     smoke.error = std::move(error);
     return smoke;
 }
@@ -147,19 +147,20 @@ Outcome judged(const GuestSmokeFacts& smoke, const Expectations* expectations = 
 // The messages below are libvirt 9's and QEMU 7's, as the system tier's guest printed them.
 TEST(GuestSmoke, NamesNoKvmWhenLibvirtWouldOnlyEmulate) {
     const auto outcome = judged(failed_at(
-        "start", "invalid argument: could not find capabilities for arch=x86_64 domaintype=kvm "));
+        SmokeStep::start, "invalid argument: could not find capabilities for arch=x86_64 domaintype=kvm "));
     EXPECT_OUTCOME(outcome, Status::fail, "libvirt offers no KVM here: it would emulate the guest (TCG): start: ");
     EXPECT_FIX_HAS(outcome, "kvm_intel or kvm_amd");
     // libvirt 9.0 in the system tier's guest without virtualization extensions:
     const auto debian = judged(failed_at(
-        "start", "invalid argument: could not get preferred machine for /usr/bin/qemu-system-x86_64 type=kvm"));
+        SmokeStep::start, "invalid argument: could not get preferred machine for /usr/bin/qemu-system-x86_64 type=kvm"));
     EXPECT_OUTCOME(debian, Status::fail, "libvirt offers no KVM here: it would emulate the guest (TCG): start: ");
 }
 
 TEST(GuestSmoke, NamesDevKvmWhenQemuCannotOpenIt) {
-    const auto outcome = judged(failed_at("start", "internal error: process exited while connecting to monitor: "
-                                                   "Could not access KVM kernel module: Permission denied\n"
-                                                   "qemu-system-x86_64: failed to initialize kvm: Permission denied"));
+    const auto outcome = judged(failed_at(SmokeStep::start,
+                                          "internal error: process exited while connecting to monitor: "
+                                          "Could not access KVM kernel module: Permission denied\n"
+                                          "qemu-system-x86_64: failed to initialize kvm: Permission denied"));
     EXPECT_OUTCOME(outcome, Status::fail, "QEMU cannot open /dev/kvm under libvirt");
     EXPECT_FIX_HAS(outcome, "chgrp kvm /dev/kvm");
     EXPECT_FIX_HAS(outcome, "cgroup_device_acl");
@@ -168,29 +169,30 @@ TEST(GuestSmoke, NamesDevKvmWhenQemuCannotOpenIt) {
 TEST(GuestSmoke, NamesTheMissingBridgeAndThePlanThatBringsItBack) {
     const auto expectations = profile_with_bridges({"br7"});
     const auto outcome =
-        judged(failed_at("start", "Cannot get interface MTU on 'br7': No such device", {"br7"}), &expectations);
+        judged(failed_at(SmokeStep::start, "Cannot get interface MTU on 'br7': No such device", {"br7"}), &expectations);
     EXPECT_OUTCOME(outcome, Status::fail, "bridge br7 is missing: start: Cannot get interface MTU on 'br7'");
     EXPECT_FIX_HAS(outcome, "kvm-agent apply --profile /etc/kvm-agent/host.yaml --only network");
 }
 
 TEST(GuestSmoke, NamesTheImagesDirectorysLabelWhenQemuCannotOpenTheDisk) {
     const auto outcome = judged(failed_at(
-        "start", "internal error: qemu unexpectedly closed the monitor: Could not open "
+        SmokeStep::start, "internal error: qemu unexpectedly closed the monitor: Could not open "
                  "'/var/lib/libvirt/images/kvm-agent-smoke-42-7.img': Permission denied"));
     EXPECT_OUTCOME(outcome, Status::fail, "QEMU cannot open a disk in /var/lib/libvirt/images");
     EXPECT_FIX_HAS(outcome, "semanage fcontext -a -t virt_image_t '/var/lib/libvirt/images(/.*)?'");
 }
 
 TEST(GuestSmoke, NamesThePoolWhenItCannotTakeTheVolume) {
-    const auto outcome = judged(failed_at("pool", "pool images is not active"));
+    const auto outcome = judged(failed_at(SmokeStep::pool, "pool images is not active"));
     EXPECT_OUTCOME(outcome, Status::fail, "the images pool default cannot take the smoke volume");
     EXPECT_FIX_HAS(outcome, "virsh pool-start default");
 }
 
 TEST(GuestSmoke, SaysLibvirtCouldNotMakeTheVolumeRatherThanBlamingQemu) {
     // libvirt 9 under SELinux enforcing, the pool's directory labelled etc_t (the system tier's storage guest):
-    const auto outcome = judged(failed_at("volume", "creating a volume in pool default: Failed to create file "
-                                                    "'/var/lib/libvirt/images/kvm-agent-smoke-42-7.img': Permission denied"));
+    const auto outcome = judged(failed_at(SmokeStep::volume,
+                                          "creating a volume in pool default: Failed to create file "
+                                          "'/var/lib/libvirt/images/kvm-agent-smoke-42-7.img': Permission denied"));
     EXPECT_OUTCOME(outcome, Status::fail,
                    "libvirt cannot create a volume in /var/lib/libvirt/images (pool default): volume: ");
     EXPECT_FIX_HAS(outcome, "semanage fcontext -a -t virt_image_t '/var/lib/libvirt/images(/.*)?'");
@@ -198,13 +200,13 @@ TEST(GuestSmoke, SaysLibvirtCouldNotMakeTheVolumeRatherThanBlamingQemu) {
 }
 
 TEST(GuestSmoke, PointsAtQemusLogWhenTheGuestNeverWroteItsLine) {
-    const auto outcome = judged(failed_at("boot", "no console line within 60 s; QEMU's log ends: \"KVM internal error\""));
+    const auto outcome = judged(failed_at(SmokeStep::boot, "no console line within 60 s; QEMU's log ends: \"KVM internal error\""));
     EXPECT_OUTCOME(outcome, Status::fail, "the guest did not write its console line: boot: no console line");
     EXPECT_FIX_HAS(outcome, "--smoke-timeout");
 }
 
 TEST(GuestSmoke, NamesTheMissingSmokeGuest) {
-    const auto outcome = judged(failed_at("smoke guest", "/usr/libexec/kvm-host-agent/smoke-guest: no such file"));
+    const auto outcome = judged(failed_at(SmokeStep::smoke_guest, "/usr/libexec/kvm-host-agent/smoke-guest: no such file"));
     EXPECT_OUTCOME(outcome, Status::fail, "the smoke guest is missing");
     EXPECT_FIX_HAS(outcome, "reinstall kvm-host-agent");
 }
