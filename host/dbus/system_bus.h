@@ -19,8 +19,11 @@ bool name_has_owner(sdbus::IConnection& bus, const std::string& name, std::chron
 
 // Whether a call failed because its answer did not come in time: sd-bus names that NoReply, Timeout, TimedOut or
 // System.Error.ETIMEDOUT. A daemon busy starting gives them, one that is down or refuses does not; the call may
-// still be carried out after we stopped waiting.
+// still be carried out after we stopped waiting. A daemon that exits with the call pending never answers it: the
+// bus says NoReply then too, "disconnected" in its message (dbus-daemon: "Message recipient disconnected from
+// message bus without replying"; dbus-broker: "Remote peer disconnected"), and that is no overrun.
 inline bool is_overrun(const sdbus::Error& e) {
+    if (e.getMessage().find("disconnected") != std::string::npos) return false;
     const auto& name = e.getName();
     for (const char* overrun : {"NoReply", "Timeout", "TimedOut", "ETIMEDOUT"})
         if (name.find(overrun) != std::string::npos) return true;

@@ -1,0 +1,32 @@
+#include "host/dbus/system_bus.h"
+
+#include <gtest/gtest.h>
+
+namespace host::dbus {
+namespace {
+
+TEST(DbusOverrun, AnAnswerThatDidNotComeInTimeIsAnOverrun) {
+    // sd-bus's own timeout, and the names it maps ETIMEDOUT to.
+    EXPECT_TRUE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.NoReply", "Method call timed out")));
+    EXPECT_TRUE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.Timeout", "Connection timed out")));
+    EXPECT_TRUE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.TimedOut", "Connection timed out")));
+    EXPECT_TRUE(is_overrun(sdbus::Error("System.Error.ETIMEDOUT", "Connection timed out")));
+}
+
+TEST(DbusOverrun, ADaemonThatExitedWithTheCallPendingIsNoOverrun) {
+    // What the bus answers for the daemon that died: it will never carry the call out, so nothing is worth waiting
+    // for. dbus-daemon's words (Debian), then dbus-broker's (RHEL).
+    EXPECT_FALSE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.NoReply",
+                                         "Message recipient disconnected from message bus without replying")));
+    EXPECT_FALSE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.NoReply", "Remote peer disconnected")));
+}
+
+TEST(DbusOverrun, ARefusalOrAnAbsentDaemonIsNoOverrun) {
+    EXPECT_FALSE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", "Rejected send message")));
+    EXPECT_FALSE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.ServiceUnknown",
+                                         "The name org.freedesktop.NetworkManager was not provided by any .service files")));
+    EXPECT_FALSE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.UnknownMethod", "Unknown method")));
+}
+
+}  // namespace
+}  // namespace host::dbus
