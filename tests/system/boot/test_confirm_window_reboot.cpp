@@ -19,7 +19,6 @@ namespace {
 using namespace tests::system;
 using namespace std::chrono_literals;
 
-constexpr const char* k_profile_path = "/etc/kvm-agent/host.yaml";
 const std::string k_guard_unit = "kvm-agent-confirm-guard.service";
 
 // Runs the apply in the background, waits until its change is on the host and verification has begun, sends
@@ -58,7 +57,7 @@ class ConfirmWindowGuest : public FreshGuestTest {
 protected:
     // Applies the bridge with a window; the watcher's pid.
     pid_t apply_with_window(const std::string& within) {
-        const auto applied = m_guest->run({k_guest_agent, "apply", "--profile", k_profile_path, "--only", "network",
+        const auto applied = m_guest->run({k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only", "network",
                                            "--confirm-within", within, "--output", "json"});
         EXPECT_EQ(applied.exit_code, 0) << applied.out << applied.err;
         const auto report = nlohmann::json::parse(applied.out, nullptr, false);
@@ -96,8 +95,8 @@ TEST_F(ConfirmWindowGuest, ASigtermAKilledWatcherAndARebootInsideTheWindowEachLe
     must_run(*m_guest, {"nm-online", "-s", "-q", "-t", "120"});
     activate_spare_nic1_profile(*m_guest);
     must_run(*m_guest, {"mkdir", "-p", "/etc/kvm-agent"});
-    m_guest->write_file(k_profile_path, k_bridge_over_nic1);
-    must_run(*m_guest, {"chmod", "600", k_profile_path});
+    m_guest->write_file(k_guest_profile_path, k_bridge_over_nic1);
+    must_run(*m_guest, {"chmod", "600", k_guest_profile_path});
     // Installed as the package installs it: the unit from the build tree, the program where its ExecStart
     // says, and the unit (static) linked into multi-user.target.wants.
     must_run(*m_guest, {"sh", "-c",

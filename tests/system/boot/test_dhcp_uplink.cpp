@@ -25,7 +25,6 @@ namespace {
 
 using namespace tests::system;
 
-constexpr const char* k_profile_path = "/etc/kvm-agent/host.yaml";
 constexpr const char* k_uplink_mac = "52:54:00:4b:00:00";
 constexpr const char* k_lease = "10.0.2.15";
 constexpr const char* k_gateway = "10.0.2.2";
@@ -66,9 +65,9 @@ protected:
     }
 
     tests::ProcessResult apply(const std::string& profile) const {
-        m_guest->write_file(k_profile_path, profile);
-        EXPECT_EQ(m_guest->run({"chmod", "600", k_profile_path}).exit_code, 0);
-        return m_guest->run({k_guest_agent, "apply", "--profile", k_profile_path, "--only", "network", "--output",
+        m_guest->write_file(k_guest_profile_path, profile);
+        EXPECT_EQ(m_guest->run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
+        return m_guest->run({k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only", "network", "--output",
                              "json"});
     }
 
@@ -95,7 +94,7 @@ protected:
         EXPECT_EQ(routes[0].value("gateway", ""), k_gateway);
         EXPECT_EQ(m_guest->run({"ping", "-c", "1", "-W", "5", "-I", "br0", k_gateway}).exit_code, 0);
         EXPECT_EQ(nm_device(*m_guest, "br0"), "100 (connected)\nkvm-agent-br0");
-        const auto plan = m_guest->run({k_guest_agent, "plan", "--profile", k_profile_path});
+        const auto plan = m_guest->run({k_guest_agent, "plan", "--profile", k_guest_profile_path});
         EXPECT_EQ(plan.exit_code, 0) << "plan is not in sync:\n" << plan.out << plan.err;
     }
 
@@ -109,10 +108,10 @@ protected:
     // Starts an apply of the kickstart profile and kills it with SIGKILL once our profile runs on br0 with the
     // lease: the apply is past the change then, waiting for the (silenced) gateway to answer on br0.
     void kill_apply_mid_change() const {
-        m_guest->write_file(k_profile_path, kickstart_network("20s"));
-        must_run(*m_guest, {"chmod", "600", k_profile_path});
+        m_guest->write_file(k_guest_profile_path, kickstart_network("20s"));
+        must_run(*m_guest, {"chmod", "600", k_guest_profile_path});
         const auto started = m_guest->run(
-            {"sh", "-c", std::string("setsid ") + k_guest_agent + " apply --profile " + k_profile_path +
+            {"sh", "-c", std::string("setsid ") + k_guest_agent + " apply --profile " + k_guest_profile_path +
                              " --only network </dev/null >/root/killed.out 2>&1 & echo $!"});
         ASSERT_EQ(started.exit_code, 0) << started.err;
         const std::string pid = started.out.substr(0, started.out.find('\n'));

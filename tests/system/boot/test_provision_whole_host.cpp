@@ -18,8 +18,6 @@ namespace {
 
 using namespace tests::system;
 
-constexpr const char* k_profile = k_whole_host_profile;
-
 class WholeHost : public FreshGuestTest {
 protected:
     void SetUp() override {
@@ -140,7 +138,7 @@ protected:
 
     void write_profile() {
         ASSERT_EQ(m_guest->run({"mkdir", "-p", "/etc/kvm-agent"}).exit_code, 0);
-        m_guest->write_file("/etc/kvm-agent/host.yaml", k_profile);
+        m_guest->write_file("/etc/kvm-agent/host.yaml", k_whole_host_profile);
         ASSERT_EQ(m_guest->run({"chmod", "600", "/etc/kvm-agent/host.yaml"}).exit_code, 0);
     }
 

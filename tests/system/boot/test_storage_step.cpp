@@ -17,7 +17,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace tests::system;
 
-constexpr const char* k_profile_path = "/etc/kvm-agent/host.yaml";
 constexpr const char* k_images = "/var/lib/libvirt/images";
 
 struct Applied {
@@ -93,10 +92,10 @@ protected:
     }
 
     static Applied apply(const GuestVm& guest, const std::string& profile) {
-        guest.write_file(k_profile_path, profile);
-        EXPECT_EQ(guest.run({"chmod", "600", k_profile_path}).exit_code, 0);
+        guest.write_file(k_guest_profile_path, profile);
+        EXPECT_EQ(guest.run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
         Applied applied;
-        applied.process = guest.run({k_guest_agent, "apply", "--profile", k_profile_path, "--only", "storage",
+        applied.process = guest.run({k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only", "storage",
                                      "--output", "json"},
                                     std::chrono::seconds(600));
         try {
@@ -266,7 +265,7 @@ TEST_F(StorageGuest, WithSelinuxEnforcingTheImagesDirectoryGetsARuleAndItsLabel)
     tests::DoctorRun published_run;
     published_run.report = nlohmann::json::parse(guest->read_file("/var/lib/kvm-agent/readiness.json"));
     const tests::DoctorRun& published = published_run;
-    const auto by_profile = run_doctor_in(*guest, {"--profile", k_profile_path});
+    const auto by_profile = run_doctor_in(*guest, {"--profile", k_guest_profile_path});
     const auto by_options = run_doctor_in(*guest, {"--images-dir", path, "--images-pool", "images"});
     for (const tests::DoctorRun* report : {&published, &by_profile, &by_options}) {
         const auto& space = report->check("storage.images-space");
@@ -299,7 +298,7 @@ TEST_F(StorageGuest, WithSelinuxEnforcingTheImagesDirectoryGetsARuleAndItsLabel)
     // SELinux.) The directory mislabelled keeps even libvirt's daemon out, and the check names the label and the
     // rule that fixes it.
     auto smoke_args = smoke_check_args();
-    smoke_args.insert(smoke_args.end(), {"--profile", k_profile_path});
+    smoke_args.insert(smoke_args.end(), {"--profile", k_guest_profile_path});
     const auto labelled = run_doctor_in(*guest, smoke_args);
     EXPECT_NE(labelled.check("libvirt.guest-smoke").value("evidence", "").rfind("libvirt cannot create a volume", 0), 0u)
         << labelled.check("libvirt.guest-smoke").dump();

@@ -20,7 +20,7 @@ namespace {
 
 using namespace tests::system;
 
-constexpr const char* k_dir = "/tmp/kvm-bad-profiles";
+constexpr const char* k_bad_profiles_dir = "/tmp/kvm-bad-profiles";
 constexpr const char* k_stamp = "/tmp/kvm-bad-profiles.stamp";
 
 const std::vector<std::string> k_sections = {"kvm-", "packages-", "libvirt-", "sysctl-", "firewall-", "storage-"};
@@ -112,27 +112,27 @@ TEST_F(BadProfilesInGuest, EachBadHostSectionExitsThreeWithItsMessageAndTheHostI
     const auto cases = host_section_cases();
     ASSERT_GE(cases.size(), 12u);
     const auto hostile = std::filesystem::path(KVM_FIXTURES_DIR) / "profiles" / "hostile";
-    ASSERT_EQ(m_guest->run({"rm", "-rf", k_dir}).exit_code, 0);
+    ASSERT_EQ(m_guest->run({"rm", "-rf", k_bad_profiles_dir}).exit_code, 0);
     for (const auto& [name, message] : cases) {
-        ASSERT_EQ(m_guest->run({"mkdir", "-p", std::string(k_dir) + "/" + name}).exit_code, 0);
-        m_guest->write_file(std::string(k_dir) + "/" + name + "/host.yaml", read_host_file(hostile / (name + ".yaml")));
+        ASSERT_EQ(m_guest->run({"mkdir", "-p", std::string(k_bad_profiles_dir) + "/" + name}).exit_code, 0);
+        m_guest->write_file(std::string(k_bad_profiles_dir) + "/" + name + "/host.yaml", read_host_file(hostile / (name + ".yaml")));
     }
-    ASSERT_EQ(m_guest->run({"mkdir", "-p", std::string(k_dir) + "/mixed"}).exit_code, 0);
-    m_guest->write_file(std::string(k_dir) + "/mixed/host.yaml", k_good_network_bad_storage);
+    ASSERT_EQ(m_guest->run({"mkdir", "-p", std::string(k_bad_profiles_dir) + "/mixed"}).exit_code, 0);
+    m_guest->write_file(std::string(k_bad_profiles_dir) + "/mixed/host.yaml", k_good_network_bad_storage);
     // The profile drives root actions: kvm-agent refuses one that others may write.
-    ASSERT_EQ(m_guest->run({"chmod", "-R", "go-w", k_dir}).exit_code, 0);
+    ASSERT_EQ(m_guest->run({"chmod", "-R", "go-w", k_bad_profiles_dir}).exit_code, 0);
 
     const auto before = snapshot();
     ASSERT_EQ(m_guest->run({"touch", k_stamp}).exit_code, 0);
     for (const auto& [name, message] : cases) {
-        const std::string profile = std::string(k_dir) + "/" + name + "/host.yaml";
+        const std::string profile = std::string(k_bad_profiles_dir) + "/" + name + "/host.yaml";
         const auto run = m_guest->run({k_guest_agent, "apply", "--profile", profile});
         EXPECT_EQ(run.exit_code, 3) << name << ": " << run.out << run.err;
-        EXPECT_EQ(run.err, "kvm-agent apply: " + std::string(k_dir) + "/" + name + "/" + message + "\n") << name;
+        EXPECT_EQ(run.err, "kvm-agent apply: " + std::string(k_bad_profiles_dir) + "/" + name + "/" + message + "\n") << name;
     }
-    const auto mixed = m_guest->run({k_guest_agent, "apply", "--profile", std::string(k_dir) + "/mixed/host.yaml"});
+    const auto mixed = m_guest->run({k_guest_agent, "apply", "--profile", std::string(k_bad_profiles_dir) + "/mixed/host.yaml"});
     EXPECT_EQ(mixed.exit_code, 3) << mixed.out << mixed.err;
-    EXPECT_EQ(mixed.err, "kvm-agent apply: " + std::string(k_dir) +
+    EXPECT_EQ(mixed.err, "kvm-agent apply: " + std::string(k_bad_profiles_dir) +
                              "/mixed/host.yaml:12:11: storage.images: path must be an absolute directory, not \"images\"\n");
 
     // (resolv.conf is NetworkManager's to rewrite when a lease renews.)
@@ -140,7 +140,7 @@ TEST_F(BadProfilesInGuest, EachBadHostSectionExitsThreeWithItsMessageAndTheHostI
     EXPECT_EQ(written, "") << "files written by a refused profile";
     const auto after = snapshot();
     for (const auto& [read, state] : before) EXPECT_EQ(after.at(read), state) << read;
-    m_guest->run({"rm", "-rf", k_dir, k_stamp});
+    m_guest->run({"rm", "-rf", k_bad_profiles_dir, k_stamp});
 }
 
 }  // namespace

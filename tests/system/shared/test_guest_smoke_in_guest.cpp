@@ -14,8 +14,8 @@ namespace {
 
 using namespace tests::system;
 
-const std::string k_dir = "/tmp/kvm-smoke";
-const std::string k_profile = k_dir + "/host.yaml";
+const std::string k_smoke_dir = "/tmp/kvm-smoke";
+const std::string k_smoke_profile = k_smoke_dir + "/host.yaml";
 const std::string k_pool_dir = "/var/lib/libvirt/images";
 
 // A bridge with no port: the smoke guest's NIC is its only one.
@@ -36,9 +36,9 @@ protected:
         SharedGuestTest::SetUp();
         if (IsSkipped() || HasFatalFailure()) return;
         clean();
-        ASSERT_EQ(m_guest->run({"mkdir", "-p", k_dir}).exit_code, 0);
-        m_guest->write_file(k_profile, k_profile_text);
-        ASSERT_EQ(m_guest->run({"chmod", "0600", k_profile}).exit_code, 0) << "kvm-agent refuses a writable profile";
+        ASSERT_EQ(m_guest->run({"mkdir", "-p", k_smoke_dir}).exit_code, 0);
+        m_guest->write_file(k_smoke_profile, k_profile_text);
+        ASSERT_EQ(m_guest->run({"chmod", "0600", k_smoke_profile}).exit_code, 0) << "kvm-agent refuses a writable profile";
         // The pool the smoke volume goes into: libvirt's "default", over libvirt's images directory.
         if (m_guest->run({"virsh", "pool-info", "default"}).exit_code != 0) {
             ASSERT_EQ(m_guest->run({"virsh", "pool-define-as", "default", "dir", "--target", k_pool_dir}).exit_code, 0);
@@ -47,7 +47,7 @@ protected:
         if (m_guest->run({"virsh", "-q", "pool-list", "--name"}).out.find("default") == std::string::npos) {
             ASSERT_EQ(m_guest->run({"virsh", "pool-start", "default"}).exit_code, 0);
         }
-        const auto applied = m_guest->run({k_guest_agent, "apply", "--profile", k_profile, "--only", "network",
+        const auto applied = m_guest->run({k_guest_agent, "apply", "--profile", k_smoke_profile, "--only", "network",
                                            "--memory-only", "--output", "json"});
         ASSERT_TRUE(applied.exit_code == 0 || applied.exit_code == 2) << applied.out << applied.err;
         ASSERT_EQ(m_guest->run({"ip", "link", "show", "br8"}).exit_code, 0);
@@ -58,7 +58,7 @@ protected:
     void clean() const {
         m_guest->run({"chmod", "0660", "/dev/kvm"});
         m_guest->run({"ip", "link", "del", "br8"});
-        m_guest->run({"rm", "-rf", k_dir});
+        m_guest->run({"rm", "-rf", k_smoke_dir});
     }
 
     tests::DoctorRun smoke(std::vector<std::string> extra = {}) const {
@@ -83,7 +83,7 @@ protected:
 };
 
 TEST_F(GuestSmokeInGuest, BootsAKvmGuestOnTheProfilesBridgeAndLeavesNothingBehind) {
-    const auto run = smoke({"--profile", k_profile});
+    const auto run = smoke({"--profile", k_smoke_profile});
     const auto& check = run.check("libvirt.guest-smoke");
     ASSERT_EQ(check.at("status"), "PASS") << check.dump();
     const std::string evidence = check.at("evidence");
@@ -97,19 +97,19 @@ TEST_F(GuestSmokeInGuest, BootsAKvmGuestOnTheProfilesBridgeAndLeavesNothingBehin
 
     // A profile that asks for the proof (verify: guest-smoke) has kvm-agent apply end its readiness report with
     // it, in readiness.json and the metrics.
-    const std::string verifying = k_dir + "/verify.yaml";
+    const std::string verifying = k_smoke_dir + "/verify.yaml";
     m_guest->write_file(verifying, std::string(k_profile_text) + "verify:\n  guest-smoke: true\n");
     ASSERT_EQ(m_guest->run({"chmod", "0600", verifying}).exit_code, 0);
     const auto applied = m_guest->run({k_guest_agent, "apply", "--profile", verifying, "--only", "network",
                                        "--memory-only", "--smoke-guest", k_guest_smoke_guest, "--state-dir",
-                                       k_dir + "/state", "--output", "json"});
+                                       k_smoke_dir + "/state", "--output", "json"});
     EXPECT_EQ(applied.exit_code, 0) << applied.out << applied.err;
-    const auto readiness = nlohmann::json::parse(m_guest->read_file(k_dir + "/state/readiness.json"));
+    const auto readiness = nlohmann::json::parse(m_guest->read_file(k_smoke_dir + "/state/readiness.json"));
     const auto& checks = readiness.at("checks");
     ASSERT_FALSE(checks.empty());
     EXPECT_EQ(checks.back().at("id"), "libvirt.guest-smoke");
     EXPECT_EQ(checks.back().at("status"), "PASS") << checks.back().dump();
-    const auto metrics = m_guest->read_file(k_dir + "/state/kvm_host.prom");
+    const auto metrics = m_guest->read_file(k_smoke_dir + "/state/kvm_host.prom");
     EXPECT_NE(metrics.find("kvm_host_check_status{id=\"libvirt.guest-smoke\",status=\"PASS\"} 1"), std::string::npos)
         << metrics;
     EXPECT_EQ(smoke_objects(), "");
@@ -117,11 +117,11 @@ TEST_F(GuestSmokeInGuest, BootsAKvmGuestOnTheProfilesBridgeAndLeavesNothingBehin
 
 TEST_F(GuestSmokeInGuest, FailsWithTheCauseWhenTheBridgeIsGoneOrQemuMayNotOpenDevKvm) {
     ASSERT_EQ(m_guest->run({"ip", "link", "del", "br8"}).exit_code, 0);
-    const auto no_bridge = smoke({"--profile", k_profile});
+    const auto no_bridge = smoke({"--profile", k_smoke_profile});
     const auto& bridge = no_bridge.check("libvirt.guest-smoke");
     EXPECT_EQ(bridge.at("status"), "FAIL") << bridge.dump();
     EXPECT_EQ(bridge.at("evidence").get<std::string>().rfind("bridge br8 is missing: start: ", 0), 0u) << bridge.dump();
-    EXPECT_EQ(bridge.at("fix"), "kvm-agent apply --profile " + k_profile + " --only network");
+    EXPECT_EQ(bridge.at("fix"), "kvm-agent apply --profile " + k_smoke_profile + " --only network");
     EXPECT_EQ(no_bridge.process.exit_code, 2);
     EXPECT_EQ(smoke_objects(), "") << "after a failed start";
 

@@ -19,18 +19,12 @@ namespace {
 
 using namespace tests::system;
 
-constexpr const char* k_profile_path = "/etc/kvm-agent/host.yaml";
 constexpr const char* k_sysctl_file = "/etc/sysctl.d/90-kvm-host.conf";
 constexpr const char* k_modules_load = "/etc/modules-load.d/kvm.conf";
 constexpr const char* k_nested_conf = "/etc/modprobe.d/kvm-nested.conf";
 constexpr const char* k_backup_dir = "/var/lib/kvm-agent/backup";
 const std::string k_helper = "/mnt/build/tests/system/host-steps-helper";
 constexpr std::chrono::seconds k_install_timeout{800};
-
-std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text;
-}
 
 bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
@@ -79,10 +73,10 @@ protected:
     // `kvm-agent COMMAND --only SECTIONS` with `profile` and its JSON report; `code` is the exit status wanted.
     nlohmann::json agent(const std::string& command, const std::string& sections, const std::string& profile, int code,
                          std::chrono::seconds timeout = std::chrono::seconds(300)) {
-        write(k_profile_path, profile);
-        EXPECT_EQ(run({"chmod", "600", k_profile_path}).exit_code, 0);
+        write(k_guest_profile_path, profile);
+        EXPECT_EQ(run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
         const auto result =
-            run({k_guest_agent, command, "--profile", k_profile_path, "--only", sections, "--output", "json"}, timeout);
+            run({k_guest_agent, command, "--profile", k_guest_profile_path, "--only", sections, "--output", "json"}, timeout);
         EXPECT_EQ(result.exit_code, code) << command << ":\n" << result.out << result.err;
         EXPECT_EQ(tests::schema_violations(result.out, command), "") << result.out;
         try {

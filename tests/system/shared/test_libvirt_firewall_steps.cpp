@@ -17,14 +17,8 @@ namespace {
 
 using namespace tests::system;
 
-constexpr const char* k_profile_path = "/etc/kvm-agent/host.yaml";
 const std::vector<std::string> k_libvirtd_units = {"libvirtd.service", "libvirtd.socket", "libvirtd-ro.socket",
                                                    "libvirtd-admin.socket"};
-
-std::string trimmed(std::string text) {
-    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-    return text;
-}
 
 // "yes" from virsh's "Active:         yes" line.
 std::string field(const std::string& text, const std::string& name) {
@@ -62,10 +56,10 @@ protected:
     // `kvm-agent apply --only SECTION` with `profile`: its exit code 0 says the section converged (the whole
     // host's readiness is not this test's business), and its JSON report.
     nlohmann::json apply(const std::string& section, const std::string& profile) {
-        m_guest->write_file(k_profile_path, profile);
-        EXPECT_EQ(run({"chmod", "600", k_profile_path}).exit_code, 0);
+        m_guest->write_file(k_guest_profile_path, profile);
+        EXPECT_EQ(run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
         const auto applied =
-            run({k_guest_agent, "apply", "--profile", k_profile_path, "--only", section, "--output", "json"});
+            run({k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only", section, "--output", "json"});
         EXPECT_EQ(applied.exit_code, 0) << applied.out << applied.err;
         EXPECT_EQ(tests::schema_violations(applied.out, "apply"), "") << applied.out;
         try {

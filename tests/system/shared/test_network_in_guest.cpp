@@ -14,7 +14,6 @@ namespace {
 
 using namespace tests::system;
 
-constexpr const char* k_profile_path = "/etc/kvm-agent/host.yaml";
 
 // The spare NICs nic1 and nic2 share an isolated segment: a bond of them, a bridge over it with the host's
 // LAN address, a VLAN for guests on top.
@@ -116,10 +115,10 @@ protected:
     }
 
     tests::ProcessResult apply(const std::string& profile, std::vector<std::string> extra = {}) {
-        m_guest->write_file(k_profile_path, profile);
-        EXPECT_EQ(m_guest->run({"chmod", "600", k_profile_path}).exit_code, 0);
+        m_guest->write_file(k_guest_profile_path, profile);
+        EXPECT_EQ(m_guest->run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
         // The network section alone: the guest's readiness verdict (its small disk) is not the network's.
-        std::vector<std::string> argv = {k_guest_agent, "apply", "--profile", k_profile_path, "--only", "network"};
+        std::vector<std::string> argv = {k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only", "network"};
         argv.insert(argv.end(), extra.begin(), extra.end());
         return m_guest->run(argv);
     }
@@ -217,7 +216,7 @@ TEST_F(GuestNetwork, ABondOfTwoNicsUnderABridgeTakesItsLeaseAndSlaacAddressFromT
     EXPECT_NE(leases.find(nic1_mac), std::string::npos) << leases;
     EXPECT_EQ(m_guest->run({"ping", "-c", "1", "-W", "5", "-I", "br1", "198.51.100.1"}).exit_code, 0);
     EXPECT_EQ(nm_device(*m_guest, "br1"), "100 (connected)\nkvm-agent-br1");
-    const auto plan = m_guest->run({k_guest_agent, "plan", "--profile", k_profile_path});
+    const auto plan = m_guest->run({k_guest_agent, "plan", "--profile", k_guest_profile_path});
     EXPECT_EQ(plan.exit_code, 0) << "plan is not in sync:\n" << plan.out << plan.err;
 
     const auto removed = apply(k_remove_bond_under_dhcp_bridge);
@@ -250,10 +249,10 @@ TEST_F(GuestNetwork, ACheckpointNetworkManagerAnswersLateGuardsTheChangeAndIsNot
     const auto created_before = audit_lines("checkpoint-create");
     const auto destroyed_before = audit_lines("checkpoint-destroy");
 
-    m_guest->write_file(k_profile_path, k_bond_bridge_vlan);
-    ASSERT_EQ(m_guest->run({"chmod", "600", k_profile_path}).exit_code, 0);
+    m_guest->write_file(k_guest_profile_path, k_bond_bridge_vlan);
+    ASSERT_EQ(m_guest->run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
     const auto applied = m_guest->run({"env", "KVM_AGENT_CHECKPOINT_ANSWER_US=1", k_guest_agent, "apply", "--profile",
-                                       k_profile_path, "--only", "network", "--output", "json"});
+                                       k_guest_profile_path, "--only", "network", "--output", "json"});
     ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
     EXPECT_EQ(nlohmann::json::parse(applied.out).at("network").at("outcome"), "applied") << applied.out;
     EXPECT_EQ(ip_json({"link", "show", "br0.20"}).size(), 1u);

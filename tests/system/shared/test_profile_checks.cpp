@@ -14,7 +14,7 @@ namespace {
 
 using namespace tests::system;
 
-constexpr const char* k_profile_path = "/tmp/kvm-profile-checks.yaml";
+constexpr const char* k_checks_profile_path = "/tmp/kvm-profile-checks.yaml";
 
 // The bond and bridge made by hand below, as a profile says them.
 constexpr const char* k_network_profile = R"(network:
@@ -67,7 +67,7 @@ protected:
             m_guest->run({"firewall-cmd", "--permanent", std::string("--delete-zone=") + k_zone});
             m_guest->run({"firewall-cmd", "--reload"});
         }
-        m_guest->run({"rm", "-f", k_profile_path});
+        m_guest->run({"rm", "-f", k_checks_profile_path});
     }
 
     void must(const std::vector<std::string>& argv) {
@@ -77,7 +77,7 @@ protected:
     }
 
     tests::DoctorRun doctor(const std::vector<std::string>& ids) {
-        std::vector<std::string> args = {"--profile", k_profile_path};
+        std::vector<std::string> args = {"--profile", k_checks_profile_path};
         for (const auto& id : ids) args.insert(args.end(), {"--check", id});
         return run_doctor_in(*m_guest, args);
     }
@@ -98,7 +98,7 @@ TEST_F(ProfileChecks, BridgeAndBondPassThenFailWhenTheirPortsGo) {
     must({"ip", "link", "set", "bond9", "up"});
     must({"ip", "link", "set", "br9", "up"});
     must({"ip", "addr", "add", "192.0.2.90/24", "dev", "br9"});
-    m_guest->write_file(k_profile_path, k_network_profile);
+    m_guest->write_file(k_checks_profile_path, k_network_profile);
 
     // The bond's ports need a moment for their MII monitor (100 ms) to see the link; the bridge none (no STP).
     m_guest->run({"sleep", "1"});
@@ -121,7 +121,7 @@ TEST_F(ProfileChecks, BridgeAndBondPassThenFailWhenTheirPortsGo) {
         EXPECT_NE(persistent.at("evidence").get<std::string>().find(part), std::string::npos) << persistent.dump();
 
     // kvm-agent status --profile judges the same way.
-    const auto status = m_guest->run({k_guest_agent, "status", "--profile", k_profile_path, "--output", "json",
+    const auto status = m_guest->run({k_guest_agent, "status", "--profile", k_checks_profile_path, "--output", "json",
                                       "--timeout", k_guest_timeout, "--check", "net.bond"});
     const auto status_report = nlohmann::json::parse(status.out);
     EXPECT_EQ(status_report.at("checks").at(0).at("status"), "PASS") << status.out << status.err;
@@ -134,7 +134,7 @@ TEST_F(ProfileChecks, BridgeAndBondPassThenFailWhenTheirPortsGo) {
               std::string::npos)
         << released.check("net.bond").dump();
     EXPECT_NE(released.check("net.bond").at("fix").get<std::string>().find(
-                  std::string("kvm-agent apply --profile ") + k_profile_path + " --only network"),
+                  std::string("kvm-agent apply --profile ") + k_checks_profile_path + " --only network"),
               std::string::npos);
     EXPECT_EQ(released.check("net.bridge").at("status"), "PASS") << released.check("net.bridge").dump();
     EXPECT_EQ(released.process.exit_code, 2) << "NOT_READY";
@@ -160,7 +160,7 @@ TEST_F(ProfileChecks, FirewallZonesPassWhenBothConfigurationsAgreeAndFailWhenOnl
     for (const char* item : {"--add-interface=kvmz0", "--add-masquerade", "--add-service=ssh", "--add-port=5900-5999/tcp"})
         must({"firewall-cmd", "--permanent", zone, item});
     must({"firewall-cmd", "--reload"});
-    m_guest->write_file(k_profile_path, k_zone_profile);
+    m_guest->write_file(k_checks_profile_path, k_zone_profile);
 
     const auto agreed = doctor({"firewall.running", "firewall.zones"});
     ASSERT_EQ(agreed.check("firewall.running").at("status"), "PASS") << agreed.check("firewall.running").dump();

@@ -14,6 +14,13 @@ inline const std::string k_guest_doctor = "/mnt/build/kvm-doctor";
 inline const std::string k_guest_agent = "/mnt/build/kvm-agent";
 // The smoke guest as built (smoke_guest/CMakeLists.txt), for --smoke-guest: nothing is installed in the guest.
 inline const std::string k_guest_smoke_guest = "/mnt/build/smoke_guest/smoke-guest";
+// Where kvm-agent reads its profile by default.
+inline constexpr const char* k_guest_profile_path = "/etc/kvm-agent/host.yaml";
+// A command's output without its trailing newline and spaces.
+inline std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
 
 // kvm-doctor's arguments that run libvirt.guest-smoke alone, booting the build tree's smoke guest.
 inline std::vector<std::string> smoke_check_args() {

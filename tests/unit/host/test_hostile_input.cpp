@@ -157,7 +157,7 @@ std::map<std::string, checks::CheckResult> run_doctor_on(const fs::path& root_di
     return by_id;
 }
 
-std::string status_name(checks::Status status) { return std::string(checks::to_string(status)); }
+std::string status_text(checks::Status status) { return std::string(checks::to_string(status)); }
 
 class HostileInput : public ::testing::TestWithParam<Breakage> {
 protected:
@@ -175,7 +175,7 @@ TEST_P(HostileInput, OnlyTheChecksReadingTheBrokenInputAreError) {
     std::map<std::string, checks::CheckResult> before, after;
     ASSERT_NO_THROW(before = run_doctor_on(m_root));
     for (const auto& [id, result] : before)
-        ASSERT_NE(status_name(result.status), "ERROR") << "unbroken copy: " << id << ": " << result.evidence;
+        ASSERT_NE(status_text(result.status), "ERROR") << "unbroken copy: " << id << ": " << result.evidence;
     for (const auto& id : breakage.errors) ASSERT_TRUE(before.count(id)) << "no check " << id;
 
     ASSERT_NO_THROW(breakage.apply(m_root));
@@ -185,10 +185,10 @@ TEST_P(HostileInput, OnlyTheChecksReadingTheBrokenInputAreError) {
         SCOPED_TRACE(id);
         EXPECT_THAT(result.evidence, Not(HasSubstr("internal error")));
         if (breakage.errors.count(id)) {
-            EXPECT_EQ(status_name(result.status), "ERROR") << result.evidence;
+            EXPECT_EQ(status_text(result.status), "ERROR") << result.evidence;
             EXPECT_THAT(result.evidence, HasSubstr(breakage.reason));
         } else {
-            EXPECT_EQ(status_name(result.status), status_name(before.at(id).status)) << result.evidence;
+            EXPECT_EQ(status_text(result.status), status_text(before.at(id).status)) << result.evidence;
         }
     }
 }

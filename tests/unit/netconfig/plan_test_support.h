@@ -1,10 +1,12 @@
 #pragma once
 // Small builders for observed network states, shared by the netconfig planner tests.
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "netconfig/model.h"
 #include "netconfig/plan.h"
+#include "profile/profile.h"
 
 namespace netconfig::testing {
 
@@ -64,6 +66,13 @@ inline NetworkState single_homed_host() {
     state.routes.push_back(route("192.0.2.0/24", "", "eno1", 0, "kernel"));
     state.routes.push_back(route("0.0.0.0/0", "192.0.2.1", "eno1", 100, "dhcp"));
     return state;
+}
+
+// The desired state of a profile whose network section is network_yaml (indented under `network:`).
+inline NetworkState desired_from_yaml(const std::string& network_yaml) {
+    auto loaded = profile::parse_profile("network:\n" + network_yaml, "test.yaml");
+    if (!loaded) throw std::runtime_error(loaded.error().message);
+    return loaded->network->desired;
 }
 
 inline std::vector<std::string> lines(const Plan& plan) {

@@ -12,12 +12,6 @@ namespace {
 using namespace netconfig::testing;
 using Lines = std::vector<std::string>;
 
-NetworkState desired_from_yaml(const std::string& network_yaml) {
-    auto loaded = profile::parse_profile("network:\n" + network_yaml, "test.yaml");
-    if (!loaded) throw std::runtime_error(loaded.error().message);
-    return loaded->network->desired;
-}
-
 // docs/kickstart.md's network section over the guest's uplink.
 const std::string k_kickstart_bridge = R"(  interfaces:
   - name: br0

@@ -7,51 +7,14 @@
 #include <algorithm>
 
 #include "profile/profile.h"
+#include "tests/unit/netconfig/plan_test_support.h"
 
 namespace netconfig {
 namespace {
 
-InterfaceAddress address(const std::string& ip, unsigned prefix_length, bool dynamic = false) {
-    return {*IpAddress::parse(ip), prefix_length, dynamic};
-}
-
-// An interface as the netlink adapter reports it.
-Interface observed(const std::string& name, InterfaceType type, const std::string& mac,
-                   std::vector<InterfaceAddress> addresses = {}, InterfaceState state = InterfaceState::up) {
-    Interface iface;
-    iface.name = IfName(name);
-    iface.type = type;
-    iface.state = state;
-    iface.mtu = 1500;
-    iface.mac_address = MacAddress::parse(mac);
-    if (type == InterfaceType::ethernet) iface.permanent_mac_address = iface.mac_address;
-    iface.ipv4.addresses.emplace();
-    iface.ipv6.addresses.emplace();
-    for (auto& a : addresses) (a.ip.family == IpFamily::v4 ? *iface.ipv4.addresses : *iface.ipv6.addresses).push_back(a);
-    if (type == InterfaceType::linux_bridge) iface.bridge.emplace().ports.emplace();
-    if (type == InterfaceType::bond) iface.bond.emplace().ports.emplace();
-    return iface;
-}
-
-Route route(const std::string& destination, const std::string& via, const std::string& dev,
-            std::optional<std::uint32_t> metric, const std::string& protocol) {
-    Route r;
-    r.destination = *IpNetwork::parse(destination);
-    if (!via.empty()) r.next_hop_address = IpAddress::parse(via);
-    if (!dev.empty()) r.next_hop_interface = IfName(dev);
-    r.metric = metric;
-    r.table_id = k_main_table;
-    r.protocol = protocol;
-    return r;
-}
+using namespace netconfig::testing;
 
 Interface* find(NetworkState& state, const std::string& name) { return state.find(IfName(name)); }
-
-NetworkState desired_from(const std::string& network_yaml) {
-    auto loaded = profile::parse_profile("network:\n" + network_yaml, "host.yaml");
-    if (!loaded) throw std::runtime_error(loaded.error().message);
-    return loaded.value().network->desired;
-}
 
 const NmKeyfile& file_for(const NmKeyfileSet& set, const std::string& name) {
     for (const auto& file : set.files)
@@ -108,7 +71,7 @@ const std::string k_bond_bridge_vlan = R"(
 )";
 
 TEST(NmKeyfile, BondUnderBridgeWithVlanIsWrittenExactly) {
-    const auto set = nm_keyfiles(desired_from(k_bond_bridge_vlan), guest_host());
+    const auto set = nm_keyfiles(desired_from_yaml(k_bond_bridge_vlan), guest_host());
     ASSERT_TRUE(set.ok()) << set.error().message;
 
     // Controllers before their ports, bases before their VLANs.
@@ -243,7 +206,7 @@ NetworkState after_bond_bridge_vlan() {
 }
 
 TEST(NmKeyfile, ApplyingTheSameProfileAgainWritesTheSameFiles) {
-    const auto desired = desired_from(k_bond_bridge_vlan);
+    const auto desired = desired_from_yaml(k_bond_bridge_vlan);
     const auto before = guest_host();
     const auto first = nm_keyfiles(desired, before);
     const auto again = nm_keyfiles(desired, before);
@@ -261,7 +224,7 @@ TEST(NmKeyfile, ApplyingTheSameProfileAgainWritesTheSameFiles) {
 // The firewall section's zone for an interface is in its profile: the firewall step then finds it set, and
 // NetworkManager never rewrites our file in its own words.
 TEST(NmKeyfile, TheFirewallZoneOfAnInterfaceIsItsProfilesZone) {
-    const auto set = nm_keyfiles(desired_from(k_bond_bridge_vlan), guest_host(), {{"br0", "internal"}});
+    const auto set = nm_keyfiles(desired_from_yaml(k_bond_bridge_vlan), guest_host(), {{"br0", "internal"}});
     ASSERT_TRUE(set.ok()) << set.error().message;
     const auto& bridge = file_for(*set, "br0").content;
     const auto start = bridge.find("[connection]\n");
@@ -283,14 +246,14 @@ TEST(NmKeyfile, ABridgeThatFollowsItsPortKeepsTheMacTheApplyGaveIt) {
     find(host, "bond0")->mac_address = udev_mac;
     find(host, "nic1")->mac_address = udev_mac;
     find(host, "nic2")->mac_address = udev_mac;
-    const auto set = nm_keyfiles(desired_from(k_bond_bridge_vlan), host);
+    const auto set = nm_keyfiles(desired_from_yaml(k_bond_bridge_vlan), host);
     ASSERT_TRUE(set.ok()) << set.error().message;
     EXPECT_NE(file_for(*set, "br0").content.find("cloned-mac-address=52:54:00:4B:00:01\n"), std::string::npos)
         << file_for(*set, "br0").content;
 }
 
 TEST(NmKeyfile, WhatTheProfileLeavesOpenIsTakenFromTheHost) {
-    const auto desired = desired_from(R"(
+    const auto desired = desired_from_yaml(R"(
   interfaces:
   - name: br0
     type: linux-bridge
@@ -325,7 +288,7 @@ TEST(NmKeyfile, WhatTheProfileLeavesOpenIsTakenFromTheHost) {
 }
 
 TEST(NmKeyfile, TheDefaultRouteBecomesTheGatewayOfItsInterface) {
-    const auto desired = desired_from(R"(
+    const auto desired = desired_from_yaml(R"(
   interfaces:
   - name: br0
     type: linux-bridge
@@ -385,7 +348,7 @@ TEST(NmKeyfile, BondOptionsAreWrittenOnlyForModesThatUseThem) {
         {"options: {miimon: 100}", "[bond]\nmode=balance-rr\nmiimon=100\n"},
     };
     for (const auto& c : cases) {
-        const auto desired = desired_from(R"(
+        const auto desired = desired_from_yaml(R"(
   interfaces:
   - name: bond0
     type: bond
@@ -401,7 +364,7 @@ TEST(NmKeyfile, BondOptionsAreWrittenOnlyForModesThatUseThem) {
 }
 
 TEST(NmKeyfile, MtuStateDownAndExplicitMacAreKept) {
-    const auto desired = desired_from(R"(
+    const auto desired = desired_from_yaml(R"(
   interfaces:
   - name: nic1
     type: ethernet
@@ -425,7 +388,7 @@ TEST(NmKeyfile, MtuStateDownAndExplicitMacAreKept) {
 // nmstate's down on a controller: its profile and its ports' profiles stay, none of them activated at boot
 // (NetworkManager would bring the controller up with an autoconnecting port).
 TEST(NmKeyfile, ADownBridgeAndItsPortsKeepProfilesThatDoNotAutoconnect) {
-    const auto desired = desired_from(R"(
+    const auto desired = desired_from_yaml(R"(
   interfaces:
   - name: br0
     type: linux-bridge
@@ -449,7 +412,7 @@ TEST(NmKeyfile, AbsentInterfacesAndReleasedPortsLoseTheirFiles) {
     auto old = observed("old0", InterfaceType::linux_bridge, "52:54:00:4b:00:09");
     host.interfaces.push_back(old);
 
-    const auto set = nm_keyfiles(desired_from(R"(
+    const auto set = nm_keyfiles(desired_from_yaml(R"(
   interfaces:
   - name: br0
     type: linux-bridge
@@ -475,7 +438,7 @@ TEST(NmKeyfile, ThePortsOfAnAbsentControllerLoseTheirFiles) {
     host.interfaces.push_back(bond);
     for (auto& iface : host.interfaces)
         if (iface.name.str() == "nic1" || iface.name.str() == "nic2") iface.controller = IfName("bond0");
-    const auto set = nm_keyfiles(desired_from("  interfaces: [{name: bond0, state: absent}]\n"), host);
+    const auto set = nm_keyfiles(desired_from_yaml("  interfaces: [{name: bond0, state: absent}]\n"), host);
     ASSERT_TRUE(set.ok()) << set.error().message;
     std::vector<std::string> removed;
     for (const auto& name : set->removed) removed.push_back(name.str());
@@ -523,7 +486,7 @@ TEST(NmKeyfile, WhatCannotBePersistedIsRefusedWithTheReason) {
          "disables"},
     };
     for (const auto& c : cases) {
-        const auto set = nm_keyfiles(desired_from(c.yaml), guest_host());
+        const auto set = nm_keyfiles(desired_from_yaml(c.yaml), guest_host());
         ASSERT_FALSE(set.ok()) << c.yaml;
         EXPECT_EQ(set.error().message, c.message);
     }
@@ -568,7 +531,7 @@ TEST(NmKeyfile, DummyInterfacesAndVethPairsHaveProfiles) {
 // sets the bond's options first, which the kernel refuses while it has ports); once the profile runs, nothing
 // is released, so a re-apply does not bounce the bond.
 TEST(NmKeyfile, BondPortsAreReleasedOnlyWhileTheBondsProfileIsNotActive) {
-    const auto desired = desired_from(k_bond_bridge_vlan);
+    const auto desired = desired_from_yaml(k_bond_bridge_vlan);
     const auto host = after_bond_bridge_vlan();
     const auto set = nm_keyfiles(desired, host);
     ASSERT_TRUE(set.ok()) << set.error().message;

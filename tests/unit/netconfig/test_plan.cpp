@@ -27,12 +27,6 @@ NetworkState desired_from_fixture(const std::string& name) {
     return loaded->network->desired;
 }
 
-NetworkState desired_from_yaml(const std::string& network_yaml) {
-    auto loaded = profile::parse_profile("network:\n" + network_yaml, "test.yaml");
-    if (!loaded) throw std::runtime_error(loaded.error().message);
-    return loaded->network->desired;
-}
-
 Lines plan_lines(const NetworkState& desired, const NetworkState& observed) {
     const auto planned = plan(desired, observed);
     if (!planned) return {"ERROR " + planned.error().message};

@@ -16,7 +16,7 @@ namespace {
 
 const std::filesystem::path k_dir = std::filesystem::path(KVM_FIXTURES_DIR) / "profiles" / "hostile";
 
-std::string read(const std::filesystem::path& path) {
+std::string file_text(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     std::ostringstream out;
     out << in.rdbuf();
@@ -26,7 +26,7 @@ std::string read(const std::filesystem::path& path) {
 // expected.txt: "# comment", blank lines, or NAME, two or more spaces, then the message to the end of the line.
 std::map<std::string, std::string> expected_messages() {
     std::map<std::string, std::string> table;
-    std::istringstream in(read(k_dir / "expected.txt"));
+    std::istringstream in(file_text(k_dir / "expected.txt"));
     std::string line;
     while (std::getline(in, line)) {
         if (line.empty() || line.front() == '#') continue;
@@ -51,7 +51,7 @@ TEST(HostileProfiles, EachIsRefusedWithItsExactMessage) {
         if (file.path().extension() != ".yaml") continue;
         ++files;
         const auto name = file.path().stem().string();
-        const auto loaded = parse_profile(read(file.path()), "host.yaml", &host);
+        const auto loaded = parse_profile(file_text(file.path()), "host.yaml", &host);
         ASSERT_FALSE(loaded.ok()) << name << " was accepted";
         const auto it = expected.find(name);
         if (it == expected.end()) {
