@@ -3,6 +3,7 @@
 # of its seed corpus. Fails when any target finds a crash, a hang, a leak or undefined behaviour.
 #   scripts/fuzz.sh                      every target, KVM_FUZZ_SECONDS (default 15) each
 #   scripts/fuzz.sh profile nm_keyfile   only these (names of tests/fuzz/corpus/ directories)
+# KVM_FUZZ_JOBS (default 2): the build's jobs, and how many targets run at once.
 # KVM_FUZZ_OPTIONAL=1: exit 0 (after saying why) when clang or its fuzzer runtime is missing.
 set -euo pipefail
 
@@ -57,27 +58,50 @@ cmake --build "$build_dir" --target fuzz_targets -j "$jobs"
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 artifacts="$build_dir/fuzz-artifacts"
 failed=()
-for target in "${targets[@]}"; do
+# One target's bounded run; its one-line result (and the crash's summary) goes to $scratch/result/TARGET.
+fuzz_one() {
+  local target=$1 corpus="$scratch/corpus/$1" log="$artifacts/$1/last-run.log" status=0 runs coverage features
   # The fuzzer adds inputs to its corpus directory: give it a copy so the seeds in the repository stay as they are.
-  corpus="$scratch/corpus/$target"
   mkdir -p "$corpus" "$artifacts/$target"
   cp -r "$repo/tests/fuzz/corpus/$target/." "$corpus/"
-  log="$artifacts/$target/last-run.log"
-  status=0
   "$build_dir/tests/fuzz/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 -artifact_prefix="$artifacts/$target/" "$corpus" >"$log" 2>&1 || status=$?
-  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  features=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
-  if [[ $status -eq 0 ]]; then
-    printf '%-20s ok     runs %-10s cov %-6s ft %s\n' "$target" "${runs:-?}" "${coverage:-?}" "${features:-?}"
-  else
-    printf '%-20s FAILED runs %-10s cov %-6s ft %s (exit %s)\n' "$target" "${runs:-?}" "${coverage:-?}" \
-      "${features:-?}" "$status"
-    grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written)' "$log" | head -8 | sed 's/^/    /'
-    echo "    full log: $log"
-    failed+=("$target")
+  runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1) || true
+  coverage=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2) || true
+  features=$(grep -o 'ft: [0-9]*' "$log" | tail -1 | cut -d' ' -f2) || true
+  {
+    if [[ $status -eq 0 ]]; then
+      printf '%-20s ok     runs %-10s cov %-6s ft %s\n' "$target" "${runs:-?}" "${coverage:-?}" "${features:-?}"
+    else
+      printf '%-20s FAILED runs %-10s cov %-6s ft %s (exit %s)\n' "$target" "${runs:-?}" "${coverage:-?}" \
+        "${features:-?}" "$status"
+      grep -E '^(==[0-9]+==ERROR|SUMMARY|.*runtime error|artifact_prefix|Test unit written)' "$log" | head -8 | sed 's/^/    /' || true
+      echo "    full log: $log"
+    fi
+  } >"$scratch/result/$target"
+  return "$status"
+}
+
+# The targets run $jobs at a time (each fuzzer is one process on one core); the results print in the targets' order.
+mkdir -p "$scratch/result"
+running=0
+for target in "${targets[@]}"; do
+  if [[ $running -ge $jobs ]]; then
+    wait -n || true
+    running=$((running - 1))
   fi
+  fuzz_one "$target" &
+  running=$((running + 1))
+done
+wait || true
+for target in "${targets[@]}"; do
+  if [[ ! -s "$scratch/result/$target" ]]; then
+    echo "$target: no result (see $artifacts/$target/last-run.log)"
+    failed+=("$target")
+    continue
+  fi
+  cat "$scratch/result/$target"
+  if grep -q '^[^ ]* *FAILED' "$scratch/result/$target"; then failed+=("$target"); fi
 done
 
 if [[ ${#failed[@]} -gt 0 ]]; then
