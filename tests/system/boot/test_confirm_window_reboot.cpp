@@ -57,8 +57,8 @@ class ConfirmWindowGuest : public FreshGuestTest {
 protected:
     // Applies the bridge with a window; the watcher's pid.
     pid_t apply_with_window(const std::string& within) {
-        const auto applied = m_guest->run({k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only", "network",
-                                           "--confirm-within", within, "--output", "json"});
+        const auto applied = m_guest->run({k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only",
+                                           "network", "--confirm-within", within, "--output", "json"});
         EXPECT_EQ(applied.exit_code, 0) << applied.out << applied.err;
         const auto report = nlohmann::json::parse(applied.out, nullptr, false);
         if (report.is_discarded() || !report.contains("network")) {

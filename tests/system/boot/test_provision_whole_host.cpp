@@ -29,7 +29,7 @@ protected:
     // The report is checked against its schema (docs/schema/apply.schema.json), and so is the readiness report
     // `status --output json` prints from what this apply published.
     tests::ProcessResult apply() {
-        auto result = m_guest->run({k_guest_agent, "apply", "--profile", "/etc/kvm-agent/host.yaml", "--output", "json"},
+        auto result = m_guest->run({k_guest_agent, "apply", "--profile", k_guest_profile_path, "--output", "json"},
                                    std::chrono::seconds(1200));
         EXPECT_EQ(tests::schema_violations(result.out, "apply"), "") << result.out << result.err;
         const auto status = m_guest->run({k_guest_agent, "status", "--output=json"});
@@ -91,7 +91,7 @@ protected:
     // kvm-doctor given the profile judges the host as the profile built it: no default network, its pool and
     // images filesystem with the profile's min-free.
     void expect_doctor_agrees_with_the_profile() {
-        const auto run = run_doctor_in(*m_guest, {"--profile", "/etc/kvm-agent/host.yaml", "--check",
+        const auto run = run_doctor_in(*m_guest, {"--profile", k_guest_profile_path, "--check",
                                                   "libvirt.default-network", "--check", "libvirt.storage-pool", "--check",
                                                   "storage.images-space", "--check", "storage.mount-persistent"});
         for (const auto& [id, status] : run.statuses()) EXPECT_EQ(status, "PASS") << run.check(id).dump();
@@ -138,8 +138,8 @@ protected:
 
     void write_profile() {
         ASSERT_EQ(m_guest->run({"mkdir", "-p", "/etc/kvm-agent"}).exit_code, 0);
-        m_guest->write_file("/etc/kvm-agent/host.yaml", k_whole_host_profile);
-        ASSERT_EQ(m_guest->run({"chmod", "600", "/etc/kvm-agent/host.yaml"}).exit_code, 0);
+        m_guest->write_file(k_guest_profile_path, k_whole_host_profile);
+        ASSERT_EQ(m_guest->run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
     }
 
     // Runs apply in the guest and kill -9s it as soon as it logs the start of step `step` (the boundary after
@@ -205,7 +205,7 @@ TEST_F(WholeHost, ApplyProvisionsEverySectionItSurvivesARebootAndASecondApplyCha
     // says what the doctor, reading everything itself, says.
     const auto readiness_again = nlohmann::json::parse(m_guest->read_file("/var/lib/kvm-agent/readiness.json"));
     expect_profile_checks_pass(readiness_again);
-    const auto fresh = run_doctor_in(*m_guest, {"--profile", "/etc/kvm-agent/host.yaml", "--check", "libvirt.daemon",
+    const auto fresh = run_doctor_in(*m_guest, {"--profile", k_guest_profile_path, "--check", "libvirt.daemon",
                                                 "--check", "firewall.running", "--check", "firewall.zones"});
     for (const char* id : {"libvirt.daemon", "firewall.running", "firewall.zones"}) {
         nlohmann::json published;
@@ -217,7 +217,7 @@ TEST_F(WholeHost, ApplyProvisionsEverySectionItSurvivesARebootAndASecondApplyCha
 
     // The proof by a guest: a KVM guest boots on the profile's bridge, its disk in the profile's pool.
     auto smoke_args = smoke_check_args();
-    smoke_args.insert(smoke_args.end(), {"--profile", "/etc/kvm-agent/host.yaml"});
+    smoke_args.insert(smoke_args.end(), {"--profile", k_guest_profile_path});
     const auto smoke = run_doctor_in(*m_guest, smoke_args);
     const auto& check = smoke.check("libvirt.guest-smoke");
     EXPECT_EQ(check.at("status"), "PASS") << check.dump();

@@ -54,8 +54,8 @@ protected:
     }
 
     tests::ProcessResult playbook(const std::string& name, const nlohmann::json& vars, bool check = false) const {
-        return m_guest->run(ansible::playbook_argv(k_ansible_dir + "/collections", "/mnt/src/tests/fixtures/ansible/" + name,
-                                                   vars, check),
+        return m_guest->run(ansible::playbook_argv(k_ansible_dir + "/collections",
+                                                   "/mnt/src/tests/fixtures/ansible/" + name, vars, check),
                             std::chrono::seconds(600));
     }
     nlohmann::json module_vars(const nlohmann::json& profile) const {
@@ -109,7 +109,8 @@ TEST_F(AnsibleInGuest, TheModulePlansInCheckModeChangesOnceThenIsOkAndABadProfil
     EXPECT_EQ(m_guest->run({"cat", "/sys/class/net/br7/ifindex"}).out, index);
 
     // A bad profile file: failed, with kvm-agent's FILE:LINE:COLUMN message; the host as it was.
-    m_guest->write_file(k_ansible_dir + "/etc/bad.yaml", "network:\n  interfaces:\n  - name: br7\n    type: linux-bridg\n");
+    m_guest->write_file(k_ansible_dir + "/etc/bad.yaml",
+                        "network:\n  interfaces:\n  - name: br7\n    type: linux-bridg\n");
     ASSERT_EQ(m_guest->run({"chmod", "600", k_ansible_dir + "/etc/bad.yaml"}).exit_code, 0);
     const auto bad = playbook("module.yml", module_vars(k_ansible_dir + "/etc/bad.yaml"));
     recap = ansible::play_recap(bad.out);

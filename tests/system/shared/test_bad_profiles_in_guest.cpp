@@ -115,7 +115,8 @@ TEST_F(BadProfilesInGuest, EachBadHostSectionExitsThreeWithItsMessageAndTheHostI
     ASSERT_EQ(m_guest->run({"rm", "-rf", k_bad_profiles_dir}).exit_code, 0);
     for (const auto& [name, message] : cases) {
         ASSERT_EQ(m_guest->run({"mkdir", "-p", std::string(k_bad_profiles_dir) + "/" + name}).exit_code, 0);
-        m_guest->write_file(std::string(k_bad_profiles_dir) + "/" + name + "/host.yaml", read_host_file(hostile / (name + ".yaml")));
+        m_guest->write_file(std::string(k_bad_profiles_dir) + "/" + name + "/host.yaml",
+                            read_host_file(hostile / (name + ".yaml")));
     }
     ASSERT_EQ(m_guest->run({"mkdir", "-p", std::string(k_bad_profiles_dir) + "/mixed"}).exit_code, 0);
     m_guest->write_file(std::string(k_bad_profiles_dir) + "/mixed/host.yaml", k_good_network_bad_storage);
@@ -128,9 +129,11 @@ TEST_F(BadProfilesInGuest, EachBadHostSectionExitsThreeWithItsMessageAndTheHostI
         const std::string profile = std::string(k_bad_profiles_dir) + "/" + name + "/host.yaml";
         const auto run = m_guest->run({k_guest_agent, "apply", "--profile", profile});
         EXPECT_EQ(run.exit_code, 3) << name << ": " << run.out << run.err;
-        EXPECT_EQ(run.err, "kvm-agent apply: " + std::string(k_bad_profiles_dir) + "/" + name + "/" + message + "\n") << name;
+        EXPECT_EQ(run.err, "kvm-agent apply: " + std::string(k_bad_profiles_dir) + "/" + name + "/" + message + "\n")
+            << name;
     }
-    const auto mixed = m_guest->run({k_guest_agent, "apply", "--profile", std::string(k_bad_profiles_dir) + "/mixed/host.yaml"});
+    const auto mixed =
+        m_guest->run({k_guest_agent, "apply", "--profile", std::string(k_bad_profiles_dir) + "/mixed/host.yaml"});
     EXPECT_EQ(mixed.exit_code, 3) << mixed.out << mixed.err;
     EXPECT_EQ(mixed.err, "kvm-agent apply: " + std::string(k_bad_profiles_dir) +
                              "/mixed/host.yaml:12:11: storage.images: path must be an absolute directory, not \"images\"\n");

@@ -103,8 +103,8 @@ const std::string k_metrics_dir = "/var/lib/node_exporter/textfile_collector";
 
 TEST_F(GoodKvmGuest, TheMetricsServicePublishesTheReadinessUnderSystemdAndItsTimerIsScheduled) {
     must({"mkdir", "-p", "/etc/kvm-agent"});
-    if (m_guest->run({"test", "-e", "/etc/kvm-agent/host.yaml"}).exit_code != 0)
-        m_guest->write_file("/etc/kvm-agent/host.yaml", "# every section left to the host\n");
+    if (m_guest->run({"test", "-e", k_guest_profile_path}).exit_code != 0)
+        m_guest->write_file(k_guest_profile_path, "# every section left to the host\n");
     must({"sh", "-c",
           "set -e; unit=/mnt/build/packaging/kvm-doctor.service; "
           "bin=$(sed -n 's/^ExecStart=\\([^ ]*\\) .*/\\1/p' \"$unit\"); "

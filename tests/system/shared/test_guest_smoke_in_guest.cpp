@@ -38,7 +38,8 @@ protected:
         clean();
         ASSERT_EQ(m_guest->run({"mkdir", "-p", k_smoke_dir}).exit_code, 0);
         m_guest->write_file(k_smoke_profile, k_profile_text);
-        ASSERT_EQ(m_guest->run({"chmod", "0600", k_smoke_profile}).exit_code, 0) << "kvm-agent refuses a writable profile";
+        ASSERT_EQ(m_guest->run({"chmod", "0600", k_smoke_profile}).exit_code, 0)
+            << "kvm-agent refuses a writable profile";
         // The pool the smoke volume goes into: libvirt's "default", over libvirt's images directory.
         if (m_guest->run({"virsh", "pool-info", "default"}).exit_code != 0) {
             ASSERT_EQ(m_guest->run({"virsh", "pool-define-as", "default", "dir", "--target", k_pool_dir}).exit_code, 0);

@@ -75,8 +75,9 @@ protected:
                          std::chrono::seconds timeout = std::chrono::seconds(300)) {
         write(k_guest_profile_path, profile);
         EXPECT_EQ(run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
-        const auto result =
-            run({k_guest_agent, command, "--profile", k_guest_profile_path, "--only", sections, "--output", "json"}, timeout);
+        const auto result = run({k_guest_agent, command, "--profile", k_guest_profile_path, "--only", sections,
+                                 "--output", "json"},
+                                timeout);
         EXPECT_EQ(result.exit_code, code) << command << ":\n" << result.out << result.err;
         EXPECT_EQ(tests::schema_violations(result.out, command), "") << result.out;
         try {

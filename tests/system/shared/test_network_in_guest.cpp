@@ -14,7 +14,6 @@ namespace {
 
 using namespace tests::system;
 
-
 // The spare NICs nic1 and nic2 share an isolated segment: a bond of them, a bridge over it with the host's
 // LAN address, a VLAN for guests on top.
 constexpr const char* k_bond_bridge_vlan = R"(network:
@@ -118,7 +117,8 @@ protected:
         m_guest->write_file(k_guest_profile_path, profile);
         EXPECT_EQ(m_guest->run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
         // The network section alone: the guest's readiness verdict (its small disk) is not the network's.
-        std::vector<std::string> argv = {k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only", "network"};
+        std::vector<std::string> argv = {k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only",
+                                         "network"};
         argv.insert(argv.end(), extra.begin(), extra.end());
         return m_guest->run(argv);
     }
