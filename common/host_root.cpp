@@ -49,26 +49,26 @@ std::string describe_errno(std::string_view what, std::string_view path, int err
 }
 
 // An owned descriptor, or the errno of the call that failed to make one.
-class Fd {
+class FdOrErrno {
 public:
-    static Fd adopt(long fd) { return fd >= 0 ? Fd(static_cast<int>(fd)) : failure(errno); }
-    static Fd failure(int err) {
-        Fd fd;
+    static FdOrErrno adopt(long fd) { return fd >= 0 ? FdOrErrno(static_cast<int>(fd)) : failure(errno); }
+    static FdOrErrno failure(int err) {
+        FdOrErrno fd;
         fd.m_fd = -err;
         return fd;
     }
-    Fd() = default;
-    Fd(Fd&& other) noexcept : m_fd(std::exchange(other.m_fd, -EBADF)) {}
-    Fd& operator=(Fd&& other) noexcept {
+    FdOrErrno() = default;
+    FdOrErrno(FdOrErrno&& other) noexcept : m_fd(std::exchange(other.m_fd, -EBADF)) {}
+    FdOrErrno& operator=(FdOrErrno&& other) noexcept {
         if (this != &other) {
             reset();
             m_fd = std::exchange(other.m_fd, -EBADF);
         }
         return *this;
     }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() { reset(); }
+    FdOrErrno(const FdOrErrno&) = delete;
+    FdOrErrno& operator=(const FdOrErrno&) = delete;
+    ~FdOrErrno() { reset(); }
 
     bool ok() const { return m_fd >= 0; }
     int get() const { return m_fd; }
@@ -76,7 +76,7 @@ public:
     int release() { return std::exchange(m_fd, -EBADF); }
 
 private:
-    explicit Fd(int fd) : m_fd(fd) {}
+    explicit FdOrErrno(int fd) : m_fd(fd) {}
     void reset() {
         if (m_fd >= 0) {
             const int saved = errno;
@@ -107,14 +107,14 @@ std::deque<std::string> components(std::string_view path) {
     return names;
 }
 
-Fd open_with_openat2(int root_fd, const std::string& relative, int flags) {
+FdOrErrno open_with_openat2(int root_fd, const std::string& relative, int flags) {
     open_how how{};
     how.flags = static_cast<std::uint64_t>(flags);
     how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
     // EAGAIN: a rename or mount elsewhere raced the ".." handling; the kernel asks for a retry.
     for (int attempt = 0;; ++attempt) {
         const long fd = ::syscall(SYS_openat2, root_fd, relative.empty() ? "." : relative.c_str(), &how, sizeof how);
-        if (fd >= 0 || errno != EAGAIN || attempt == 8) return Fd::adopt(fd);
+        if (fd >= 0 || errno != EAGAIN || attempt == 8) return FdOrErrno::adopt(fd);
     }
 }
 
@@ -122,9 +122,9 @@ Fd open_with_openat2(int root_fd, const std::string& relative, int flags) {
 // O_NOFOLLOW; a symlink's target is resolved here, an absolute one from the root; ".." steps back along the
 // directories walked (never the filesystem's own ".."), so it stops at the root and a directory renamed
 // mid-walk cannot lead out.
-Fd walk_in_root(int root_fd, std::string_view relative, int flags) {
+FdOrErrno walk_in_root(int root_fd, std::string_view relative, int flags) {
     const bool follow_last = !(flags & O_NOFOLLOW);
-    std::vector<Fd> walked;  // the directories below the root that lead to where the walk is
+    std::vector<FdOrErrno> walked;  // the directories below the root that lead to where the walk is
     const auto here = [&] { return walked.empty() ? root_fd : walked.back().get(); };
     std::deque<std::string> pending = components(relative);
     int links_followed = 0;
@@ -136,42 +136,42 @@ Fd walk_in_root(int root_fd, std::string_view relative, int flags) {
             continue;
         }
         const bool last = pending.empty();
-        Fd node = Fd::adopt(::openat(here(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        FdOrErrno node = FdOrErrno::adopt(::openat(here(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
         if (!node.ok()) return node;
         struct stat st {};
-        if (::fstat(node.get(), &st) != 0) return Fd::failure(errno);
+        if (::fstat(node.get(), &st) != 0) return FdOrErrno::failure(errno);
         if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
-            if (++links_followed > k_max_symlinks) return Fd::failure(ELOOP);
+            if (++links_followed > k_max_symlinks) return FdOrErrno::failure(ELOOP);
             char target[PATH_MAX];
             const ssize_t n = ::readlinkat(node.get(), "", target, sizeof target);
-            if (n < 0) return Fd::failure(errno);
-            if (n == 0) return Fd::failure(ENOENT);
-            if (static_cast<std::size_t>(n) == sizeof target) return Fd::failure(ENAMETOOLONG);
+            if (n < 0) return FdOrErrno::failure(errno);
+            if (n == 0) return FdOrErrno::failure(ENOENT);
+            if (static_cast<std::size_t>(n) == sizeof target) return FdOrErrno::failure(ENAMETOOLONG);
             if (target[0] == '/') walked.clear();
             auto expanded = components(std::string_view(target, static_cast<std::size_t>(n)));
             pending.insert(pending.begin(), expanded.begin(), expanded.end());
             continue;
         }
-        if (last) return Fd::adopt(::openat(here(), name.c_str(), flags | O_NOFOLLOW));
-        if (!S_ISDIR(st.st_mode)) return Fd::failure(ENOTDIR);
+        if (last) return FdOrErrno::adopt(::openat(here(), name.c_str(), flags | O_NOFOLLOW));
+        if (!S_ISDIR(st.st_mode)) return FdOrErrno::failure(ENOTDIR);
         walked.push_back(std::move(node));
     }
     // The path ends at a directory already walked: the root itself, or where a ".." led.
-    return Fd::adopt(::openat(here(), ".", flags & ~O_NOFOLLOW));
+    return FdOrErrno::adopt(::openat(here(), ".", flags & ~O_NOFOLLOW));
 }
 
 // Opens host_path with `flags` (O_NOFOLLOW: the last component is not followed). Under an offline root the
 // whole resolution stays inside it, as in a chroot: an absolute symlink starts again at the root and ".."
 // stops there. Every open that is not O_PATH is O_NONBLOCK so a FIFO cannot hang it.
-Fd open_in(const HostRoot& root, std::string_view host_path, int flags) {
+FdOrErrno open_in(const HostRoot& root, std::string_view host_path, int flags) {
     flags |= O_CLOEXEC;
     if (!(flags & O_PATH)) flags |= O_NONBLOCK | O_NOCTTY;
     const std::string relative = relative_to_root(host_path);
-    if (root.is_live()) return Fd::adopt(::open(("/" + relative).c_str(), flags));
-    Fd root_fd = Fd::adopt(::open(root.root().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (root.is_live()) return FdOrErrno::adopt(::open(("/" + relative).c_str(), flags));
+    FdOrErrno root_fd = FdOrErrno::adopt(::open(root.root().c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!root_fd.ok()) return root_fd;
     if (!g_force_path_walk && !g_kernel_lacks_openat2) {
-        Fd fd = open_with_openat2(root_fd.get(), relative, flags);
+        FdOrErrno fd = open_with_openat2(root_fd.get(), relative, flags);
         if (fd.ok() || (fd.error() != ENOSYS && fd.error() != EPERM)) return fd;
         // EPERM: a seccomp filter older than openat2 (older container runtimes); the walk is as confined.
         if (fd.error() == ENOSYS) g_kernel_lacks_openat2 = true;
@@ -180,27 +180,27 @@ Fd open_in(const HostRoot& root, std::string_view host_path, int flags) {
 }
 
 // Resolves host_path to an O_PATH descriptor and fstats it: the type is known before anything is opened.
-Fd locate(const HostRoot& root, std::string_view host_path, struct stat& st, int extra_flags = 0) {
-    Fd fd = open_in(root, host_path, O_PATH | extra_flags);
-    if (fd.ok() && ::fstat(fd.get(), &st) != 0) return Fd::failure(errno);
+FdOrErrno locate(const HostRoot& root, std::string_view host_path, struct stat& st, int extra_flags = 0) {
+    FdOrErrno fd = open_in(root, host_path, O_PATH | extra_flags);
+    if (fd.ok() && ::fstat(fd.get(), &st) != 0) return FdOrErrno::failure(errno);
     return fd;
 }
 
 // Opens what `located` refers to for reading. Through /proc/self/fd it is the very inode whose type was
 // checked; without /proc the path is resolved again, and anything but that inode is refused.
-Fd reopen_for_reading(const HostRoot& root, std::string_view host_path, const Fd& located,
+FdOrErrno reopen_for_reading(const HostRoot& root, std::string_view host_path, const FdOrErrno& located,
                       const struct stat& checked, int extra_flags = 0) {
     const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
     if (!g_force_reopen_by_path) {
         const std::string proc_path = "/proc/self/fd/" + std::to_string(located.get());
-        Fd fd = Fd::adopt(::open(proc_path.c_str(), flags));
+        FdOrErrno fd = FdOrErrno::adopt(::open(proc_path.c_str(), flags));
         if (fd.ok() || fd.error() != ENOENT) return fd;
     }
-    Fd fd = open_in(root, host_path, flags | extra_flags);
+    FdOrErrno fd = open_in(root, host_path, flags | extra_flags);
     if (!fd.ok()) return fd;
     struct stat now {};
-    if (::fstat(fd.get(), &now) != 0) return Fd::failure(errno);
-    if (now.st_dev != checked.st_dev || now.st_ino != checked.st_ino) return Fd::failure(ESTALE);
+    if (::fstat(fd.get(), &now) != 0) return FdOrErrno::failure(errno);
+    if (now.st_dev != checked.st_dev || now.st_ino != checked.st_ino) return FdOrErrno::failure(ESTALE);
     return fd;
 }
 
@@ -245,11 +245,11 @@ std::filesystem::path HostRoot::resolve(std::string_view host_path) const {
 
 Result<std::string> HostRoot::read_text(std::string_view host_path, std::size_t limit) const {
     struct stat st {};
-    const Fd located = locate(*this, host_path, st);
+    const FdOrErrno located = locate(*this, host_path, st);
     if (!located.ok()) return make_error(describe_errno("cannot read", host_path, located.error()));
     // /proc and /sys files are regular files too; a FIFO, socket or device node is never opened.
     if (!S_ISREG(st.st_mode)) return make_error("cannot read " + std::string(host_path) + ": not a regular file");
-    const Fd fd = reopen_for_reading(*this, host_path, located, st);
+    const FdOrErrno fd = reopen_for_reading(*this, host_path, located, st);
     if (!fd.ok()) return make_error(describe_errno("cannot read", host_path, fd.error()));
 
     // /proc and /sys files report size 0, so read until EOF, refusing anything past the limit.
@@ -275,14 +275,14 @@ Result<std::string> HostRoot::read_text(std::string_view host_path, std::size_t 
 Result<std::string> HostRoot::read_bytes_at(std::string_view host_path, std::uint64_t offset,
                                             std::size_t length) const {
     struct stat st {};
-    const Fd located = locate(*this, host_path, st);
+    const FdOrErrno located = locate(*this, host_path, st);
     if (!located.ok()) return make_error(describe_errno("cannot open", host_path, located.error()));
     // The real /dev/cpu/N/msr is a character device; one under an offline root is only ever a stand-in file.
     const bool live_device = m_live && S_ISCHR(st.st_mode);
     if (!S_ISREG(st.st_mode) && !live_device)
         return make_error("cannot open " + std::string(host_path) +
                           (m_live ? ": not a regular file or character device" : ": not a regular file"));
-    const Fd fd = reopen_for_reading(*this, host_path, located, st);
+    const FdOrErrno fd = reopen_for_reading(*this, host_path, located, st);
     if (!fd.ok()) return make_error(describe_errno("cannot open", host_path, fd.error()));
     std::string bytes(length, '\0');
     ssize_t n;
@@ -302,11 +302,11 @@ Result<std::optional<NodeInfo>> HostRoot::stat_node(std::string_view host_path) 
     const auto [parent, name] = split_last(host_path);
     if (name.empty() || name == "." || name == "..") {
         // The root, or a directory reached through ".": no symlink to leave unfollowed.
-        const Fd node = locate(*this, host_path, st);
+        const FdOrErrno node = locate(*this, host_path, st);
         err = node.error();
     } else {
         // lstat semantics: the parent resolves inside the root, the last name is not followed.
-        const Fd dir = open_in(*this, parent, O_PATH | O_DIRECTORY);
+        const FdOrErrno dir = open_in(*this, parent, O_PATH | O_DIRECTORY);
         if (!dir.ok()) err = dir.error();
         else if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) err = errno;
     }
@@ -317,7 +317,7 @@ Result<std::optional<NodeInfo>> HostRoot::stat_node(std::string_view host_path) 
 
 Result<std::vector<std::string>> HostRoot::list_dir(std::string_view host_path) const {
     // O_DIRECTORY: the kernel refuses anything else before opening it.
-    Fd dir = open_in(*this, host_path, O_RDONLY | O_DIRECTORY);
+    FdOrErrno dir = open_in(*this, host_path, O_RDONLY | O_DIRECTORY);
     if (!dir.ok()) return make_error(describe_errno("cannot list", host_path, dir.error()));
     DIR* stream = ::fdopendir(dir.get());
     if (!stream) return make_error(describe_errno("cannot list", host_path, errno));
@@ -337,7 +337,7 @@ Result<std::vector<std::string>> HostRoot::list_dir(std::string_view host_path) 
 }
 
 Result<FsUsage> HostRoot::fs_usage(std::string_view host_path) const {
-    const Fd fd = open_in(*this, host_path, O_PATH);
+    const FdOrErrno fd = open_in(*this, host_path, O_PATH);
     struct statvfs st {};
     if (!fd.ok()) return make_error(describe_errno("cannot statvfs", host_path, fd.error()));
     if (::fstatvfs(fd.get(), &st) != 0) return make_error(describe_errno("cannot statvfs", host_path, errno));
@@ -351,7 +351,7 @@ Result<std::string> HostRoot::read_xattr(std::string_view host_path, const char*
     };
     struct stat st {};
     // Like lgetxattr: the last name is not followed.
-    const Fd located = locate(*this, host_path, st, O_NOFOLLOW);
+    const FdOrErrno located = locate(*this, host_path, st, O_NOFOLLOW);
     if (!located.ok()) return failed(located.error());
     char buffer[4096];
     ssize_t n = -1;
@@ -365,7 +365,7 @@ Result<std::string> HostRoot::read_xattr(std::string_view host_path, const char*
     if (n < 0 && err == ENOENT) {
         // No /proc: open the node itself, which is safe only for files and directories.
         if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return failed(EOPNOTSUPP);
-        const Fd fd = reopen_for_reading(*this, host_path, located, st, O_NOFOLLOW);
+        const FdOrErrno fd = reopen_for_reading(*this, host_path, located, st, O_NOFOLLOW);
         if (!fd.ok()) return failed(fd.error());
         n = ::fgetxattr(fd.get(), name, buffer, sizeof buffer - 1);
         err = errno;

@@ -14,27 +14,10 @@
 #include <sstream>
 #include <iomanip>
 
+#include "common/unique_fd.h"
+
 namespace common {
 namespace {
-
-class Fd {
-public:
-    explicit Fd(int fd = -1) : m_fd(fd) {}
-    Fd(Fd&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
-    Fd& operator=(Fd&& other) noexcept {
-        std::swap(m_fd, other.m_fd);
-        return *this;
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    ~Fd() {
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    int get() const { return m_fd; }
-
-private:
-    int m_fd;
-};
 
 std::string octal(unsigned mode) {
     std::ostringstream out;
@@ -62,8 +45,8 @@ std::string fix_for_directory(const struct stat& info, const std::string& direct
 
 // Opens the directory `canonical` (absolute, no links) one component at a time without following links,
 // checking each; the descriptor of the last one. An error message is what follows "P: ".
-Result<Fd> open_trusted_directory(const std::filesystem::path& canonical) {
-    Fd current(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
+Result<UniqueFd> open_trusted_directory(const std::filesystem::path& canonical) {
+    UniqueFd current(::open("/", O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (current.get() < 0) return make_error(std::string("cannot open /: ") + std::strerror(errno));
     std::filesystem::path walked = "/";
     // Each directory is checked once open, before anything below it is looked up.
@@ -79,7 +62,7 @@ Result<Fd> open_trusted_directory(const std::filesystem::path& canonical) {
     for (const auto& component : canonical.relative_path()) {
         if (component.empty()) continue;
         walked /= component;
-        Fd next(::openat(current.get(), component.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        UniqueFd next(::openat(current.get(), component.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
         if (next.get() < 0) {
             // A link or a file where a directory was a moment ago: someone changed the path under us.
             if (errno == ELOOP || errno == ENOTDIR)
@@ -128,7 +111,7 @@ Result<std::string> read_owned_file(const std::string& path, std::size_t limit) 
     if (!directory) return make_error(path + ": " + directory.error().message);
     // Opened once, never through a link, and without waiting on a FIFO; everything else is asked of this
     // descriptor, so a rename after the checks changes nothing.
-    Fd file(::openat(directory->get(), canonical->filename().c_str(),
+    UniqueFd file(::openat(directory->get(), canonical->filename().c_str(),
                      O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (file.get() < 0) {
         if (errno == ELOOP) return make_error(path + ": refused: it changed while it was read");
@@ -162,7 +145,7 @@ std::optional<Error> replace_owned_file(const std::string& path, std::string_vie
     static std::atomic<unsigned> counter{0};
     const auto temporary = directory / ("." + target.filename().string() + "." + std::to_string(::getpid()) + "." +
                                         std::to_string(counter++) + ".tmp");
-    Fd file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    UniqueFd file(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (file.get() < 0) return make_error("writing " + temporary.string() + ": " + std::strerror(errno));
     std::size_t written = 0;
     while (written < content.size()) {
@@ -180,13 +163,13 @@ std::optional<Error> replace_owned_file(const std::string& path, std::string_vie
         ::unlink(temporary.c_str());
         return make_error("writing " + path + ": " + std::strerror(error));
     }
-    Fd parent(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd parent(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (parent.get() >= 0) ::fsync(parent.get());
     return std::nullopt;
 }
 
 Result<std::string> read_regular_file(const std::string& path, std::size_t limit) {
-    Fd file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+    UniqueFd file(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
     if (file.get() < 0) return make_error(path + ": cannot open: " + std::strerror(errno));
     struct stat info {};
     if (::fstat(file.get(), &info) != 0) return make_error(path + ": cannot stat: " + std::strerror(errno));

@@ -16,16 +16,6 @@ IpConfig& config_of(Interface& iface, IpFamily family) { return family == IpFami
 
 const char* family_name(IpFamily family) { return family == IpFamily::v4 ? "IPv4" : "IPv6"; }
 
-bool is_absent(const Interface& iface) { return iface.state == InterfaceState::absent; }
-
-std::vector<IfName> listed_ports(const Interface& iface) {
-    std::vector<IfName> names;
-    if (iface.bridge && iface.bridge->ports)
-        for (const auto& port : *iface.bridge->ports) names.push_back(port.name);
-    if (iface.bond && iface.bond->ports) names.insert(names.end(), iface.bond->ports->begin(), iface.bond->ports->end());
-    return names;
-}
-
 bool silent(const IpConfig& config) {
     return !config.enabled && !config.addresses && !config.dhcp && !config.autoconf;
 }
@@ -43,7 +33,8 @@ void collect_below(const InterfaceIndex& desired, const IfName& name, std::vecto
     out.push_back(name);
     if (depth >= k_max_depth) return;
     if (const auto* wanted = desired.find(name))
-        for (const auto& port : listed_ports(*wanted)) collect_below(desired, port, out, depth + 1);
+        for (const auto& port : listed_ports(*wanted).value_or(std::vector<IfName>{}))
+            collect_below(desired, port, out, depth + 1);
 }
 
 // The ports the desired masters that stay list.
@@ -51,11 +42,9 @@ std::unordered_set<IfName> listed_ports_of_all(const NetworkState& desired) {
     std::unordered_set<IfName> ports;
     for (const auto& master : desired.interfaces)
         if (!is_absent(master))
-            for (auto& port : listed_ports(master)) ports.insert(std::move(port));
+            for (auto& port : listed_ports(master).value_or(std::vector<IfName>{})) ports.insert(std::move(port));
     return ports;
 }
-
-bool is_main_table(const Route& route) { return !route.table_id || *route.table_id == k_main_table; }
 
 bool has_default_route_via(const NetworkState& state, IpFamily family, const std::vector<IfName>& interfaces) {
     return std::any_of(state.routes.begin(), state.routes.end(), [&](const Route& route) {
@@ -86,7 +75,8 @@ NetworkState with_inherited_addressing(const NetworkState& desired, const Networ
     const InterfaceIndex observed_by_name(observed);
     const auto ports = listed_ports_of_all(desired);
     for (auto& iface : effective.interfaces) {
-        if (is_absent(iface) || listed_ports(iface).empty() || ports.count(iface.name)) continue;
+        const auto own_ports = listed_ports(iface);
+        if (is_absent(iface) || !own_ports || own_ports->empty() || ports.count(iface.name)) continue;
         std::vector<IfName> below;
         collect_below(desired_by_name, iface.name, below);
         for (const auto family : {IpFamily::v4, IpFamily::v6}) {

@@ -264,6 +264,16 @@ bool InterfaceAddress::covers(const IpAddress& other) const {
     return true;
 }
 
+std::optional<std::vector<IfName>> listed_ports(const Interface& iface) {
+    if (iface.bridge && iface.bridge->ports) {
+        std::vector<IfName> names;
+        for (const auto& port : *iface.bridge->ports) names.push_back(port.name);
+        return names;
+    }
+    if (iface.bond && iface.bond->ports) return *iface.bond->ports;
+    return std::nullopt;
+}
+
 bool needs_onlink(const Route& route, const std::vector<InterfaceAddress>& device_addresses) {
     if (!route.next_hop_address || route.next_hop_address->family != IpFamily::v4) return false;
     bool has_v4 = false;

@@ -269,6 +269,12 @@ struct Interface {
     std::optional<VethConfig> veth;         // veth only
 };
 
+// Desired `state: absent`: the interface is to be removed (nullopt means up, as in nmstate).
+inline bool is_absent(const Interface& iface) { return iface.state == InterfaceState::absent; }
+
+// The ports a desired bridge or bond lists, or nullopt when it leaves its ports as they are.
+std::optional<std::vector<IfName>> listed_ports(const Interface& iface);
+
 // rtm_scope values (RT_SCOPE_*): how far the destination is.
 enum class RouteScope : std::uint8_t { universe = 0, link = 253, host = 254 };
 
@@ -292,6 +298,8 @@ struct Route {
 };
 
 inline constexpr std::uint32_t k_main_table = 254;
+
+inline bool is_main_table(const Route& route) { return !route.table_id || *route.table_id == k_main_table; }
 
 // An IPv4 gateway outside every prefix of the addresses its device has is reachable only as onlink (a /32
 // address and the provider's gateway): without the flag the kernel refuses the route.

@@ -144,7 +144,7 @@ public:
         : m_desired(desired), m_observed(observed), m_desired_by_name(desired), m_observed_by_name(observed),
           m_zones(zones) {
         for (const auto& wanted : m_desired.interfaces) {
-            if (absent(wanted)) continue;
+            if (is_absent(wanted)) continue;
             if (auto ports = listed_ports(wanted))
                 for (const auto& port : *ports) m_master_of[port] = wanted.name;
         }
@@ -153,9 +153,9 @@ public:
     NmKeyfileSet run() {
         NmKeyfileSet set;
         for (const auto& wanted : m_desired.interfaces)
-            if (!absent(wanted)) order(wanted.name);
+            if (!is_absent(wanted)) order(wanted.name);
         for (const auto& wanted : m_desired.interfaces)
-            if (!absent(wanted))
+            if (!is_absent(wanted))
                 if (auto ports = listed_ports(wanted))
                     for (const auto& port : *ports) order(port);
         assign_routes();
@@ -163,13 +163,13 @@ public:
 
         std::set<IfName> removed;
         for (const auto& wanted : m_desired.interfaces)
-            if (absent(wanted)) removed.insert(wanted.name);
+            if (is_absent(wanted)) removed.insert(wanted.name);
         // A port its listed controller no longer claims, or the port of a controller that goes: its old profile
         // would enslave it again at boot, and NetworkManager would bring the controller back for it.
         for (const auto& now : m_observed.interfaces) {
             if (!now.controller || m_master_of.count(now.name) || m_desired_by_name.find(now.name)) continue;
             const auto* master = m_desired_by_name.find(*now.controller);
-            if (master && (listed_ports(*master) || absent(*master))) removed.insert(now.name);
+            if (master && (listed_ports(*master) || is_absent(*master))) removed.insert(now.name);
         }
         for (const auto& name : removed)
             if (!m_master_of.count(name)) set.removed.push_back(name);
@@ -177,21 +177,10 @@ public:
     }
 
 private:
-    static bool absent(const Interface& interface) { return interface.state == InterfaceState::absent; }
-
-    static std::optional<std::vector<IfName>> listed_ports(const Interface& interface) {
-        if (interface.bond && interface.bond->ports) return *interface.bond->ports;
-        if (interface.bridge && interface.bridge->ports) {
-            std::vector<IfName> names;
-            for (const auto& port : *interface.bridge->ports) names.push_back(port.name);
-            return names;
-        }
-        return std::nullopt;
-    }
 
     const Interface* wanted(const IfName& name) const {
         const auto* found = m_desired_by_name.find(name);
-        return found && !absent(*found) ? found : nullptr;
+        return found && !is_absent(*found) ? found : nullptr;
     }
     const Interface* current(const IfName& name) const { return m_observed_by_name.find(name); }
     bool managed(const IfName& name) const { return wanted(name) || m_master_of.count(name); }

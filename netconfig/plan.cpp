@@ -11,7 +11,6 @@ namespace netconfig {
 namespace {
 
 InterfaceState effective_state(const Interface& iface) { return iface.state.value_or(InterfaceState::up); }
-bool is_absent(const Interface& iface) { return effective_state(iface) == InterfaceState::absent; }
 std::uint32_t table_of(const Route& route) { return route.table_id.value_or(k_main_table); }
 
 // Types we create and delete; ethernet is hardware, other kinds we only delete (never lo).
@@ -27,17 +26,6 @@ bool is_virtual(const Interface& iface) {
 }
 bool is_deletable(const Interface& iface) {
     return is_virtual(iface) || (iface.type == InterfaceType::other && iface.other_kind != "loopback");
-}
-
-// The ports a desired master lists, or nullopt when it leaves them alone.
-std::optional<std::vector<IfName>> listed_ports(const Interface& iface) {
-    if (iface.bridge && iface.bridge->ports) {
-        std::vector<IfName> names;
-        for (const auto& port : *iface.bridge->ports) names.push_back(port.name);
-        return names;
-    }
-    if (iface.bond && iface.bond->ports) return *iface.bond->ports;
-    return std::nullopt;
 }
 
 const BridgePort* bridge_port(const Interface& master, const IfName& port) {

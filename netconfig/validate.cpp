@@ -61,7 +61,6 @@ private:
         return it == m_first_index.end() ? nullptr : &m_desired.interfaces[it->second];
     }
     bool observed(const IfName& name) const { return m_observed && m_observed->count(name); }
-    static bool is_absent(const Interface& iface) { return iface.state == InterfaceState::absent; }
 
     // A reference to another interface (VLAN base, port, route device): must not be absent, and must exist
     // somewhere when we know what exists. Returns the problem text, or "".

@@ -9,8 +9,6 @@ namespace netconfig {
 
 namespace {
 
-bool is_main_table(const Route& route) { return !route.table_id || *route.table_id == k_main_table; }
-
 // The default routes of the main table, by family, as the kernel reports them.
 std::vector<const Route*> default_routes(const NetworkState& state) {
     std::vector<const Route*> routes;

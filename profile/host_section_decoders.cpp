@@ -16,20 +16,13 @@ namespace profile {
 
 namespace {
 
-std::string joined(const std::vector<std::string_view>& words) {
-    std::string out;
-    for (auto word : words) out += (out.empty() ? "" : ", ") + std::string(word);
-    return out;
-}
-
 // One of `choices`, or a positioned error with a suggestion.
 std::string choice(const Reader& reader, const Entry& entry, std::string_view what,
                    const std::vector<std::string_view>& choices) {
     const auto word = reader.text(entry);
     if (std::find(choices.begin(), choices.end(), word) != choices.end()) return word;
-    auto hint = did_you_mean(word, choices);
-    if (hint.empty()) hint = " (expected one of " + joined(choices) + ")";
-    reader.fail(entry.value_position, "unknown " + std::string(what) + " \"" + word + "\"" + hint);
+    reader.fail(entry.value_position,
+                "unknown " + std::string(what) + " \"" + word + "\"" + choice_hint(word, choices));
 }
 
 // A section given as `kvm:` with nothing after it reads as an empty map.

@@ -22,18 +22,10 @@ std::vector<std::string_view> names_in(const std::array<netconfig::NamedValue<E>
     return names;
 }
 
-std::string joined(const std::vector<std::string_view>& words) {
-    std::string out;
-    for (auto word : words) out += (out.empty() ? "" : ", ") + std::string(word);
-    return out;
-}
-
 // `unknown bond mode "x" (did you mean "y"?)`, or the choices when nothing is close.
 [[noreturn]] void fail_choice(const Reader& reader, Position where, std::string_view what, const std::string& word,
                               const std::vector<std::string_view>& choices) {
-    auto hint = did_you_mean(word, choices);
-    if (hint.empty()) hint = " (expected one of " + joined(choices) + ")";
-    reader.fail(where, "unknown " + std::string(what) + " \"" + word + "\"" + hint);
+    reader.fail(where, "unknown " + std::string(what) + " \"" + word + "\"" + choice_hint(word, choices));
 }
 
 template <typename E, std::size_t N>

@@ -61,4 +61,11 @@ std::string did_you_mean(std::string_view word, const std::vector<std::string_vi
     return suggestion ? " (did you mean \"" + *suggestion + "\"?)" : std::string();
 }
 
+std::string choice_hint(std::string_view word, const std::vector<std::string_view>& choices) {
+    if (auto hint = did_you_mean(word, choices); !hint.empty()) return hint;
+    std::string listed;
+    for (auto choice : choices) listed += (listed.empty() ? "" : ", ") + std::string(choice);
+    return " (expected one of " + listed + ")";
+}
+
 }  // namespace profile

@@ -18,4 +18,8 @@ std::optional<std::string> closest(std::string_view word, const std::vector<std:
 // " (did you mean \"x\"?)" or "".
 std::string did_you_mean(std::string_view word, const std::vector<std::string_view>& candidates);
 
+// For a word that must be one of a short list: did_you_mean's hint, or " (expected one of a, b, c)" when no
+// choice is close.
+std::string choice_hint(std::string_view word, const std::vector<std::string_view>& choices);
+
 }  // namespace profile

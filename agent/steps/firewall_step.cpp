@@ -18,10 +18,8 @@ std::chrono::milliseconds change_timeout(const StepSettings& settings) {
     return std::max<std::chrono::milliseconds>(settings.call_timeout, 30s);
 }
 
-std::string live_only(const StepSettings& settings) {
-    return "the firewall section needs the live host (firewalld and NetworkManager are asked over D-Bus), not the "
-           "offline root " + settings.root;
-}
+// Whom the section asks, for the error against an offline root.
+constexpr std::string_view k_firewall_daemons = "firewalld and NetworkManager are asked over D-Bus";
 
 }  // namespace
 
@@ -32,7 +30,8 @@ common::Result<StepPlan> FirewallStep::plan() {
     m_failed_on_input = false;
     m_zones_read.clear();
     m_status_read.reset();
-    if (!common::HostRoot(m_settings.root).is_live()) return common::make_error(live_only(m_settings));
+    if (!common::HostRoot(m_settings.root).is_live())
+        return common::make_error(needs_live_host("firewall", k_firewall_daemons, m_settings));
     host::dbus::FirewalldConfig firewalld(m_settings.call_timeout, change_timeout(m_settings));
     host::networkmanager::NmConnectionZones connections(m_settings.call_timeout);
     const auto observed = provision::observe_firewall(m_section, firewalld, connections);
@@ -58,7 +57,7 @@ StepOutcome FirewallStep::apply() {
     m_status_read.reset();
     StepOutcome outcome;
     if (!common::HostRoot(m_settings.root).is_live()) {
-        outcome.failures.push_back(live_only(m_settings));
+        outcome.failures.push_back(needs_live_host("firewall", k_firewall_daemons, m_settings));
         return outcome;
     }
     host::dbus::FirewalldConfig firewalld(m_settings.call_timeout, change_timeout(m_settings));

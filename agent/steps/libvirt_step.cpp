@@ -17,10 +17,8 @@ using namespace std::chrono_literals;
 // JobRemoved, so its own verdict ("timeout") is what we report.
 constexpr std::chrono::milliseconds k_job_timeout = 100s;
 
-std::string live_only(const StepSettings& settings) {
-    return "the libvirt section needs the live host (systemd and libvirt are asked over their APIs), not the "
-           "offline root " + settings.root;
-}
+// Whom the section asks, for the error against an offline root.
+constexpr std::string_view k_libvirt_daemons = "systemd and libvirt are asked over their APIs";
 
 host::libvirt::LibvirtAdminOptions libvirt_options(const StepSettings& settings, bool read_only) {
     host::libvirt::LibvirtAdminOptions options;
@@ -51,7 +49,8 @@ provision::DaemonMode LibvirtStep::mode(std::vector<std::string>& notes) const {
 
 common::Result<StepPlan> LibvirtStep::plan() {
     m_converged_units.reset();
-    if (!common::HostRoot(m_settings.root).is_live()) return common::make_error(live_only(m_settings));
+    if (!common::HostRoot(m_settings.root).is_live())
+        return common::make_error(needs_live_host("libvirt", k_libvirt_daemons, m_settings));
     StepPlan plan;
     const auto daemon_mode = mode(plan.notes);
     host::dbus::SystemdManager systemd(m_settings.call_timeout, k_job_timeout);
@@ -73,7 +72,7 @@ StepOutcome LibvirtStep::apply() {
     m_converged_units.reset();
     StepOutcome outcome;
     if (!common::HostRoot(m_settings.root).is_live()) {
-        outcome.failures.push_back(live_only(m_settings));
+        outcome.failures.push_back(needs_live_host("libvirt", k_libvirt_daemons, m_settings));
         return outcome;
     }
     const auto daemon_mode = mode(outcome.notes);

@@ -17,8 +17,6 @@ using firewalld::ZoneSettings;
 using provision::FirewallChange;
 using provision::FirewallItem;
 
-std::string describe(const sdbus::Error& e) { return e.getName() + ": " + e.getMessage(); }
-
 // firewalld's answer when what we ask for is already so (someone else did it since we looked): not a failure.
 bool already_so(const sdbus::Error& e) {
     for (const char* code : {"ALREADY_ENABLED", "ZONE_ALREADY_SET", "NOT_ENABLED"})
@@ -100,7 +98,7 @@ common::Result<firewalld::Session*> FirewalldConfig::session() {
             .storeResultsTo(status.default_zone);
         m_status_read = std::move(status);
     } catch (const sdbus::Error& e) {
-        return common::make_error("asking firewalld: " + describe(e));
+        return common::make_error("asking firewalld: " + error_text(e));
     }
     m_session = std::move(opened).value();
     return &*m_session;
@@ -146,7 +144,7 @@ common::Result<provision::FirewallObservation> FirewalldConfig::observe(const pr
             }
         }
     } catch (const sdbus::Error& e) {
-        return common::make_error("asking firewalld for " + asking + ": " + describe(e));
+        return common::make_error("asking firewalld for " + asking + ": " + error_text(e));
     }
     m_zones_read = std::move(zones_read);
     return observed;
@@ -206,7 +204,7 @@ common::Result<std::monostate> FirewalldConfig::apply(const std::vector<Firewall
         object->callMethod("update2").onInterface(k_config_zone_interface).withTimeout(t)
             .withArguments(wanted.settings(now, true));
     } catch (const sdbus::Error& e) {
-        return common::make_error(what + ": " + describe(e));
+        return common::make_error(what + ": " + error_text(e));
     }
     return std::monostate{};
 }

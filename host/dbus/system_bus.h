@@ -13,6 +13,9 @@ namespace host::dbus {
 // The system bus, or why it cannot be reached (no socket: no D-Bus on this host, or a container).
 common::Result<std::unique_ptr<sdbus::IConnection>> open_system_bus();
 
+// A failed call as the reports show it: the error's D-Bus name, then its message.
+inline std::string error_text(const sdbus::Error& e) { return e.getName() + ": " + e.getMessage(); }
+
 // org.freedesktop.DBus.NameHasOwner: asks without activating the service, so a read-only check never
 // starts a daemon through D-Bus activation.
 bool name_has_owner(sdbus::IConnection& bus, const std::string& name, std::chrono::milliseconds timeout);

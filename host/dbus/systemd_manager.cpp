@@ -4,18 +4,13 @@
 
 #include "common/text.h"
 #include "host/dbus/system_bus.h"
+#include "host/dbus/systemd_names.h"
 #include "host/dbus/systemd_units.h"
 
 namespace host::dbus {
 namespace {
 
-constexpr const char* k_systemd = "org.freedesktop.systemd1";
-constexpr const char* k_manager_path = "/org/freedesktop/systemd1";
-constexpr const char* k_manager_interface = "org.freedesktop.systemd1.Manager";
-
 using FileChange = sdbus::Struct<std::string, std::string, std::string>;  // type, file, destination
-
-std::string describe(const sdbus::Error& e) { return e.getName() + ": " + e.getMessage(); }
 
 std::string seconds(std::chrono::milliseconds timeout) {
     return std::to_string((timeout.count() + 999) / 1000) + " s";
@@ -47,7 +42,7 @@ common::Result<std::monostate> SystemdManager::connect() {
         manager->finishRegistration();
         m_manager = std::move(manager);
     } catch (const sdbus::Error& e) {
-        return common::make_error("connecting to systemd: " + describe(e));
+        return common::make_error("connecting to systemd: " + error_text(e));
     }
     return std::monostate{};
 }
@@ -62,7 +57,7 @@ common::Result<provision::UnitStates> SystemdManager::observe(const std::vector<
             if (state.load_state != "not-found") states.emplace(name, std::move(state));
         return states;
     } catch (const sdbus::Error& e) {
-        return common::make_error(asking + ": " + describe(e));
+        return common::make_error(asking + ": " + error_text(e));
     }
 }
 
@@ -71,7 +66,7 @@ common::Result<std::monostate> SystemdManager::reload(const std::string& after) 
         // Reload returns when systemd has read every unit file again: it can take longer than a query.
         m_manager->callMethod(m_manager->createMethodCall(k_manager_interface, "Reload"), m_job_timeout);
     } catch (const sdbus::Error& e) {
-        return common::make_error("reloading systemd after " + after + ": " + describe(e));
+        return common::make_error("reloading systemd after " + after + ": " + error_text(e));
     }
     return std::monostate{};
 }
@@ -88,7 +83,7 @@ common::Result<std::monostate> SystemdManager::enable(const std::vector<std::str
             .withArguments(units, false /* runtime */, false /* force */)
             .storeResultsTo(carries_install_info, changes);
     } catch (const sdbus::Error& e) {
-        return common::make_error(what + ": " + describe(e));
+        return common::make_error(what + ": " + error_text(e));
     }
     return reload(what);
 }
@@ -104,7 +99,7 @@ common::Result<std::monostate> SystemdManager::disable(const std::vector<std::st
             .withArguments(units, false /* runtime */)
             .storeResultsTo(changes);
     } catch (const sdbus::Error& e) {
-        return common::make_error(what + ": " + describe(e));
+        return common::make_error(what + ": " + error_text(e));
     }
     return reload(what);
 }
@@ -121,7 +116,7 @@ common::Result<std::monostate> SystemdManager::run_job(const std::string& method
                 m_manager->callMethod(m_manager->createMethodCall(k_manager_interface, "Subscribe"), m_call_timeout);
             } catch (const sdbus::Error& e) {
                 return common::make_error("subscribing to systemd's job signals before " + doing + " " + unit + ": " +
-                                          describe(e));
+                                          error_text(e));
             }
             m_subscribed = true;
         }
@@ -133,7 +128,7 @@ common::Result<std::monostate> SystemdManager::run_job(const std::string& method
             .storeResultsTo(path);
         job = path;
     } catch (const sdbus::Error& e) {
-        return common::make_error(doing + " " + unit + ": " + describe(e));
+        return common::make_error(doing + " " + unit + ": " + error_text(e));
     }
     // The signal may have come before the reply: results are kept by job path, whoever arrives first.
     std::unique_lock lock(m_mutex);

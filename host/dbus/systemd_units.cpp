@@ -4,12 +4,10 @@
 
 #include "common/text.h"
 #include "host/dbus/system_bus.h"
+#include "host/dbus/systemd_names.h"
 
 namespace host::dbus {
 namespace {
-constexpr const char* k_systemd = "org.freedesktop.systemd1";
-constexpr const char* k_manager_path = "/org/freedesktop/systemd1";
-constexpr const char* k_manager_interface = "org.freedesktop.systemd1.Manager";
 constexpr const char* k_unit_interface = "org.freedesktop.systemd1.Unit";
 
 // name, description, load state, active state, sub state, following, unit path, job id, job type, job path

@@ -5,12 +5,10 @@
 #include <cstdint>
 
 #include "host/dbus/system_bus.h"
+#include "host/dbus/systemd_names.h"
 
 namespace host::dbus {
 namespace {
-
-constexpr const char* k_systemd = "org.freedesktop.systemd1";
-constexpr const char* k_manager_interface = "org.freedesktop.systemd1.Manager";
 
 using Property = sdbus::Struct<std::string, sdbus::Variant>;
 using AuxUnit = sdbus::Struct<std::string, std::vector<Property>>;
@@ -27,7 +25,7 @@ common::Result<std::monostate> start_transient_timer(const TransientTimer& timer
     try {
         if (!name_has_owner(*bus.value(), k_systemd, call_timeout))
             return common::make_error("systemd is not on the system bus (not booted with systemd)");
-        auto manager = sdbus::createProxy(*bus.value(), k_systemd, "/org/freedesktop/systemd1");
+        auto manager = sdbus::createProxy(*bus.value(), k_systemd, k_manager_path);
         const auto usec = static_cast<std::uint64_t>(timer.after.count()) * 1000000u;
         std::vector<Property> timer_properties{
             {"Description", sdbus::Variant(timer.description)},

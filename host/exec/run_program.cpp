@@ -14,6 +14,8 @@
 #include <cstring>
 #include <optional>
 
+#include "common/unique_fd.h"
+
 extern char** environ;
 
 namespace host::exec {
@@ -25,22 +27,6 @@ using std::chrono::milliseconds;
 // After the program exits, output still in the pipes is read for this long: a child it left behind that keeps
 // them open (a daemon a package script started) must not hold the run.
 constexpr milliseconds k_drain{1000};
-
-class Fd {
-public:
-    explicit Fd(int fd = -1) : m_fd(fd) {}
-    ~Fd() { reset(); }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return m_fd; }
-    void reset() {
-        if (m_fd >= 0) ::close(m_fd);
-        m_fd = -1;
-    }
-
-private:
-    int m_fd;
-};
 
 bool executable_file(const std::string& path) {
     struct stat st {};
@@ -160,9 +146,9 @@ common::Result<ProgramResult> run_program(const Program& program) {
 
     int out_pipe[2], err_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) != 0) return common::make_error("running " + shown + ": pipe: " + std::strerror(errno));
-    Fd out_read(out_pipe[0]), out_write(out_pipe[1]);
+    common::UniqueFd out_read(out_pipe[0]), out_write(out_pipe[1]);
     if (::pipe2(err_pipe, O_CLOEXEC) != 0) return common::make_error("running " + shown + ": pipe: " + std::strerror(errno));
-    Fd err_read(err_pipe[0]), err_write(err_pipe[1]);
+    common::UniqueFd err_read(err_pipe[0]), err_write(err_pipe[1]);
 
     SpawnSetup setup;
     ::posix_spawn_file_actions_addopen(&setup.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -221,7 +207,7 @@ common::Result<ProgramResult> run_program(const Program& program) {
             const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
             if (n < 0 && (errno == EINTR || errno == EAGAIN)) continue;
             if (n <= 0) {
-                fds[i].fd = -1;  // poll ignores negative fds; the Fd closes it
+                fds[i].fd = -1;  // poll ignores negative fds; its UniqueFd closes it
                 --open_fds;
             } else {
                 captures[i]->add(buffer, static_cast<std::size_t>(n));

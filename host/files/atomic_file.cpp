@@ -8,6 +8,8 @@
 #include <cstring>
 #include <optional>
 
+#include "common/unique_fd.h"
+
 namespace host::files {
 namespace {
 
@@ -17,25 +19,6 @@ std::string failure(std::string_view what, const std::filesystem::path& path, in
     return std::string(what) + " " + path.string() + ": " + std::strerror(err);
 }
 
-class Fd {
-public:
-    explicit Fd(int fd) : m_fd(fd) {}
-    ~Fd() {
-        if (m_fd >= 0) ::close(m_fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return m_fd; }
-    int release() {
-        const int fd = m_fd;
-        m_fd = -1;
-        return fd;
-    }
-
-private:
-    int m_fd;
-};
-
 struct Existing {
     std::string content;
     unsigned mode = 0;
@@ -44,7 +27,7 @@ struct Existing {
 // The regular file at `path`, nullopt when there is none; an error for anything else (a symlink, a directory:
 // not something we replace).
 common::Result<std::optional<Existing>> read_existing(const std::filesystem::path& path) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
+    common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::optional<Existing>{};
         if (errno == ELOOP) return common::make_error("refusing to replace " + path.string() + ": it is a symlink");
@@ -74,7 +57,7 @@ common::Result<std::optional<Existing>> read_existing(const std::filesystem::pat
 }
 
 common::Result<std::monostate> sync_directory(const std::filesystem::path& dir) {
-    Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    common::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd.get() < 0) return common::make_error(failure("cannot open directory", dir, errno));
     if (::fsync(fd.get()) != 0) return common::make_error(failure("cannot sync directory", dir, errno));
     return std::monostate{};
@@ -130,7 +113,7 @@ common::Result<std::monostate> replace_atomically(const std::filesystem::path& r
     // A temporary left by a crash is stale: nobody else writes our files (the agent holds its run lock).
     if (::unlink(temporary.c_str()) != 0 && errno != ENOENT)
         return common::make_error(failure("cannot remove the stale", temporary, errno));
-    Fd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    common::UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if (fd.get() < 0) return common::make_error(failure("cannot create", temporary, errno));
     auto fail = [&](std::string message) -> common::Result<std::monostate> {
         ::unlink(temporary.c_str());

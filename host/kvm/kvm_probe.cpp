@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/unique_fd.h"
+
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // the KVM_* ioctl numbers are C macros with casts
 
 namespace host::kvm {
@@ -36,21 +38,9 @@ void set_failure(Report& report, const char* step, int err) {
     std::snprintf(report.failure, sizeof report.failure, "%s: %s", step, std::strerror(err));
 }
 
-class Fd {
-public:
-    explicit Fd(int fd) : m_fd(fd) {}
-    ~Fd() { if (m_fd >= 0) ::close(m_fd); }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return m_fd; }
-
-private:
-    int m_fd;
-};
-
 Report probe_in_this_process(const char* device) {
     Report report;
-    Fd kvm(::open(device, O_RDWR | O_CLOEXEC));
+    common::UniqueFd kvm(::open(device, O_RDWR | O_CLOEXEC));
     if (kvm.get() < 0) return set_failure(report, (std::string("cannot open ") + device).c_str(), errno), report;
     report.opened = 1;
     report.api_version = ::ioctl(kvm.get(), KVM_GET_API_VERSION, 0);
@@ -59,7 +49,7 @@ Report probe_in_this_process(const char* device) {
                       report.api_version, KVM_API_VERSION);
         return report;
     }
-    Fd vm(::ioctl(kvm.get(), KVM_CREATE_VM, 0UL));
+    common::UniqueFd vm(::ioctl(kvm.get(), KVM_CREATE_VM, 0UL));
     if (vm.get() < 0) return set_failure(report, "KVM_CREATE_VM", errno), report;
 
     void* memory = ::mmap(nullptr, 0x1000, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -73,7 +63,7 @@ Report probe_in_this_process(const char* device) {
     if (::ioctl(vm.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0)
         return set_failure(report, "KVM_SET_USER_MEMORY_REGION", errno), report;
 
-    Fd vcpu(::ioctl(vm.get(), KVM_CREATE_VCPU, 0UL));
+    common::UniqueFd vcpu(::ioctl(vm.get(), KVM_CREATE_VCPU, 0UL));
     if (vcpu.get() < 0) return set_failure(report, "KVM_CREATE_VCPU", errno), report;
     const int run_size = ::ioctl(kvm.get(), KVM_GET_VCPU_MMAP_SIZE, 0);
     if (run_size <= 0) return set_failure(report, "KVM_GET_VCPU_MMAP_SIZE", errno), report;

@@ -1,6 +1,5 @@
 #include "host/libvirt/libvirt_admin.h"
 
-
 #include <thread>
 
 #include "common/bounded_call.h"
@@ -9,11 +8,6 @@
 namespace host::libvirt {
 namespace {
 
-using Connection = std::shared_ptr<virConnect>;
-struct NetworkFreer {
-    void operator()(virNetworkPtr network) const { vir().virNetworkFree(network); }
-};
-using Network = std::unique_ptr<virNetwork, NetworkFreer>;
 using Done = common::Result<std::monostate>;
 
 bool no_such_network() {

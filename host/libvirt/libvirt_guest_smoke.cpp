@@ -22,23 +22,6 @@ using checks::GuestSmokeFacts;
 using checks::SmokeStep;
 using Clock = std::chrono::steady_clock;
 
-struct ConnectCloser {
-    void operator()(virConnectPtr connection) const { vir().virConnectClose(connection); }
-};
-struct DomainFreer {
-    void operator()(virDomainPtr domain) const { vir().virDomainFree(domain); }
-};
-struct PoolFreer {
-    void operator()(virStoragePoolPtr pool) const { vir().virStoragePoolFree(pool); }
-};
-struct VolumeFreer {
-    void operator()(virStorageVolPtr volume) const { vir().virStorageVolFree(volume); }
-};
-using Connection = std::unique_ptr<virConnect, ConnectCloser>;
-using Domain = std::unique_ptr<virDomain, DomainFreer>;
-using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
-using Volume = std::unique_ptr<virStorageVol, VolumeFreer>;
-
 // The console holds one short line; anything longer is not the smoke guest's.
 constexpr std::size_t k_console_cap = 4096;
 constexpr auto k_poll_interval = std::chrono::milliseconds(20);
@@ -142,7 +125,7 @@ struct Run {
         auto lock = RunLock::acquire(*lock_file);
         if (!lock) return failed(SmokeStep::lock, lock.error().message);
 
-        Connection connection(vir().virConnectOpen(settings.uri.c_str()));
+        UniqueConnection connection(vir().virConnectOpen(settings.uri.c_str()));
         if (!connection) return failed(SmokeStep::connect, settings.uri + ": " + last_error());
         Pool pool(vir().virStoragePoolLookupByName(connection.get(), pool_name.c_str()));
         remove_leftovers(connection.get(), pool.get(), settings.console_dir, facts.leftovers_removed);

@@ -1,6 +1,5 @@
 #include "host/libvirt/libvirt_hypervisor.h"
 
-
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -11,19 +10,6 @@
 
 namespace host::libvirt {
 namespace {
-
-struct ConnectCloser {
-    void operator()(virConnectPtr connection) const { vir().virConnectClose(connection); }
-};
-struct NetworkFreer {
-    void operator()(virNetworkPtr network) const { vir().virNetworkFree(network); }
-};
-struct PoolFreer {
-    void operator()(virStoragePoolPtr pool) const { vir().virStoragePoolFree(pool); }
-};
-using Connection = std::shared_ptr<virConnect>;
-using Network = std::unique_ptr<virNetwork, NetworkFreer>;
-using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
 
 std::string version_string(unsigned long version) {
     return std::to_string(version / 1000000) + "." + std::to_string(version / 1000 % 1000) + "." +

@@ -1,6 +1,5 @@
 #include "host/libvirt/libvirt_pool.h"
 
-
 #include <cstdlib>
 #include <functional>
 
@@ -10,11 +9,6 @@
 
 namespace host::libvirt {
 namespace {
-
-struct PoolFreer {
-    void operator()(virStoragePoolPtr pool) const { vir().virStoragePoolFree(pool); }
-};
-using Pool = std::unique_ptr<virStoragePool, PoolFreer>;
 
 // Pool work that may take long: a start or refresh reads every volume in the directory.
 constexpr std::chrono::seconds k_scan_timeout{120};

@@ -8,33 +8,24 @@
 #include <thread>
 
 #include "host/dbus/system_bus.h"
+#include "host/networkmanager/nm_names.h"
 
 namespace host::networkmanager {
 namespace {
 
 using host::dbus::get_property;
 
-constexpr const char* k_service = "org.freedesktop.NetworkManager";
-constexpr const char* k_manager_path = "/org/freedesktop/NetworkManager";
 constexpr const char* k_settings_path = "/org/freedesktop/NetworkManager/Settings";
-constexpr const char* k_manager_interface = "org.freedesktop.NetworkManager";
 constexpr const char* k_settings_interface = "org.freedesktop.NetworkManager.Settings";
-constexpr const char* k_connection_interface = "org.freedesktop.NetworkManager.Settings.Connection";
-constexpr const char* k_active_interface = "org.freedesktop.NetworkManager.Connection.Active";
-constexpr const char* k_device_interface = "org.freedesktop.NetworkManager.Device";
 constexpr const char* k_checkpoint_interface = "org.freedesktop.NetworkManager.Checkpoint";
 constexpr const char* k_properties_interface = "org.freedesktop.DBus.Properties";
 
 // NMActiveConnectionState
 constexpr std::uint32_t k_activated = 2;
-// NMSettingsConnectionFlags: profiles NetworkManager generated for a device it found configured, or keeps in memory.
-constexpr std::uint32_t k_generated_flags = 0x2 | 0x4 | 0x8;  // NM_GENERATED, VOLATILE, EXTERNAL
 
 constexpr std::chrono::milliseconds k_poll_interval{200};
 // A checkpoint rollback re-activates profiles before it answers.
 constexpr std::chrono::milliseconds k_rollback_call_timeout{60000};
-
-std::string describe(const sdbus::Error& e) { return e.getName() + ": " + e.getMessage(); }
 
 std::string state_name(std::uint32_t state) {
     switch (state) {
@@ -91,7 +82,7 @@ std::optional<std::string> not_on(sdbus::IConnection& bus, std::chrono::millisec
         if (!host::dbus::name_has_owner(bus, k_service, call_timeout))
             return std::string(k_service) + " has no owner on the system bus (NetworkManager is not running)";
     } catch (const sdbus::Error& e) {
-        return "asking the system bus for NetworkManager: " + describe(e);
+        return "asking the system bus for NetworkManager: " + dbus::error_text(e);
     }
     return std::nullopt;
 }
@@ -139,7 +130,7 @@ common::Result<std::monostate> NmClient::reload(std::chrono::milliseconds timeou
             .storeResultsTo(status);
         if (!status) return common::make_error("NetworkManager could not reload its connection files");
     } catch (const sdbus::Error& e) {
-        return common::make_error("asking NetworkManager to reload its connection files: " + describe(e));
+        return common::make_error("asking NetworkManager to reload its connection files: " + dbus::error_text(e));
     }
     return std::monostate{};
 }
@@ -158,7 +149,7 @@ common::Result<std::string> NmClient::checkpoint_create(std::chrono::seconds tim
         return std::string(checkpoint);
     } catch (const sdbus::Error& e) {
         if (overran) *overran = host::dbus::is_overrun(e);
-        return common::make_error("creating a NetworkManager checkpoint: " + describe(e));
+        return common::make_error("creating a NetworkManager checkpoint: " + dbus::error_text(e));
     }
 }
 
@@ -170,7 +161,7 @@ common::Result<std::monostate> NmClient::checkpoint_adjust(const std::string& pa
             .withTimeout(m_timeout)
             .withArguments(sdbus::ObjectPath(path), static_cast<std::uint32_t>(timeout.count()));
     } catch (const sdbus::Error& e) {
-        return common::make_error("extending NetworkManager checkpoint " + path + ": " + describe(e));
+        return common::make_error("extending NetworkManager checkpoint " + path + ": " + dbus::error_text(e));
     }
     return std::monostate{};
 }
@@ -183,7 +174,7 @@ common::Result<std::monostate> NmClient::checkpoint_destroy(const std::string& p
             .withTimeout(m_timeout)
             .withArguments(sdbus::ObjectPath(path));
     } catch (const sdbus::Error& e) {
-        return common::make_error("destroying NetworkManager checkpoint " + path + ": " + describe(e));
+        return common::make_error("destroying NetworkManager checkpoint " + path + ": " + dbus::error_text(e));
     }
     return std::monostate{};
 }
@@ -198,7 +189,7 @@ common::Result<std::monostate> NmClient::checkpoint_rollback(const std::string& 
             .withArguments(sdbus::ObjectPath(path))
             .storeResultsTo(results);
     } catch (const sdbus::Error& e) {
-        return common::make_error("rolling back NetworkManager checkpoint " + path + ": " + describe(e));
+        return common::make_error("rolling back NetworkManager checkpoint " + path + ": " + dbus::error_text(e));
     }
     return std::monostate{};
 }
@@ -212,7 +203,7 @@ common::Result<NmClient::CheckpointTimes> NmClient::checkpoint_times(const std::
         if (times.created < 0) return common::make_error("NetworkManager checkpoint " + path + " has no Created time");
         return times;
     } catch (const sdbus::Error& e) {
-        return common::make_error("reading NetworkManager checkpoint " + path + ": " + describe(e));
+        return common::make_error("reading NetworkManager checkpoint " + path + ": " + dbus::error_text(e));
     }
 }
 
@@ -224,7 +215,7 @@ common::Result<std::vector<std::string>> NmClient::checkpoints() {
             out.emplace_back(path);
         return out;
     } catch (const sdbus::Error& e) {
-        return common::make_error("reading NetworkManager's checkpoints: " + describe(e));
+        return common::make_error("reading NetworkManager's checkpoints: " + dbus::error_text(e));
     }
 }
 
@@ -300,7 +291,7 @@ common::Result<std::vector<netconfig::ProfileActivation>> NmClient::active_on(
             }
         }
     } catch (const sdbus::Error& e) {
-        return common::make_error("asking NetworkManager for its active connections: " + describe(e));
+        return common::make_error("asking NetworkManager for its active connections: " + dbus::error_text(e));
     }
     return out;
 }
@@ -323,7 +314,7 @@ std::string NmClient::start(const ProfileRef& profile) {
             .withArguments(connection, sdbus::ObjectPath("/"), sdbus::ObjectPath("/"))
             .storeResultsTo(active);
     } catch (const sdbus::Error& e) {
-        return describe(e);
+        return dbus::error_text(e);
     }
     return {};
 }
@@ -342,7 +333,7 @@ std::vector<std::string> NmClient::deactivate(const std::vector<std::string>& uu
                     .withTimeout(m_timeout)
                     .withArguments(sdbus::ObjectPath(active.path));
             } catch (const sdbus::Error& e) {
-                problems.push_back("deactivating " + active.uuid + ": " + describe(e));
+                problems.push_back("deactivating " + active.uuid + ": " + dbus::error_text(e));
             }
         }
         while (true) {
@@ -354,7 +345,7 @@ std::vector<std::string> NmClient::deactivate(const std::vector<std::string>& uu
             std::this_thread::sleep_for(k_poll_interval);
         }
     } catch (const sdbus::Error& e) {
-        problems.push_back("asking NetworkManager for its active connections: " + describe(e));
+        problems.push_back("asking NetworkManager for its active connections: " + dbus::error_text(e));
     }
     return problems;
 }
@@ -379,7 +370,7 @@ std::vector<netconfig::ProfileActivation> NmClient::activate(const std::vector<P
         try {
             for (const auto& active : active_connections(listed, true)) states[active.uuid] = active.state;
         } catch (const sdbus::Error& e) {
-            poll_error = describe(e);
+            poll_error = dbus::error_text(e);
         }
         auto activated = [&](const std::string& uuid) {
             const auto state = states.find(uuid);

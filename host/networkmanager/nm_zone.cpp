@@ -6,24 +6,14 @@
 
 #include "host/dbus/system_bus.h"
 #include "host/networkmanager/nm_client.h"
+#include "host/networkmanager/nm_names.h"
 
 namespace host::networkmanager {
 namespace {
 
-constexpr const char* k_service = "org.freedesktop.NetworkManager";
-constexpr const char* k_manager_path = "/org/freedesktop/NetworkManager";
-constexpr const char* k_manager_interface = "org.freedesktop.NetworkManager";
-constexpr const char* k_device_interface = "org.freedesktop.NetworkManager.Device";
-constexpr const char* k_active_interface = "org.freedesktop.NetworkManager.Connection.Active";
-constexpr const char* k_connection_interface = "org.freedesktop.NetworkManager.Settings.Connection";
 constexpr const char* k_unknown_device = "org.freedesktop.NetworkManager.UnknownDevice";
-// NMSettingsConnectionFlags: a profile NetworkManager made up for a device configured by someone else, or keeps
-// only in memory. Its zone is not saved anywhere, so there is nothing to keep in step.
-constexpr std::uint32_t k_generated_flags = 0x2 | 0x4 | 0x8;  // NM_GENERATED, VOLATILE, EXTERNAL
 
 using Settings = std::map<std::string, std::map<std::string, sdbus::Variant>>;
-
-std::string describe(const sdbus::Error& e) { return e.getName() + ": " + e.getMessage(); }
 
 sdbus::Variant get_property(sdbus::IConnection& bus, const std::string& path, const std::string& interface,
                             const std::string& name, std::chrono::milliseconds timeout) {
@@ -76,6 +66,7 @@ std::optional<provision::ConnectionOwner> owner_of(sdbus::IConnection& bus, sdbu
     }
     if (path.empty() || path == "/") return std::nullopt;
     try {
+        // A generated or in-memory profile's zone is not saved anywhere: nothing to keep in step.
         if (get_property(bus, path, k_connection_interface, "Flags", timeout).get<std::uint32_t>() & k_generated_flags)
             return std::nullopt;
     } catch (const sdbus::Error&) {
@@ -109,7 +100,7 @@ common::Result<provision::ConnectionOwners> NmConnectionZones::owners(const std:
                 owners.by_interface[interface] = std::move(*owner);
         }
     } catch (const sdbus::Error& e) {
-        return common::make_error("asking NetworkManager" + asking + ": " + describe(e));
+        return common::make_error("asking NetworkManager" + asking + ": " + dbus::error_text(e));
     }
     return owners;
 }
@@ -135,7 +126,7 @@ common::Result<std::monostate> NmConnectionZones::set_zone(const provision::Conn
         // ones when an update carries none.
         proxy->callMethod("Update").onInterface(k_connection_interface).withTimeout(m_timeout).withArguments(settings);
     } catch (const sdbus::Error& e) {
-        return common::make_error(what + ": " + describe(e));
+        return common::make_error(what + ": " + dbus::error_text(e));
     }
     return std::monostate{};
 }

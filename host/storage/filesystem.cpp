@@ -12,7 +12,7 @@ namespace host::storage {
 namespace {
 
 // Where the distributions put mkfs; a fixed list, never $PATH.
-std::string find_program(const std::string& name) {
+std::string find_mkfs(const std::string& name) {
     for (const char* dir : {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"}) {
         const std::string path = dir + name;
         if (::access(path.c_str(), X_OK) == 0) return path;
@@ -25,7 +25,7 @@ std::string find_program(const std::string& name) {
 common::Result<bool> make_filesystem(const std::string& node, const std::string& fstype, std::chrono::seconds timeout) {
     if (fstype != "xfs" && fstype != "ext4") return common::make_error("making a filesystem on " + node + ": unknown type " + fstype);
     const std::string name = "mkfs." + fstype;
-    const std::string program = find_program(name);
+    const std::string program = find_mkfs(name);
     if (program.empty())
         return common::make_error("making an " + fstype + " filesystem on " + node + ": " + name + " not found (install " +
                                   (fstype == "xfs" ? "xfsprogs" : "e2fsprogs") + ")");
