@@ -5,7 +5,7 @@ set -euo pipefail
 
 debian_packages=(
   # build
-  cmake g++ make pkg-config
+  cmake g++ make ninja-build pkg-config
   libvirt-dev libsdbus-c++-dev libsystemd-dev libspdlog-dev libboost-program-options-dev
   nlohmann-json3-dev libnl-route-3-dev libyaml-cpp-dev libgtest-dev libgmock-dev
   libkmod-dev libblkid-dev libselinux1-dev libsemanage-dev
@@ -27,7 +27,7 @@ debian_packages=(
   clang libclang-rt-dev
 )
 rhel_packages=(
-  cmake gcc-c++ make pkgconf-pkg-config
+  cmake gcc-c++ make ninja-build pkgconf-pkg-config
   libvirt-devel sdbus-cpp-devel systemd-devel spdlog-devel boost-devel json-devel libnl3-devel
   yaml-cpp-devel gtest-devel gmock-devel
   kmod-devel libblkid-devel libselinux-devel libsemanage-devel

@@ -9,6 +9,10 @@ phase() { echo "=== $(date -u +%H:%M:%S) +$((SECONDS / 60))m$((SECONDS % 60))s: 
 
 phase "dependencies"
 ./scripts/install-deps.sh
+# Ninja keeps both cores busy across the libraries' and programs' boundaries, where make waits for each library
+# before the next starts. CMake reads this only when it creates a build directory: one made before keeps its
+# generator.
+export CMAKE_GENERATOR=${CMAKE_GENERATOR:-Ninja}
 
 # Release, as users and packagers build it (-O3 finds warnings -O2 does not), with warnings as errors.
 phase "release build"
