@@ -1,50 +1,21 @@
 // kvm-agent apply --only storage in fresh guests (each formats its blank /dev/vdb, so none shares a guest):
 // the blank disk made XFS, mounted at /var/lib/libvirt/images, persisted in /etc/fstab, under libvirt's
 // `default` dir pool started and autostarted, all of it back after a reboot, and a second apply that changes
-// nothing; a disk that holds a partition table or a filesystem is never formatted; and the SELinux
-// file-context rule and relabel on a guest booted with SELinux enforcing. Read back with the admins' tools:
-// findmnt, blkid, /etc/fstab, virsh, semanage, ls -Z.
+// nothing; and the SELinux file-context rule and relabel on a guest booted with SELinux enforcing. Read back
+// with the admins' tools: findmnt, blkid, /etc/fstab, virsh, semanage, ls -Z. (A disk that is not blank is
+// refused in the shared guest: tests/system/shared/test_storage_in_guest.cpp.)
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "tests/system/support/guest_doctor.h"
+#include "tests/system/support/storage_guest.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace tests::system;
-
-constexpr const char* k_images = "/var/lib/libvirt/images";
-
-struct Applied {
-    tests::ProcessResult process;
-    nlohmann::json report;
-    const nlohmann::json& storage() const { return report.at("sections").at("storage"); }
-    std::vector<std::string> lines(const char* key) const {
-        return storage().contains(key) ? storage().at(key).get<std::vector<std::string>>() : std::vector<std::string>{};
-    }
-};
-
-bool any_starts_with(const std::vector<std::string>& lines, const std::string& prefix) {
-    for (const auto& line : lines)
-        if (line.rfind(prefix, 0) == 0) return true;
-    return false;
-}
-
-bool any_contains(const std::vector<std::string>& lines, const std::string& text) {
-    for (const auto& line : lines)
-        if (line.find(text) != std::string::npos) return true;
-    return false;
-}
-
-std::string joined(const std::vector<std::string>& lines) {
-    std::string out;
-    for (const auto& line : lines) out += "  " + line + "\n";
-    return out;
-}
 
 class StorageGuest : public ::testing::Test {
 protected:
@@ -75,55 +46,6 @@ protected:
         return guest;
     }
 
-    // virtio-blk disks have no serial, so no /dev/disk/by-id: the profile names vdb by its PCI path, which
-    // differs between boots with other devices, so it is read from the guest.
-    static std::string by_path_of(const GuestVm& guest, const std::string& disk) {
-        const auto listing = guest.run({"ls", "-l", "/dev/disk/by-path"});
-        std::istringstream lines(listing.out);
-        for (std::string line; std::getline(lines, line);) {
-            const auto arrow = line.find(" -> ");
-            if (arrow == std::string::npos || line.substr(arrow + 4) != "../../" + disk) continue;
-            const auto name_start = line.rfind(' ', arrow - 1) + 1;
-            const std::string name = line.substr(name_start, arrow - name_start);
-            if (name.rfind("pci-", 0) == 0) return "/dev/disk/by-path/" + name;
-        }
-        ADD_FAILURE() << "no /dev/disk/by-path link to " << disk << " in:\n" << listing.out;
-        return "/dev/" + disk;
-    }
-
-    static Applied apply(const GuestVm& guest, const std::string& profile) {
-        guest.write_file(k_guest_profile_path, profile);
-        EXPECT_EQ(guest.run({"chmod", "600", k_guest_profile_path}).exit_code, 0);
-        Applied applied;
-        applied.process = guest.run({k_guest_agent, "apply", "--profile", k_guest_profile_path, "--only", "storage",
-                                     "--output", "json"},
-                                    std::chrono::seconds(600));
-        try {
-            applied.report = nlohmann::json::parse(applied.process.out);
-        } catch (const nlohmann::json::exception&) {
-            ADD_FAILURE() << "kvm-agent apply printed no JSON (exit " << applied.process.exit_code
-                          << "):\n" << applied.process.out << applied.process.err;
-            applied.report = {{"sections", {{"storage", nlohmann::json::object()}}}};
-        }
-        return applied;
-    }
-
-    static std::string profile(const std::string& device, const std::string& path = k_images,
-                               const std::string& pool = "default") {
-        return "storage:\n  images:\n    path: " + path + "\n    device: " + device +
-               "\n    filesystem: xfs\n    format: if-blank\n    pool: " + pool + "\n    min-free: 1GiB\n";
-    }
-
-    static std::string run_out(const GuestVm& guest, const std::vector<std::string>& argv) {
-        return guest.run(argv).out;
-    }
-
-    static nlohmann::json findmnt(const GuestVm& guest, const std::string& path) {
-        const auto result = guest.run({"findmnt", "-J", path});
-        if (result.exit_code != 0) return nullptr;
-        return nlohmann::json::parse(result.out).at("filesystems").at(0);
-    }
-
     std::string m_skip_reason;
 };
 
@@ -134,28 +56,29 @@ TEST_F(StorageGuest, ABlankDiskBecomesTheImagesFilesystemThatSurvivesAReboot) {
     ASSERT_EQ(guest->run({"blkid", "-p", "/dev/vdb"}).exit_code, 2) << "the data disk should start blank";
     const std::string fstab_before = guest->read_file("/etc/fstab");
     // libvirt's own `default` pool over the same directory, stopped and not autostarted: kept and converged.
-    ASSERT_EQ(guest->run({"virsh", "pool-define-as", "default", "dir", "--target", k_images}).exit_code, 0);
+    ASSERT_EQ(guest->run({"virsh", "pool-define-as", "default", "dir", "--target", k_images_dir}).exit_code, 0);
 
-    const auto first = apply(*guest, profile(device));
+    const auto first = apply_storage(*guest, images_profile(device));
     EXPECT_EQ(first.process.exit_code, 0) << first.process.out << first.process.err;
     const auto changed = first.lines("changed");
-    EXPECT_TRUE(any_starts_with(changed, "make an xfs filesystem on /dev/vdb (" + device + ")")) << joined(changed);
-    EXPECT_TRUE(any_starts_with(changed, "mount /dev/vdb (" + device + ") (xfs) at /var/lib/libvirt/images"));
-    EXPECT_TRUE(any_starts_with(changed, "add to /etc/fstab: UUID="));
-    EXPECT_FALSE(any_contains(changed, "define the libvirt dir pool")) << "the pool there is kept, not redefined";
-    EXPECT_TRUE(any_starts_with(changed, "build and start the libvirt pool 'default'"));
-    EXPECT_TRUE(any_starts_with(changed, "autostart the libvirt pool 'default'"));
-    EXPECT_TRUE(first.lines("failures").empty()) << joined(first.lines("failures"));
+    EXPECT_TRUE(any_line_starts_with(changed, "make an xfs filesystem on /dev/vdb (" + device + ")"))
+        << listed(changed);
+    EXPECT_TRUE(any_line_starts_with(changed, "mount /dev/vdb (" + device + ") (xfs) at /var/lib/libvirt/images"));
+    EXPECT_TRUE(any_line_starts_with(changed, "add to /etc/fstab: UUID="));
+    EXPECT_FALSE(any_line_contains(changed, "define the libvirt dir pool")) << "the pool there is kept, not redefined";
+    EXPECT_TRUE(any_line_starts_with(changed, "build and start the libvirt pool 'default'"));
+    EXPECT_TRUE(any_line_starts_with(changed, "autostart the libvirt pool 'default'"));
+    EXPECT_TRUE(first.lines("failures").empty()) << listed(first.lines("failures"));
 
     const auto check_end_state = [&](const std::string& when) {
         SCOPED_TRACE(when);
-        const auto mount = findmnt(*guest, k_images);
-        EXPECT_FALSE(mount.is_null()) << k_images << " is not a mount point";
+        const auto mount = findmnt_in(*guest, k_images_dir);
+        EXPECT_FALSE(mount.is_null()) << k_images_dir << " is not a mount point";
         if (!mount.is_null()) {
             EXPECT_EQ(mount.at("source"), "/dev/vdb");
             EXPECT_EQ(mount.at("fstype"), "xfs");
         }
-        const std::string blkid = run_out(*guest, {"blkid", "-o", "export", "/dev/vdb"});
+        const std::string blkid = guest_out(*guest, {"blkid", "-o", "export", "/dev/vdb"});
         EXPECT_NE(blkid.find("TYPE=xfs"), std::string::npos) << blkid;
         const auto uuid_at = blkid.find("\nUUID=");
         if (uuid_at == std::string::npos) {
@@ -166,63 +89,27 @@ TEST_F(StorageGuest, ABlankDiskBecomesTheImagesFilesystemThatSurvivesAReboot) {
         // Every line that was there, byte for byte, and ours after them.
         EXPECT_EQ(guest->read_file("/etc/fstab"),
                   fstab_before + "UUID=" + uuid + " /var/lib/libvirt/images xfs defaults 0 2\n");
-        const std::string info = run_out(*guest, {"virsh", "pool-info", "default"});
+        const std::string info = guest_out(*guest, {"virsh", "pool-info", "default"});
         EXPECT_NE(info.find("State:          running"), std::string::npos) << info;
         EXPECT_NE(info.find("Autostart:      yes"), std::string::npos) << info;
-        const std::string xml = run_out(*guest, {"virsh", "pool-dumpxml", "default"});
+        const std::string xml = guest_out(*guest, {"virsh", "pool-dumpxml", "default"});
         EXPECT_NE(xml.find("<pool type='dir'>"), std::string::npos) << xml;
         EXPECT_NE(xml.find("<path>/var/lib/libvirt/images</path>"), std::string::npos) << xml;
         return uuid;
     };
     const std::string uuid = check_end_state("after the first apply");
 
-    const auto second = apply(*guest, profile(device));
+    const auto second = apply_storage(*guest, images_profile(device));
     EXPECT_EQ(second.process.exit_code, 0) << second.process.out << second.process.err;
-    EXPECT_TRUE(second.lines("changed").empty()) << joined(second.lines("changed"));
-    EXPECT_TRUE(any_contains(second.lines("notes"), "free of")) << joined(second.lines("notes"));
+    EXPECT_TRUE(second.lines("changed").empty()) << listed(second.lines("changed"));
+    EXPECT_TRUE(any_line_contains(second.lines("notes"), "free of")) << listed(second.lines("notes"));
 
     ASSERT_EQ(guest->run({"sync"}).exit_code, 0);
     guest->reboot();
     EXPECT_EQ(check_end_state("after a reboot"), uuid);
-    const auto third = apply(*guest, profile(device));
+    const auto third = apply_storage(*guest, images_profile(device));
     EXPECT_EQ(third.process.exit_code, 0) << third.process.out << third.process.err;
-    EXPECT_TRUE(third.lines("changed").empty()) << joined(third.lines("changed"));
-}
-
-TEST_F(StorageGuest, ADiskThatIsNotBlankIsNeverFormatted) {
-    auto guest = boot("storage-refused");
-    if (!guest) GTEST_SKIP() << m_skip_reason;
-    const std::string device = by_path_of(*guest, "vdb");
-    const std::string fstab_before = guest->read_file("/etc/fstab");
-
-    // A partition table: refused, nothing changed anywhere.
-    ASSERT_EQ(guest->run({"parted", "-s", "/dev/vdb", "mklabel", "gpt"}).exit_code, 0);
-    const std::string table = run_out(*guest, {"blkid", "-p", "/dev/vdb"});
-    const auto refused = apply(*guest, profile(device));
-    EXPECT_EQ(refused.process.exit_code, 1) << refused.process.out << refused.process.err;
-    EXPECT_TRUE(any_starts_with(refused.lines("failures"),
-                                "refused to use /dev/vdb (" + device + "): libblkid sees a gpt partition table"))
-        << joined(refused.lines("failures"));
-    EXPECT_TRUE(refused.lines("changed").empty()) << joined(refused.lines("changed"));
-    EXPECT_EQ(run_out(*guest, {"blkid", "-p", "/dev/vdb"}), table);
-    EXPECT_TRUE(findmnt(*guest, k_images).is_null());
-    EXPECT_EQ(guest->read_file("/etc/fstab"), fstab_before);
-    EXPECT_NE(guest->run({"virsh", "pool-info", "default"}).exit_code, 0) << "no pool is defined";
-
-    // A filesystem (not the one the profile would make): not formatted, used as it is.
-    ASSERT_EQ(guest->run({"wipefs", "-a", "/dev/vdb"}).exit_code, 0);
-    ASSERT_EQ(guest->run({"mkfs.ext4", "-q", "-L", "guestdata", "/dev/vdb"}).exit_code, 0);
-    const std::string filesystem = run_out(*guest, {"blkid", "-p", "/dev/vdb"});
-    const auto kept = apply(*guest, profile("LABEL=guestdata"));
-    EXPECT_EQ(kept.process.exit_code, 0) << kept.process.out << kept.process.err;
-    EXPECT_TRUE(any_starts_with(kept.lines("notes"), "refused to format /dev/vdb (LABEL=guestdata): libblkid sees an "
-                                                     "ext4 filesystem"))
-        << joined(kept.lines("notes"));
-    EXPECT_FALSE(any_contains(kept.lines("changed"), "make an")) << joined(kept.lines("changed"));
-    EXPECT_EQ(run_out(*guest, {"blkid", "-p", "/dev/vdb"}), filesystem) << "the filesystem is untouched";
-    const auto mount = findmnt(*guest, k_images);
-    ASSERT_FALSE(mount.is_null());
-    EXPECT_EQ(mount.at("fstype"), "ext4");
+    EXPECT_TRUE(third.lines("changed").empty()) << listed(third.lines("changed"));
 }
 
 // The image carries the policy's labels (build-image.sh), so the guest boots with SELinux enforcing and its
@@ -230,7 +117,7 @@ TEST_F(StorageGuest, ADiskThatIsNotBlankIsNeverFormatted) {
 TEST_F(StorageGuest, WithSelinuxEnforcingTheImagesDirectoryGetsARuleAndItsLabel) {
     auto guest = boot("storage-selinux", "security=selinux selinux=1 enforcing=1");
     if (!guest) GTEST_SKIP() << m_skip_reason;
-    ASSERT_EQ(run_out(*guest, {"getenforce"}), "Enforcing\n");
+    ASSERT_EQ(guest_out(*guest, {"getenforce"}), "Enforcing\n");
     // The policy has no type for a 9p filesystem, so the boot's mount of the build tree is refused: mount it
     // again with a context (permissive for that one mount only, as relabelling a filesystem is not granted to
     // mount_t). The product runs with SELinux enforcing from here on.
@@ -240,23 +127,23 @@ TEST_F(StorageGuest, WithSelinuxEnforcingTheImagesDirectoryGetsARuleAndItsLabel)
                                      "build", "/mnt/build"});
     ASSERT_EQ(guest->run({"setenforce", "1"}).exit_code, 0);
     ASSERT_EQ(mounted.exit_code, 0) << mounted.err;
-    ASSERT_EQ(run_out(*guest, {"getenforce"}), "Enforcing\n");
+    ASSERT_EQ(guest_out(*guest, {"getenforce"}), "Enforcing\n");
 
     const std::string path = "/srv/vm-images";
-    const auto first = apply(*guest, profile(by_path_of(*guest, "vdb"), path, "images"));
+    const auto first = apply_storage(*guest, images_profile(by_path_of(*guest, "vdb"), path, "images"));
     EXPECT_EQ(first.process.exit_code, 0) << first.process.out << first.process.err;
     const auto changed = first.lines("changed");
-    EXPECT_TRUE(any_starts_with(changed, "add the SELinux file-context rule '/srv/vm-images(/.*)?' virt_image_t"))
-        << joined(changed);
-    EXPECT_TRUE(any_starts_with(changed, "restore the SELinux labels under /srv/vm-images")) << joined(changed);
+    EXPECT_TRUE(any_line_starts_with(changed, "add the SELinux file-context rule '/srv/vm-images(/.*)?' virt_image_t"))
+        << listed(changed);
+    EXPECT_TRUE(any_line_starts_with(changed, "restore the SELinux labels under /srv/vm-images")) << listed(changed);
 
-    const std::string rules = run_out(*guest, {"semanage", "fcontext", "-l", "-C"});
+    const std::string rules = guest_out(*guest, {"semanage", "fcontext", "-l", "-C"});
     EXPECT_NE(rules.find("/srv/vm-images(/.*)?"), std::string::npos) << rules;
     EXPECT_NE(rules.find("system_u:object_r:virt_image_t:s0"), std::string::npos) << rules;
-    EXPECT_EQ(run_out(*guest, {"stat", "-c", "%C", path}), "system_u:object_r:virt_image_t:s0\n");
+    EXPECT_EQ(guest_out(*guest, {"stat", "-c", "%C", path}), "system_u:object_r:virt_image_t:s0\n");
     // What a relabel would give a disk image put there later: the rule covers everything under the path.
-    EXPECT_EQ(run_out(*guest, {"matchpathcon", "-n", path + "/guest.qcow2"}), "system_u:object_r:virt_image_t:s0\n");
-    EXPECT_EQ(run_out(*guest, {"getenforce"}), "Enforcing\n");
+    EXPECT_EQ(guest_out(*guest, {"matchpathcon", "-n", path + "/guest.qcow2"}), "system_u:object_r:virt_image_t:s0\n");
+    EXPECT_EQ(guest_out(*guest, {"getenforce"}), "Enforcing\n");
 
     // The readiness report this apply published judges the profile's directory, pool and min-free (not
     // /var/lib/libvirt/images and `default`), and so does kvm-doctor, given the profile or the same two options
@@ -288,9 +175,9 @@ TEST_F(StorageGuest, WithSelinuxEnforcingTheImagesDirectoryGetsARuleAndItsLabel)
     EXPECT_NE(by_options.check("storage.images-space").value("evidence", "").find("below the 20.0 GiB minimum"),
               std::string::npos);
 
-    const auto second = apply(*guest, profile(by_path_of(*guest, "vdb"), path, "images"));
+    const auto second = apply_storage(*guest, images_profile(by_path_of(*guest, "vdb"), path, "images"));
     EXPECT_EQ(second.process.exit_code, 0) << second.process.out << second.process.err;
-    EXPECT_TRUE(second.lines("changed").empty()) << joined(second.lines("changed"));
+    EXPECT_TRUE(second.lines("changed").empty()) << listed(second.lines("changed"));
 
     // The guest smoke check under SELinux enforcing. libvirt makes its volume in the labelled directory. (Debian
     // 12's policy with libvirt 9 then keeps every QEMU domain from starting under enforcing: "Cannot delete
@@ -311,8 +198,8 @@ TEST_F(StorageGuest, WithSelinuxEnforcingTheImagesDirectoryGetsARuleAndItsLabel)
         << smoke.dump();
     EXPECT_NE(smoke.value("fix", "").find("semanage fcontext -a -t virt_image_t '/srv/vm-images(/.*)?'"),
               std::string::npos) << smoke.dump();
-    EXPECT_EQ(run_out(*guest, {"virsh", "-q", "vol-list", "images"}), "") << "the smoke volume is gone";
-    EXPECT_EQ(run_out(*guest, {"getenforce"}), "Enforcing\n");
+    EXPECT_EQ(guest_out(*guest, {"virsh", "-q", "vol-list", "images"}), "") << "the smoke volume is gone";
+    EXPECT_EQ(guest_out(*guest, {"getenforce"}), "Enforcing\n");
 }
 
 }  // namespace
