@@ -37,7 +37,8 @@ struct ProfileActivation {
     std::string profile;  // NetworkManager's connection id ("kvm-agent-br0", "uplink")
     std::string uuid;
     bool activated = false;
-    std::string detail;   // why not, when not activated ("still activating after 60 s", an error from NetworkManager)
+    std::string detail;   // why not, when not activated ("still activating after 60 s", an error from NetworkManager);
+                          // when activated, a note ("already active, unchanged")
 };
 
 struct NetworkManagerOutcome {

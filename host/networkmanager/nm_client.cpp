@@ -296,15 +296,44 @@ common::Result<std::vector<netconfig::ProfileActivation>> NmClient::active_on(
     return out;
 }
 
+std::string NmClient::connection_path(const std::string& uuid) {
+    auto settings = sdbus::createProxy(*m_bus, k_service, k_settings_path);
+    sdbus::ObjectPath connection;
+    settings->callMethod("GetConnectionByUuid")
+        .onInterface(k_settings_interface)
+        .withTimeout(m_timeout)
+        .withArguments(uuid)
+        .storeResultsTo(connection);
+    return connection;
+}
+
+std::vector<std::string> NmClient::unsaved(const std::set<std::string>& uuids) {
+    std::vector<std::string> out;
+    for (const auto& uuid : uuids) {
+        try {
+            auto proxy = sdbus::createProxy(*m_bus, k_service, sdbus::ObjectPath(connection_path(uuid)));
+            if (get_property<std::uint32_t>(*proxy, k_connection_interface, "Flags", m_timeout) & k_unsaved_flag)
+                out.push_back(uuid);
+        } catch (const sdbus::Error&) {
+            // Not loaded (yet), or a NetworkManager before 1.12, without Flags: nothing held in memory to find.
+        }
+    }
+    return out;
+}
+
+common::Result<std::monostate> NmClient::forget(const std::string& uuid) {
+    try {
+        auto proxy = sdbus::createProxy(*m_bus, k_service, sdbus::ObjectPath(connection_path(uuid)));
+        proxy->callMethod("Delete").onInterface(k_connection_interface).withTimeout(m_timeout);
+    } catch (const sdbus::Error& e) {
+        return common::make_error("asking NetworkManager to forget profile " + uuid + ": " + dbus::error_text(e));
+    }
+    return std::monostate{};
+}
+
 std::string NmClient::start(const ProfileRef& profile) {
     try {
-        auto settings = sdbus::createProxy(*m_bus, k_service, k_settings_path);
-        sdbus::ObjectPath connection;
-        settings->callMethod("GetConnectionByUuid")
-            .onInterface(k_settings_interface)
-            .withTimeout(m_timeout)
-            .withArguments(profile.uuid)
-            .storeResultsTo(connection);
+        const sdbus::ObjectPath connection(connection_path(profile.uuid));
         auto manager = sdbus::createProxy(*m_bus, k_service, k_manager_path);
         sdbus::ObjectPath active;
         // Device "/": NetworkManager picks the device by the profile's interface-name (and creates a virtual one).

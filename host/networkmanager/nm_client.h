@@ -61,6 +61,13 @@ public:
     // NetworkManager made up for devices it found configured ("connected (externally)") are left out: they
     // are not saved and come back by themselves.
     common::Result<std::vector<netconfig::ProfileActivation>> active_on(const std::set<netconfig::IfName>& interfaces);
+    // Of the profiles `uuids`, those NetworkManager holds with changes in memory only (an admin's `nmcli
+    // connection modify --temporary`). No reload replaces such a copy: activating the profile runs it, not the
+    // file. Profiles NetworkManager does not know are left out.
+    std::vector<std::string> unsaved(const std::set<std::string>& uuids);
+    // Settings.Connection.Delete: NetworkManager forgets the profile `uuid`, in memory and on disk (its file is
+    // removed), and deactivates it.
+    common::Result<std::monostate> forget(const std::string& uuid);
 
     // Deactivates the active connections of the profiles `uuids` and waits (at most `timeout`) until they are
     // gone. A profile NetworkManager runs on an interface that is about to become a port must go first: its
@@ -107,6 +114,8 @@ private:
     // those of `uuids` only (an active connection's Uuid never changes: asked once per object).
     std::vector<Active> active_connections(const std::set<std::string>& uuids, bool with_state);
     std::string start(const ProfileRef& profile);  // an error text, empty when NetworkManager accepted it
+    // Settings.GetConnectionByUuid: the profile's object; throws sdbus::Error when NetworkManager has none.
+    std::string connection_path(const std::string& uuid);
 
     std::unique_ptr<sdbus::IConnection> m_bus;
     std::chrono::milliseconds m_timeout;

@@ -14,5 +14,7 @@ inline constexpr const char* k_device_interface = "org.freedesktop.NetworkManage
 // NMSettingsConnectionFlags: profiles NetworkManager generated for a device it found configured by someone else,
 // or keeps only in memory.
 inline constexpr std::uint32_t k_generated_flags = 0x2 | 0x4 | 0x8;  // NM_GENERATED, VOLATILE, EXTERNAL
+// A saved profile with changes held in memory only (`nmcli connection modify --temporary`).
+inline constexpr std::uint32_t k_unsaved_flag = 0x1;  // NM_SETTINGS_CONNECTION_FLAG_UNSAVED
 
 }  // namespace host::networkmanager

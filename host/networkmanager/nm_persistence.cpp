@@ -187,13 +187,31 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
     nm.asked = true;
     auto& c = *client.value();
 
+    // A profile of ours an admin changed in memory only (`nmcli connection modify --temporary`) survives every
+    // reload, and activating it would run the admin's copy, not our file. It is deactivated (waited for, so it
+    // is not seen active below), NetworkManager forgets it (its file too: written again at once, as this run
+    // has it), and the reload below loads ours, which is activated again.
+    std::set<std::string> our_uuids;
+    for (const auto& file : set->files) our_uuids.insert(file.uuid);
+    const auto unsaved_uuids = c.unsaved(our_uuids);
+    const std::set<std::string> unsaved(unsaved_uuids.begin(), unsaved_uuids.end());
+    if (!unsaved.empty())
+        c.deactivate(unsaved_uuids, std::min(m_options.activation_timeout, std::chrono::milliseconds(20000)));
+    for (const auto& uuid : unsaved) {
+        const auto file = std::find_if(set->files.begin(), set->files.end(),
+                                       [&](const netconfig::NmKeyfile& candidate) { return candidate.uuid == uuid; });
+        if (auto forgotten = c.forget(uuid); !forgotten) return fail(forgotten.error().message);
+        const auto path = keyfile_path(file->interface);
+        if (auto written = files::publish_file(m_files.resolve(path), file->content, 0600); !written)
+            return fail("writing " + path + " again after NetworkManager forgot its in-memory copy: " +
+                        written.error().message);
+    }
+
     // What NetworkManager runs on our interfaces now, before it knows our files.
     std::set<netconfig::IfName> interfaces;
-    std::set<std::string> our_uuids;
     std::set<netconfig::IfName> ports;
     for (const auto& file : set->files) {
         interfaces.insert(file.interface);
-        our_uuids.insert(file.uuid);
         if (file.is_port) ports.insert(file.interface);
     }
     std::set<std::string> active_uuids;
@@ -239,7 +257,7 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
         }
         wanted.push_back(ref);
     }
-    const bool changes_running = !wanted.empty() || !in_the_way.empty() || !released.empty();
+    const bool changes_running = !wanted.empty() || !in_the_way.empty() || !released.empty() || !unsaved.empty();
 
     // Loading every file again changes nothing when NetworkManager runs what it loaded from these very files
     // (the record of the last reload says so) and every profile of ours is active, nothing in the way.
@@ -275,6 +293,9 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
         if (!file.autoconnect) continue;
         if (auto found = by_uuid.find(file.uuid); found != by_uuid.end()) nm.activations.push_back(found->second);
         else nm.activations.push_back({file.interface, file.id, file.uuid, true, "already active, unchanged"});
+        auto& activation = nm.activations.back();
+        if (activation.activated && unsaved.count(file.uuid))
+            activation.detail = "its in-memory changes (nmcli --temporary) replaced by its file";
     }
     nm.activations.insert(nm.activations.end(), left.begin(), left.end());
     return result;
