@@ -307,13 +307,13 @@ std::string NmClient::connection_path(const std::string& uuid) {
     return connection;
 }
 
-std::vector<std::string> NmClient::unsaved(const std::set<std::string>& uuids) {
-    std::vector<std::string> out;
+std::set<std::string> NmClient::unsaved(const std::set<std::string>& uuids) {
+    std::set<std::string> out;
     for (const auto& uuid : uuids) {
         try {
             auto proxy = sdbus::createProxy(*m_bus, k_service, sdbus::ObjectPath(connection_path(uuid)));
             if (get_property<std::uint32_t>(*proxy, k_connection_interface, "Flags", m_timeout) & k_unsaved_flag)
-                out.push_back(uuid);
+                out.insert(uuid);
         } catch (const sdbus::Error&) {
             // Not loaded (yet), or a NetworkManager before 1.12, without Flags: nothing held in memory to find.
         }

@@ -64,7 +64,7 @@ public:
     // Of the profiles `uuids`, those NetworkManager holds with changes in memory only (an admin's `nmcli
     // connection modify --temporary`). No reload replaces such a copy: activating the profile runs it, not the
     // file. Profiles NetworkManager does not know are left out.
-    std::vector<std::string> unsaved(const std::set<std::string>& uuids);
+    std::set<std::string> unsaved(const std::set<std::string>& uuids);
     // Settings.Connection.Delete: NetworkManager forgets the profile `uuid`, in memory and on disk (its file is
     // removed), and deactivates it.
     common::Result<std::monostate> forget(const std::string& uuid);

@@ -193,16 +193,15 @@ common::Result<netconfig::PersistResult> NmPersistence::persist(const netconfig:
     // has it), and the reload below loads ours, which is activated again.
     std::set<std::string> our_uuids;
     for (const auto& file : set->files) our_uuids.insert(file.uuid);
-    const auto unsaved_uuids = c.unsaved(our_uuids);
-    const std::set<std::string> unsaved(unsaved_uuids.begin(), unsaved_uuids.end());
+    const auto unsaved = c.unsaved(our_uuids);
     if (!unsaved.empty())
-        c.deactivate(unsaved_uuids, std::min(m_options.activation_timeout, std::chrono::milliseconds(20000)));
-    for (const auto& uuid : unsaved) {
-        const auto file = std::find_if(set->files.begin(), set->files.end(),
-                                       [&](const netconfig::NmKeyfile& candidate) { return candidate.uuid == uuid; });
-        if (auto forgotten = c.forget(uuid); !forgotten) return fail(forgotten.error().message);
-        const auto path = keyfile_path(file->interface);
-        if (auto written = files::publish_file(m_files.resolve(path), file->content, 0600); !written)
+        c.deactivate({unsaved.begin(), unsaved.end()},
+                     std::min(m_options.activation_timeout, std::chrono::milliseconds(20000)));
+    for (const auto& file : set->files) {
+        if (!unsaved.count(file.uuid)) continue;
+        if (auto forgotten = c.forget(file.uuid); !forgotten) return fail(forgotten.error().message);
+        const auto path = keyfile_path(file.interface);
+        if (auto written = files::publish_file(m_files.resolve(path), file.content, 0600); !written)
             return fail("writing " + path + " again after NetworkManager forgot its in-memory copy: " +
                         written.error().message);
     }
