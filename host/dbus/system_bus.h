@@ -26,10 +26,11 @@ bool name_has_owner(sdbus::IConnection& bus, const std::string& name, std::chron
 // bus says NoReply then too, "disconnected" in its message (dbus-daemon: "Message recipient disconnected from
 // message bus without replying"; dbus-broker: "Remote peer disconnected"), and that is no overrun.
 inline bool is_overrun(const sdbus::Error& e) {
-    if (e.getMessage().find("disconnected") != std::string::npos) return false;
     const auto& name = e.getName();
-    for (const char* overrun : {"NoReply", "Timeout", "TimedOut", "ETIMEDOUT"})
-        if (name.find(overrun) != std::string::npos) return true;
+    if (name == "org.freedesktop.DBus.Error.NoReply") return e.getMessage().find("disconnected") == std::string::npos;
+    for (const char* overrun : {"org.freedesktop.DBus.Error.Timeout", "org.freedesktop.DBus.Error.TimedOut",
+                                "System.Error.ETIMEDOUT"})
+        if (name == overrun) return true;
     return false;
 }
 

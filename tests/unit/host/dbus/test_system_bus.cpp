@@ -21,6 +21,16 @@ TEST(DbusOverrun, ADaemonThatExitedWithTheCallPendingIsNoOverrun) {
     EXPECT_FALSE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.NoReply", "Remote peer disconnected")));
 }
 
+TEST(DbusOverrun, OnlyTheNoReplyOfADaemonThatExitedSaysDisconnected) {
+    // "disconnected" in another error's text says nothing about the answer: a timeout stays a timeout.
+    EXPECT_TRUE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.Timeout",
+                                        "Timed out waiting for the device to be disconnected")));
+    EXPECT_FALSE(is_overrun(sdbus::Error("org.freedesktop.NetworkManager.Device.NotActive",
+                                         "The device is disconnected and has no timeout")));
+    // A name that only contains an overrun's name is another error.
+    EXPECT_FALSE(is_overrun(sdbus::Error("org.example.Error.NoReplyExpected", "no reply was expected")));
+}
+
 TEST(DbusOverrun, ARefusalOrAnAbsentDaemonIsNoOverrun) {
     EXPECT_FALSE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.AccessDenied", "Rejected send message")));
     EXPECT_FALSE(is_overrun(sdbus::Error("org.freedesktop.DBus.Error.ServiceUnknown",
