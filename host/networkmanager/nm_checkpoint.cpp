@@ -88,27 +88,27 @@ NmCheckpoint::NmCheckpoint(NmCheckpointOptions options) : m_options(std::move(op
 
 NmCheckpoint::~NmCheckpoint() = default;
 
-std::string NmCheckpoint::why_not() const {
+std::string NmCheckpoint::not_this_run() const {
     if (!m_options.ask_network_manager) return "NetworkManager is not asked in this run";
     if (m_options.root.lexically_normal() != "/")
         return "the files go under " + m_options.root.string() + ", not to the running system";
-    return networkmanager::why_not_ask(m_options.call_timeout).value_or("");
+    return {};
 }
 
-common::Result<std::monostate> NmCheckpoint::connect() {
-    if (m_client) return std::monostate{};
-    auto client = NmClient::connect(m_options.call_timeout);
-    if (!client) return client.error();
+std::string NmCheckpoint::connect_if_askable() {
+    if (auto why = not_this_run(); !why.empty()) return why;
+    if (m_client) return m_client->why_not_ask().value_or("");
+    auto client = NmClient::connect_if_askable(m_options.call_timeout);
+    if (!client) return client.error().message;
     m_client = std::move(client).value();
-    return std::monostate{};
+    return {};
 }
 
 netconfig::Recovery NmCheckpoint::recover() {
-    if (m_options.note.empty() || !std::filesystem::exists(m_options.note) || !why_not().empty()) return {};
+    if (m_options.note.empty() || !std::filesystem::exists(m_options.note) || !connect_if_askable().empty()) return {};
     auto noted = read_note(m_options.note);
     forget_note();
     if (noted.checkpoint.empty() && !noted.arming_since) return {};
-    if (auto connected = connect(); !connected) return {connected.error().message, {}};
     const auto now = pending();
     if (!now) return {now.error().message, {}};
     // The noted one, or the one made since that run began to arm (killed before the answer came, or it gave up
@@ -165,9 +165,8 @@ common::Result<std::string> NmCheckpoint::late_checkpoint(std::int64_t since, st
 }
 
 common::Result<bool> NmCheckpoint::arm(std::chrono::seconds window, const netconfig::Leases& leases) {
-    m_unguarded = why_not();
+    m_unguarded = connect_if_askable();
     if (!m_unguarded.empty()) return false;
-    if (auto connected = connect(); !connected) return connected.error();
     const auto arming = common::boottime_ms();
     write_note("arming " + std::to_string(arming), leases);
     bool overran = false;
@@ -229,13 +228,13 @@ std::string NmCheckpoint::release() {
 }
 
 std::string NmCheckpoint::release_kept() {
-    if (m_options.note.empty() || !std::filesystem::exists(m_options.note) || !why_not().empty()) return {};
+    if (m_options.note.empty() || !std::filesystem::exists(m_options.note) || !not_this_run().empty()) return {};
     const auto noted = read_note(m_options.note);
     if (noted.checkpoint.empty()) return {};
     // A connection of our own: the watcher calls this in a process forked from the apply, whose bus
-    // connection belongs to the parent.
-    auto client = NmClient::connect(m_options.call_timeout);
-    if (!client) return client.error().message;
+    // connection belongs to the parent. NetworkManager not running (or another namespace) leaves nothing to do.
+    auto client = NmClient::connect_if_askable(m_options.call_timeout);
+    if (!client) return {};
     const auto pending = (*client)->checkpoints();
     if (!pending) return pending.error().message;
     // Gone already: NetworkManager's timeout ran out and it rolled back (the window's watcher was killed).

@@ -70,9 +70,11 @@ public:
     netconfig::Recovery recover() override;
 
 private:
-    // Why NetworkManager is not to be asked in this run, or empty.
-    std::string why_not() const;
-    common::Result<std::monostate> connect();
+    // Why NetworkManager is not to be asked in this run whatever runs (the options, files for another root), or empty.
+    std::string not_this_run() const;
+    // Why NetworkManager is not to be asked, or empty and connected: the question is asked on the connection the
+    // checkpoint goes on to use (opened here the first time), so a run opens one, not one to ask and one to use.
+    std::string connect_if_askable();
     void write_note(const std::string& first_line, const netconfig::Leases& leases) const;
     void forget_note() const;
     // The checkpoints pending now, with their times (one that cannot be read is left out).

@@ -94,18 +94,6 @@ std::optional<std::string> why_not_ask(sdbus::IConnection& bus, std::chrono::mil
     return not_on(bus, call_timeout);
 }
 
-std::optional<std::string> why_not_ask(std::chrono::milliseconds call_timeout) {
-    if (auto other = in_another_namespace()) return other;
-    auto bus = host::dbus::open_system_bus();
-    if (!bus) return bus.error().message;
-    return not_on(*bus.value(), call_timeout);
-}
-
-common::Result<std::unique_ptr<NmClient>> NmClient::connect(std::chrono::milliseconds call_timeout) {
-    auto bus = host::dbus::open_system_bus();
-    if (!bus) return bus.error();
-    return std::unique_ptr<NmClient>(new NmClient(std::move(bus.value()), call_timeout));
-}
 
 common::Result<std::unique_ptr<NmClient>> NmClient::connect_if_askable(std::chrono::milliseconds call_timeout) {
     if (auto other = in_another_namespace()) return common::make_error(*other);
@@ -114,6 +102,8 @@ common::Result<std::unique_ptr<NmClient>> NmClient::connect_if_askable(std::chro
     if (auto why = not_on(*bus.value(), call_timeout)) return common::make_error(*why);
     return std::unique_ptr<NmClient>(new NmClient(std::move(bus.value()), call_timeout));
 }
+
+std::optional<std::string> NmClient::why_not_ask() const { return networkmanager::why_not_ask(*m_bus, m_timeout); }
 
 NmClient::NmClient(std::unique_ptr<sdbus::IConnection> bus, std::chrono::milliseconds call_timeout)
     : m_bus(std::move(bus)), m_timeout(call_timeout) {}

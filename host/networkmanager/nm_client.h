@@ -35,20 +35,20 @@ struct ProfileRef {
     bool with_controller = false;
 };
 
-// Why NetworkManager must not be asked from here, or nullopt. It is not on the system bus (no bus, not running:
-// asked with NameHasOwner, so it is never started by D-Bus activation), or this process runs in another network
-// namespace than PID 1 (`ip netns exec`), whose interfaces NetworkManager does not manage.
-std::optional<std::string> why_not_ask(std::chrono::milliseconds call_timeout);
-// The same asked over `bus`, a connection the caller goes on to use: each connection of ours costs the bus and
-// every daemon watching NameOwnerChanged a round of messages.
+// Why NetworkManager must not be asked from here, or nullopt, asked over `bus`, a connection the caller goes on
+// to use (each connection of ours costs the bus and every daemon watching NameOwnerChanged a round of messages).
+// It is not on the system bus (not running: asked with NameHasOwner, so it is never started by D-Bus activation),
+// or this process runs in another network namespace than PID 1 (`ip netns exec`), whose interfaces
+// NetworkManager does not manage.
 std::optional<std::string> why_not_ask(sdbus::IConnection& bus, std::chrono::milliseconds call_timeout);
 
 class NmClient {
 public:
-    // Connects to the system bus; an error when it cannot. Call why_not_ask() first.
-    static common::Result<std::unique_ptr<NmClient>> connect(std::chrono::milliseconds call_timeout);
-    // Connects and asks why_not_ask's question on that connection: the error is its reason, or the bus's.
+    // Connects to the system bus and asks why_not_ask's question on that connection: the error is its reason, or
+    // the bus's.
     static common::Result<std::unique_ptr<NmClient>> connect_if_askable(std::chrono::milliseconds call_timeout);
+    // why_not_ask's question again on this client's connection (NetworkManager may have stopped since).
+    std::optional<std::string> why_not_ask() const;
     ~NmClient();
     NmClient(const NmClient&) = delete;
     NmClient& operator=(const NmClient&) = delete;
