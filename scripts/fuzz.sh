@@ -3,7 +3,6 @@
 # of its seed corpus. Fails when any target finds a crash, a hang, a leak or undefined behaviour.
 #   scripts/fuzz.sh                      every target, KVM_FUZZ_SECONDS (default 15) each
 #   scripts/fuzz.sh profile nm_keyfile   only these (names of tests/fuzz/corpus/ directories)
-#   scripts/fuzz.sh --build-only         build every target, run none
 # KVM_FUZZ_JOBS (default 2): the build's jobs, and how many targets run at once.
 # KVM_FUZZ_OPTIONAL=1: exit 0 (after saying why) when clang or its fuzzer runtime is missing.
 set -euo pipefail
@@ -15,8 +14,6 @@ jobs=${KVM_FUZZ_JOBS:-2}
 all_targets=(profile accounts bonding cpuinfo key_value_conf libvirt_xml mounts network_definitions os_release
   proc_tables nm_keyfile link_message)
 targets=("${all_targets[@]}")
-build_only=0
-if [[ ${1:-} == --build-only ]]; then build_only=1; shift; fi
 if [[ $# -gt 0 ]]; then targets=("$@"); fi
 
 toolchain_missing() {
@@ -57,7 +54,6 @@ cmake -S "$repo" -B "$build_dir" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER
   -DKVM_BUILD_TESTS=OFF -DKVM_WERROR=ON -DCMAKE_BUILD_TYPE=Debug --no-warn-unused-cli -DCMAKE_CXX_FLAGS_DEBUG="-g -O1" >"$scratch/configure.log" \
   || { cat "$scratch/configure.log" >&2; exit 1; }
 cmake --build "$build_dir" --target fuzz_targets -j "$jobs"
-if [[ $build_only == 1 ]]; then exit 0; fi
 
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 artifacts="$build_dir/fuzz-artifacts"

@@ -28,25 +28,15 @@ timeout 900 build/tests/netns_tests --gtest_brief=1
 # assert no time.
 phase "the rest but the system tier"
 ctest --test-dir build --output-on-failure -j1 -LE '^(bench|system|unit|netns)$'
-# The system tier: the shared guest and the guests of their own tests boot side by side, one vCPU each. Beside
-# it, at the lowest CPU and I/O priority, the sanitizer and fuzz builds the last phases need: the guests wait on
-# timers, reboots and daemons, and the builds take only what they leave idle (in its own process group, stopped
-# with the run should the tier fail).
-phase "system tier (the sanitizer and fuzz builds beside it: build-beside.log)"
-setsid -w nice -n 19 ionice -c 3 ./scripts/build-sanitized.sh >build-beside.log 2>&1 &
-builds=$!
-trap 'kill -- -"$builds" 2>/dev/null || true' EXIT
+# The system tier: the shared guest and the guests of their own tests boot side by side, one vCPU each.
+phase "system tier"
 ctest --test-dir build --output-on-failure -j2 -L '^system$'
 
 # Hostile and fixture inputs under the sanitizers: a crash or undefined behaviour fails the run. The netns tier
 # runs there too: kvm-agent itself, built with the sanitizers, against the real kernel.
-phase "sanitizer and fuzz builds: what is left of them"
-if ! wait "$builds"; then
-  tail -n 60 build-beside.log
-  echo "test-all.sh: the sanitizer or fuzz build failed (its whole output: build-beside.log)" >&2
-  exit 1
-fi
-tail -n 3 build-beside.log
+phase "sanitizer build"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKVM_SANITIZE=ON -DKVM_WERROR=ON
+cmake --build build-asan -j"$jobs" --target unit_tests netns_tests kvm-agent
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 phase "unit tier under the sanitizers"
 timeout 1800 build-asan/tests/unit_tests --gtest_brief=1
