@@ -70,7 +70,8 @@ public:
     netconfig::Recovery recover() override;
 
 private:
-    // Why NetworkManager is not to be asked in this run whatever runs (the options, files for another root), or empty.
+    // Why NetworkManager is not to be asked in this run, whether it runs or not (the options, files for another
+    // root), or empty.
     std::string not_this_run() const;
     // Why NetworkManager is not to be asked, or empty and connected: the question is asked on the connection the
     // checkpoint goes on to use (opened here the first time), so a run opens one, not one to ask and one to use.

@@ -94,7 +94,6 @@ std::optional<std::string> why_not_ask(sdbus::IConnection& bus, std::chrono::mil
     return not_on(bus, call_timeout);
 }
 
-
 common::Result<std::unique_ptr<NmClient>> NmClient::connect_if_askable(std::chrono::milliseconds call_timeout) {
     if (auto other = in_another_namespace()) return common::make_error(*other);
     auto bus = host::dbus::open_system_bus();

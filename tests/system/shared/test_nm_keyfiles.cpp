@@ -14,11 +14,12 @@ namespace {
 
 using namespace tests::system;
 
-// k_nm_profile with br0 at `address`/24.
+// k_nm_profile with br0 at `address`/24 (a failure when k_nm_profile no longer has br0 at 192.0.2.10).
 std::string nm_profile_with_br0_at(const std::string& address) {
     auto profile = k_nm_profile;
     const auto at = profile.find("192.0.2.10");
-    if (at != std::string::npos) profile.replace(at, std::string("192.0.2.10").size(), address);
+    if (at == std::string::npos) ADD_FAILURE() << "k_nm_profile has no 192.0.2.10 to move:\n" << profile;
+    else profile.replace(at, std::string("192.0.2.10").size(), address);
     return profile;
 }
 
